@@ -1,0 +1,128 @@
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+const presetOverrideSchema = z.strictObject({
+  command: z.string().min(1).optional(),
+  args: z.array(z.string()).optional(),
+  resumeArgs: z.array(z.string()).optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  description: z.string().optional(),
+  submitDelayMs: z.number().int().min(0).max(5000).optional(),
+});
+
+export type PresetOverride = z.infer<typeof presetOverrideSchema>;
+
+/** zod schema of `config.json` and `.workerdeck.json`. Unknown keys are refused, so typos are caught. */
+export const configSchema = z.strictObject({
+  $schema: z.string().optional(),
+  defaultAgent: z.string().min(1).optional(),
+  presets: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'preset names are lowercase letters, digits, - and _'), presetOverrideSchema).optional(),
+  keys: z.record(z.string(), z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])).optional(),
+  detachKey: z.string().optional(),
+  theme: z.string().min(1).optional(),
+  skipPermissions: z.boolean().optional(),
+  nudge: z.string().min(1).max(4000).optional(),
+  notify: z.strictObject({ bell: z.boolean().optional(), title: z.boolean().optional() }).optional(),
+});
+
+export type ConfigFile = z.infer<typeof configSchema>;
+
+/** The merged config with defaults filled in. */
+export interface Config {
+  defaultAgent: string | null;
+  presets: Record<string, PresetOverride>;
+  keys: Record<string, string | string[]>;
+  detachKey: string;
+  theme: string | null;
+  skipPermissions: boolean;
+  nudge: string;
+  notify: { bell: boolean; title: boolean };
+  /** The files that were read, user file first. */
+  sources: string[];
+}
+
+export const DEFAULT_NUDGE =
+  'Please continue with your task. If you are blocked, call the workerdeck `ask` tool (or run `workerdeck mail ask "<question>"`) and end your turn. When you are done, call `complete` with a summary (or run `workerdeck mail complete "<summary>"`).';
+
+export class ConfigError extends Error {}
+
+/** Where the user's and the repo's config files live. */
+export function configPaths(env: NodeJS.ProcessEnv, repoTop: string | null): { user: string; repo: string | null } {
+  const configHome = env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config');
+  return {
+    user: path.join(configHome, 'workerdeck', 'config.json'),
+    repo: repoTop ? path.join(repoTop, '.workerdeck.json') : null,
+  };
+}
+
+/**
+ * Read and validate one config file. Returns null when it does not exist.
+ * @throws ConfigError naming the file and the field, e.g.
+ *   `.workerdeck.json: field "presets.custom.args": expected array, received string`.
+ */
+export async function readConfigFile(file: string): Promise<ConfigFile | null> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new ConfigError(`${file}: cannot be read: ${(error as Error).message}`);
+  }
+  return parseConfigText(file, text);
+}
+
+/** Validate config text; `file` is only used in messages. */
+export function parseConfigText(file: string, text: string): ConfigFile {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${file}: not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = configSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? `field "${issue.path.join('.')}"` : 'top level';
+    let message = issue?.message ?? 'invalid';
+    if (issue?.code === 'unrecognized_keys') message = `unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    throw new ConfigError(`${file}: ${where}: ${message}`);
+  }
+  return parsed.data;
+}
+
+/** Merge user and repo config; the repo's values win, and presets merge per preset. */
+export function mergeConfig(user: ConfigFile | null, repo: ConfigFile | null, sources: string[]): Config {
+  const presets: Record<string, PresetOverride> = { ...(user?.presets ?? {}) };
+  for (const [name, override] of Object.entries(repo?.presets ?? {})) {
+    presets[name] = { ...(presets[name] ?? {}), ...override };
+  }
+  return {
+    defaultAgent: repo?.defaultAgent ?? user?.defaultAgent ?? null,
+    presets,
+    keys: { ...(user?.keys ?? {}), ...(repo?.keys ?? {}) },
+    detachKey: repo?.detachKey ?? user?.detachKey ?? 'ctrl+]',
+    theme: repo?.theme ?? user?.theme ?? null,
+    skipPermissions: repo?.skipPermissions ?? user?.skipPermissions ?? false,
+    nudge: repo?.nudge ?? user?.nudge ?? DEFAULT_NUDGE,
+    notify: {
+      bell: repo?.notify?.bell ?? user?.notify?.bell ?? true,
+      title: repo?.notify?.title ?? user?.notify?.title ?? true,
+    },
+    sources,
+  };
+}
+
+/**
+ * Load the user's `$XDG_CONFIG_HOME/workerdeck/config.json` and the repo's
+ * `<repo>/.workerdeck.json`, validate both, and merge them.
+ * @throws ConfigError naming the file and the field.
+ */
+export async function loadConfig(env: NodeJS.ProcessEnv, repoTop: string | null): Promise<Config> {
+  const paths = configPaths(env, repoTop);
+  const user = await readConfigFile(paths.user);
+  const repo = paths.repo ? await readConfigFile(paths.repo) : null;
+  const sources = [user ? paths.user : null, repo ? paths.repo : null].filter((s): s is string => s !== null);
+  return mergeConfig(user, repo, sources);
+}

@@ -1,0 +1,314 @@
+/**
+ * The deck's state and its reducer: `reduce(state, event) -> state`. Pure: no I/O.
+ *
+ * The Deck (src/deck.ts) is the only producer of events; the store and the
+ * registry both replay them through `reduce`, so the UI and `state.json` agree.
+ */
+import type { MailMessage, OperatorReply } from './mail.js';
+import {
+  isLive,
+  SIGNAL_RANK,
+  statusOnExit,
+  type NeedsInput,
+  type SignalSource,
+  type WorkerRecord,
+} from './worker.js';
+
+export interface Warning {
+  id: number;
+  text: string;
+  /** epoch ms */
+  at: number;
+}
+
+export interface DeckState {
+  workers: Record<string, WorkerRecord>;
+  /** Worker ids in creation order: the list order. */
+  order: string[];
+  /** Every handled message, in `seq` order, including mail for unknown workers. */
+  mail: MailMessage[];
+  replies: OperatorReply[];
+  warnings: Warning[];
+  /** The next mail sequence number to hand out. */
+  nextSeq: number;
+}
+
+export type DeckEvent =
+  | { type: 'worker-added'; worker: WorkerRecord }
+  | { type: 'worker-started'; id: string; pid: number; command: string[]; at: number }
+  | {
+      type: 'worker-exited';
+      id: string;
+      exitCode: number | null;
+      signal: number | null;
+      stopRequested: boolean;
+      reason: string | null;
+      at: number;
+    }
+  | { type: 'worker-failed'; id: string; reason: string; at: number }
+  | { type: 'worker-removed'; id: string }
+  | { type: 'mail-received'; message: MailMessage }
+  | { type: 'operator-wrote'; reply: OperatorReply }
+  | { type: 'mail-seen'; workerId: string; seq: number }
+  | { type: 'needs-input'; id: string; needsInput: NeedsInput | null; source: SignalSource }
+  | { type: 'activity'; id: string; activity: 'busy' | 'idle' }
+  | { type: 'hook-stop-blocked'; id: string }
+  | { type: 'warning'; text: string; at: number };
+
+/** Most warnings kept in memory; older ones are still in events.jsonl. */
+const MAX_WARNINGS = 50;
+
+export function emptyDeckState(): DeckState {
+  return { workers: {}, order: [], mail: [], replies: [], warnings: [], nextSeq: 1 };
+}
+
+function patchWorker(state: DeckState, id: string, patch: Partial<WorkerRecord>): DeckState {
+  const worker = state.workers[id];
+  if (!worker) return state;
+  return { ...state, workers: { ...state.workers, [id]: { ...worker, ...patch } } };
+}
+
+/** Apply one event. Unknown worker ids leave the state unchanged. */
+export function reduce(state: DeckState, event: DeckEvent): DeckState {
+  switch (event.type) {
+    case 'worker-added':
+      return {
+        ...state,
+        workers: { ...state.workers, [event.worker.id]: event.worker },
+        order: state.order.includes(event.worker.id) ? state.order : [...state.order, event.worker.id],
+      };
+    case 'worker-started':
+      return patchWorker(state, event.id, {
+        pid: event.pid,
+        command: event.command,
+        status: 'running',
+        exitCode: null,
+        signal: null,
+        reason: null,
+        needsInput: null,
+        endedAt: null,
+        stopBlocks: 0,
+        updatedAt: event.at,
+      });
+    case 'worker-exited': {
+      const worker = state.workers[event.id];
+      if (!worker) return state;
+      return patchWorker(state, event.id, {
+        status: statusOnExit(worker.status, event.exitCode, event.stopRequested),
+        exitCode: event.exitCode,
+        signal: event.signal,
+        reason: event.reason,
+        needsInput: null,
+        activity: 'idle',
+        endedAt: event.at,
+        updatedAt: event.at,
+      });
+    }
+    case 'worker-failed':
+      return patchWorker(state, event.id, {
+        status: 'failed',
+        reason: event.reason,
+        needsInput: null,
+        activity: 'idle',
+        endedAt: event.at,
+        updatedAt: event.at,
+      });
+    case 'worker-removed': {
+      if (!state.workers[event.id]) return state;
+      const { [event.id]: _removed, ...workers } = state.workers;
+      return { ...state, workers, order: state.order.filter((id) => id !== event.id) };
+    }
+    case 'mail-received':
+      return applyMail(
+        { ...state, mail: [...state.mail, event.message], nextSeq: Math.max(state.nextSeq, event.message.seq + 1) },
+        event.message,
+      );
+    case 'operator-wrote': {
+      const { reply } = event;
+      const next = { ...state, replies: [...state.replies, reply] };
+      const worker = next.workers[reply.workerId];
+      if (!worker) return next;
+      const back = worker.status === 'asking' || worker.status === 'completed';
+      return patchWorker(next, reply.workerId, {
+        status: back ? 'running' : worker.status,
+        answered: reply.inReplyTo ? [...worker.answered, reply.inReplyTo] : worker.answered,
+        needsInput: null,
+        reportsSinceInput: 0,
+        stopBlocks: 0,
+        updatedAt: reply.timestamp,
+      });
+    }
+    case 'mail-seen': {
+      const worker = state.workers[event.workerId];
+      if (!worker || worker.seenSeq >= event.seq) return state;
+      return patchWorker(state, event.workerId, { seenSeq: event.seq });
+    }
+    case 'needs-input': {
+      const worker = state.workers[event.id];
+      if (!worker || !isLive(worker.status)) return state;
+      const current = worker.needsInput;
+      // A weaker source may neither set over nor clear a stronger one's signal.
+      if (current && SIGNAL_RANK[current.source] > SIGNAL_RANK[event.source]) return state;
+      if (current === null && event.needsInput === null) return state;
+      return patchWorker(state, event.id, { needsInput: event.needsInput });
+    }
+    case 'activity': {
+      const worker = state.workers[event.id];
+      if (!worker || worker.activity === event.activity) return state;
+      return patchWorker(state, event.id, { activity: event.activity });
+    }
+    case 'hook-stop-blocked': {
+      const worker = state.workers[event.id];
+      if (!worker) return state;
+      return patchWorker(state, event.id, { stopBlocks: worker.stopBlocks + 1 });
+    }
+    case 'warning': {
+      const warning = { id: (state.warnings.at(-1)?.id ?? 0) + 1, text: event.text, at: event.at };
+      return { ...state, warnings: [...state.warnings, warning].slice(-MAX_WARNINGS) };
+    }
+  }
+}
+
+function applyMail(state: DeckState, message: MailMessage): DeckState {
+  const worker = state.workers[message.workerId];
+  if (!worker) return state;
+  const base = { updatedAt: Math.max(worker.updatedAt, message.timestamp) };
+  const reported = worker.reportsSinceInput + 1;
+  switch (message.type) {
+    case 'question':
+      return patchWorker(state, worker.id, {
+        ...base,
+        status: isLive(worker.status) ? 'asking' : worker.status,
+        note: message.content,
+        needsInput: null,
+        reportsSinceInput: reported,
+      });
+    case 'completion':
+      return patchWorker(state, worker.id, {
+        ...base,
+        status: isLive(worker.status) || worker.status === 'exited' ? 'completed' : worker.status,
+        note: message.content,
+        needsInput: null,
+        reportsSinceInput: reported,
+      });
+    case 'progress':
+      return patchWorker(state, worker.id, { ...base, note: message.content });
+    case 'error':
+      return patchWorker(state, worker.id, { ...base, note: `error: ${message.content}` });
+  }
+}
+
+/** Count of a worker's messages the operator has not seen yet. */
+export function unreadCount(state: DeckState, workerId: string): number {
+  const worker = state.workers[workerId];
+  const seen = worker?.seenSeq ?? 0;
+  let count = 0;
+  for (const m of state.mail) if (m.workerId === workerId && m.seq > seen) count++;
+  return count;
+}
+
+/** True when `workerId` is a worker of this deck whose process is alive. */
+export function isLiveWorker(state: DeckState, workerId: string): boolean {
+  const worker = state.workers[workerId];
+  return worker !== undefined && isLive(worker.status);
+}
+
+/** Questions with no operator reply, oldest first. Questions of removed workers are left out. */
+export function unansweredQuestions(state: DeckState, workerId?: string): MailMessage[] {
+  const answered = new Set<string>();
+  for (const r of state.replies) if (r.inReplyTo) answered.add(r.inReplyTo);
+  return state.mail
+    .filter(
+      (m) =>
+        m.type === 'question' &&
+        !answered.has(m.id) &&
+        (workerId === undefined || m.workerId === workerId) &&
+        !(state.workers[m.workerId]?.answered.includes(m.id) ?? false),
+    )
+    .sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq);
+}
+
+export type AttentionKind = 'question' | 'needs-input' | 'completion' | 'other';
+
+export interface AttentionItem {
+  kind: AttentionKind;
+  workerId: string;
+  /** The message behind the item, null for a needs-input signal. */
+  message: MailMessage | null;
+  /** epoch ms the item began */
+  since: number;
+  /** false when the mail's workerId is not a live worker of this deck */
+  live: boolean;
+}
+
+const KIND_RANK: Record<AttentionKind, number> = { question: 0, 'needs-input': 1, completion: 2, other: 3 };
+
+/**
+ * The attention order across all workers: unanswered questions first (oldest
+ * first), then workers that need input, then unseen completions, then the rest
+ * of the unseen mail. Mail for unknown workers is included, marked `live: false`.
+ */
+export function attentionOrder(state: DeckState): AttentionItem[] {
+  const items: AttentionItem[] = [];
+  for (const q of unansweredQuestions(state)) {
+    items.push({ kind: 'question', workerId: q.workerId, message: q, since: q.timestamp, live: isLiveWorker(state, q.workerId) });
+  }
+  for (const id of state.order) {
+    const w = state.workers[id];
+    if (w?.needsInput && isLive(w.status)) {
+      items.push({ kind: 'needs-input', workerId: id, message: null, since: w.needsInput.since, live: true });
+    }
+  }
+  for (const m of state.mail) {
+    if (m.type === 'question') continue;
+    const seen = state.workers[m.workerId]?.seenSeq ?? 0;
+    if (m.seq <= seen) continue;
+    items.push({
+      kind: m.type === 'completion' ? 'completion' : 'other',
+      workerId: m.workerId,
+      message: m,
+      since: m.timestamp,
+      live: isLiveWorker(state, m.workerId),
+    });
+  }
+  return items.sort((a, b) => KIND_RANK[a.kind] - KIND_RANK[b.kind] || a.since - b.since);
+}
+
+/**
+ * The worker Space jumps to: the next distinct worker in attention order after
+ * `currentId`, wrapping around; null when no known worker needs attention.
+ */
+export function nextAttentionWorker(state: DeckState, currentId: string | null): string | null {
+  const ids: string[] = [];
+  for (const item of attentionOrder(state)) {
+    if (state.workers[item.workerId] && !ids.includes(item.workerId)) ids.push(item.workerId);
+  }
+  if (ids.length === 0) return null;
+  const at = currentId === null ? -1 : ids.indexOf(currentId);
+  if (at === -1) return ids[0] ?? null;
+  return ids[(at + 1) % ids.length] ?? null;
+}
+
+/** One entry in a worker's thread: a worker message or an operator reply, by time. */
+export type ThreadEntry =
+  | { from: 'worker'; message: MailMessage }
+  | { from: 'operator'; reply: OperatorReply };
+
+/** The selected worker's thread, oldest first. */
+export function threadOf(state: DeckState, workerId: string): ThreadEntry[] {
+  const entries: ThreadEntry[] = [];
+  for (const m of state.mail) if (m.workerId === workerId) entries.push({ from: 'worker', message: m });
+  for (const r of state.replies) if (r.workerId === workerId) entries.push({ from: 'operator', reply: r });
+  const time = (e: ThreadEntry) => (e.from === 'worker' ? e.message.timestamp : e.reply.timestamp);
+  return entries.sort((a, b) => time(a) - time(b));
+}
+
+/** Worker counts by status, for the header. */
+export function countByStatus(state: DeckState): Partial<Record<WorkerRecord['status'], number>> {
+  const counts: Partial<Record<WorkerRecord['status'], number>> = {};
+  for (const id of state.order) {
+    const w = state.workers[id];
+    if (w) counts[w.status] = (counts[w.status] ?? 0) + 1;
+  }
+  return counts;
+}

@@ -1,0 +1,136 @@
+/**
+ * The mail message schema and the sanitiser. Pure: no I/O.
+ *
+ * A message is `{ id, workerId, workerName?, type, content, timestamp, inReplyTo? }`,
+ * the worker-manager reference format plus `progress` and `error` types.
+ */
+import { z } from 'zod';
+
+export const MAIL_TYPES = ['question', 'completion', 'progress', 'error'] as const;
+export type MailType = (typeof MAIL_TYPES)[number];
+
+/** Largest mail file the deck accepts, in bytes. */
+export const MAX_MAIL_BYTES = 64 * 1024;
+
+const timestampSchema = z.union([
+  z.iso.datetime({ offset: true }),
+  z.number().int().nonnegative(),
+]);
+
+/** zod schema for one mail file's JSON. Unknown extra fields are kept, not refused. */
+export const mailSchema = z.looseObject({
+  id: z.string().min(1).max(200),
+  workerId: z.string().min(1).max(200),
+  workerName: z.string().max(200).optional(),
+  type: z.enum(MAIL_TYPES),
+  content: z.string().max(MAX_MAIL_BYTES),
+  timestamp: timestampSchema,
+  inReplyTo: z.string().max(200).optional(),
+});
+
+export type MailFile = z.infer<typeof mailSchema>;
+
+/** A validated message as the deck keeps it: timestamp as epoch ms, content sanitised. */
+export interface MailMessage {
+  id: string;
+  workerId: string;
+  workerName: string | null;
+  type: MailType;
+  content: string;
+  /** epoch ms, from the message */
+  timestamp: number;
+  inReplyTo: string | null;
+  /** Order in which the deck handled it; grows by one per message, across restarts. */
+  seq: number;
+}
+
+/** An operator reply as recorded in a thread. */
+export interface OperatorReply {
+  id: string;
+  workerId: string;
+  kind: 'reply' | 'nudge';
+  content: string;
+  inReplyTo: string | null;
+  timestamp: number;
+}
+
+export type ParseResult =
+  | { ok: true; message: Omit<MailMessage, 'seq'> }
+  | { ok: false; reason: string };
+
+/**
+ * Parse and validate the text of one mail file.
+ * @param text file contents (UTF-8)
+ * @returns the message with a numeric timestamp and sanitised content, or a
+ *   one-line reason naming the bad field, e.g. `field "type": invalid option`.
+ */
+export function parseMail(text: string): ParseResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, reason: `not valid JSON: ${(error as Error).message}` };
+  }
+  const result = mailSchema.safeParse(json);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = issue && issue.path.length > 0 ? `field "${issue.path.join('.')}"` : 'message';
+    return { ok: false, reason: `${field}: ${issue?.message ?? 'invalid'}` };
+  }
+  const m = result.data;
+  const timestamp = typeof m.timestamp === 'number' ? m.timestamp : Date.parse(m.timestamp);
+  return {
+    ok: true,
+    message: {
+      id: m.id,
+      workerId: m.workerId,
+      workerName: m.workerName === undefined ? null : sanitize(m.workerName),
+      type: m.type,
+      content: sanitize(m.content),
+      timestamp,
+      inReplyTo: m.inReplyTo ?? null,
+    },
+  };
+}
+
+// CSI, OSC, DCS/SOS/PM/APC strings, and two-byte escapes; then C0/C1 controls except \n and \t.
+const ANSI_RE =
+  // eslint-disable-next-line no-control-regex
+  /\u001b\[[0-?]*[ -/]*[@-~]|\u009b[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[P^_X][^\u001b]*(?:\u001b\\)?|\u001b[ -/]*[0-~]?/g;
+// eslint-disable-next-line no-control-regex
+const CONTROL_RE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Strip ANSI escape sequences and control characters from text that came from
+ * a worker, so it cannot move the cursor, change colours or retitle the
+ * terminal when rendered. Keeps `\n` and turns `\t` into two spaces; `\r\n` becomes `\n`.
+ */
+export function sanitize(text: string): string {
+  return text
+    .replace(/\r\n?/g, '\n')
+    .replace(ANSI_RE, '')
+    .replace(/\t/g, '  ')
+    .replace(CONTROL_RE, '');
+}
+
+/** Build a message object as a worker writes it. `timestamp` is ISO-8601. */
+export function buildMail(fields: {
+  id: string;
+  workerId: string;
+  workerName?: string;
+  type: MailType;
+  content: string;
+  now: number;
+  inReplyTo?: string;
+}): MailFile {
+  const mail: MailFile = {
+    id: fields.id,
+    workerId: fields.workerId,
+    type: fields.type,
+    content: fields.content,
+    timestamp: new Date(fields.now).toISOString(),
+  };
+  if (fields.workerName) mail.workerName = fields.workerName;
+  if (fields.inReplyTo) mail.inReplyTo = fields.inReplyTo;
+  return mail;
+}

@@ -1,0 +1,138 @@
+/**
+ * Worker types and the worker status machine. Pure: no I/O.
+ *
+ * Statuses: `starting → running ⇄ asking → completed`, plus the terminal
+ * `exited` (clean exit, no completion), `failed` (non-zero exit or spawn error)
+ * and `stopped` (by the operator). A reply or a nudge takes `asking` or
+ * `completed` back to `running`.
+ */
+
+export const WORKER_STATUSES = [
+  'starting',
+  'running',
+  'asking',
+  'completed',
+  'exited',
+  'failed',
+  'stopped',
+] as const;
+
+export type WorkerStatus = (typeof WORKER_STATUSES)[number];
+
+/** Where a `needsInput` signal came from; higher sources outrank lower ones. */
+export type SignalSource = 'screen' | 'hook' | 'mail';
+
+export const SIGNAL_RANK: Record<SignalSource, number> = { screen: 0, hook: 1, mail: 2 };
+
+export interface NeedsInput {
+  reason: string;
+  source: SignalSource;
+  /** epoch ms */
+  since: number;
+}
+
+/** One worker as the registry records it (`state.json`) and the UI shows it. */
+export interface WorkerRecord {
+  /** Short hex id, unique within a state dir, e.g. `3f2a`. */
+  id: string;
+  name: string;
+  /** Preset name, e.g. `shell`, `claude`. */
+  agent: string;
+  task: string;
+  /** argv actually spawned; argv[0] is the resolved command. */
+  command: string[];
+  cwd: string;
+  /** Absolute worktree path, or null when the worker runs without one. */
+  worktree: string | null;
+  branch: string | null;
+  base: string | null;
+  /** Repo top level the worktree belongs to, or null outside git. */
+  repo: string | null;
+  sessionId: string | null;
+  skipPermissions: boolean;
+  pid: number | null;
+  status: WorkerStatus;
+  exitCode: number | null;
+  signal: number | null;
+  /** Why the worker is in its status, in words, e.g. `the deck was closed`. */
+  reason: string | null;
+  /** Latest progress note, question or summary, sanitised. */
+  note: string | null;
+  needsInput: NeedsInput | null;
+  activity: 'busy' | 'idle';
+  /** Highest mail sequence number the operator has seen for this worker. */
+  seenSeq: number;
+  /** Ids of questions the operator has answered. */
+  answered: string[];
+  /** Count of `ask`/`complete` calls since the operator last wrote (Stop hook). */
+  reportsSinceInput: number;
+  /** Stop-hook blocks in the current turn. */
+  stopBlocks: number;
+  /** epoch ms */
+  createdAt: number;
+  updatedAt: number;
+  endedAt: number | null;
+}
+
+/** True while the worker's process is alive as far as the deck knows. */
+export function isLive(status: WorkerStatus): boolean {
+  return status === 'starting' || status === 'running' || status === 'asking' || status === 'completed';
+}
+
+/** True for statuses a worker can never leave without a resume. */
+export function isTerminal(status: WorkerStatus): boolean {
+  return !isLive(status);
+}
+
+/**
+ * The status a worker ends in when its process exits.
+ * @param current the status before the exit
+ * @param exitCode process exit code, null when killed by a signal
+ * @param stopRequested true when the operator asked the deck to stop it
+ */
+export function statusOnExit(
+  current: WorkerStatus,
+  exitCode: number | null,
+  stopRequested: boolean,
+): WorkerStatus {
+  if (stopRequested) return 'stopped';
+  if (current === 'completed') return 'completed';
+  if (exitCode === 0) return 'exited';
+  return 'failed';
+}
+
+/** Status symbols: one column wide in every terminal font we know. */
+export const STATUS_SYMBOL: Record<WorkerStatus, string> = {
+  starting: '◌',
+  running: '●',
+  asking: '?',
+  completed: '✓',
+  exited: '○',
+  failed: '✗',
+  stopped: '■',
+};
+
+/** A lowercase slug of at most `max` chars for names and branches, e.g. `fix-the-login`. */
+export function slugify(text: string, max = 24): string {
+  const slug = text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, max)
+    .replace(/-+$/g, '');
+  return slug || 'worker';
+}
+
+/** A valid worker name: what git accepts inside a branch name, and what reads well in a list. */
+export const WORKER_NAME_RE = /^[a-z0-9][a-z0-9._-]{0,39}$/;
+
+/** Human age like `5s`, `3m`, `2h`, `4d` for a span in ms. */
+export function formatAge(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h`;
+  return `${Math.floor(h / 24)}d`;
+}

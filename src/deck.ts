@@ -1,0 +1,657 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { emptyDeckState, reduce, unansweredQuestions, type DeckEvent, type DeckState } from './core/deck-state.js';
+import { sanitize, type MailMessage, type OperatorReply } from './core/mail.js';
+import { isLive, slugify, WORKER_NAME_RE, type WorkerRecord } from './core/worker.js';
+import type { GitRunner } from './git/git.js';
+import { createWorktree, ensureExcluded, removeWorktree, type RepoInfo } from './git/worktree.js';
+import type { Launch, LaunchContext, Preset } from './agents/preset.js';
+import { resolveCommand } from './agents/preset.js';
+import { workerInstructions } from './agents/instructions.js';
+import { ScreenMirror } from './pty/mirror.js';
+import type { PtyHandle, PtySpawner } from './pty/types.js';
+import type { Registry } from './registry/registry.js';
+import type { StateLayout } from './registry/state-dir.js';
+import { readTranscriptTail, Transcript } from './registry/transcript.js';
+import { detectPrompt } from './core/prompt-detect.js';
+
+/** Pending mirror bytes above which a worker's PTY is paused, and below which it resumes. */
+const HIGH_WATERMARK = 4 * 1024 * 1024;
+const LOW_WATERMARK = 512 * 1024;
+/** SIGTERM, then SIGKILL after this many ms. */
+export const STOP_GRACE_MS = 5000;
+/** Output silence after which a worker counts as idle, in ms. */
+const IDLE_AFTER_MS = 2000;
+/** Quiet time before the screen is checked for a waiting prompt, in ms. */
+const PROMPT_DEBOUNCE_MS = 400;
+
+export interface SpawnRequest {
+  task: string;
+  /** Empty for a slug of the task. */
+  name: string;
+  agent: string;
+  worktree: boolean;
+  /** Base branch or commit; empty for the current branch. */
+  base: string;
+  skipPermissions: boolean;
+}
+
+export class SpawnError extends Error {}
+
+export interface DeckOptions {
+  spawner: PtySpawner;
+  git: GitRunner;
+  layout: StateLayout;
+  registry: Registry;
+  presets: Map<string, Preset>;
+  /** The repo around the cwd, or null outside git. */
+  repo: RepoInfo | null;
+  cwd: string;
+  /** The user's environment; workers inherit it. */
+  env: NodeJS.ProcessEnv;
+  /** Absolute path of the `workerdeck` launcher in `<state>/bin`. */
+  launcher: string;
+  now?: () => number;
+  /** Preview size in cells: every detached PTY has this size. */
+  size?: { cols: number; rows: number };
+}
+
+interface Runtime {
+  pty: PtyHandle;
+  mirror: ScreenMirror;
+  transcript: Transcript;
+  pending: number;
+  paused: boolean;
+  stopRequested: boolean;
+  killTimer: NodeJS.Timeout | null;
+  lastOutputAt: number;
+  promptTimer: NodeJS.Timeout | null;
+  preset: Preset;
+  /** Raw-output taps (attach); they see every byte, untouched. */
+  taps: Set<(data: string) => void>;
+  exited: Promise<void>;
+}
+
+type Listener = (state: DeckState, event: DeckEvent) => void;
+
+/**
+ * The Deck: the only object that changes worker state. It owns every worker's
+ * PTY, screen mirror and transcript, creates worktrees, and turns everything
+ * that happens into `DeckEvent`s, which it reduces into `DeckState`, saves
+ * through the Registry and hands to listeners (the store).
+ */
+export class Deck {
+  private state: DeckState = emptyDeckState();
+  private readonly runtimes = new Map<string, Runtime>();
+  /** Mirrors rebuilt from transcripts for workers that are not running. */
+  private readonly pastScreens = new Map<string, ScreenMirror>();
+  private readonly listeners = new Set<Listener>();
+  private readonly screenListeners = new Set<(id: string) => void>();
+  private readonly now: () => number;
+  private size: { cols: number; rows: number };
+  private activityTimer: NodeJS.Timeout | null = null;
+  private readonly spawning = new Set<string>();
+
+  constructor(private readonly options: DeckOptions) {
+    this.now = options.now ?? Date.now;
+    this.size = options.size ?? { cols: 80, rows: 24 };
+  }
+
+  /** The current state; never mutate it. */
+  getState(): DeckState {
+    return this.state;
+  }
+
+  get presets(): Map<string, Preset> {
+    return this.options.presets;
+  }
+
+  get repo(): RepoInfo | null {
+    return this.options.repo;
+  }
+
+  /** Listen to every state change. Returns an unsubscribe function. */
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Listen for "the screen of worker <id> changed" (after the mirror parsed new output). */
+  onScreen(listener: (id: string) => void): () => void {
+    this.screenListeners.add(listener);
+    return () => this.screenListeners.delete(listener);
+  }
+
+  /**
+   * Load earlier workers and mail. A worker recorded as live whose process is
+   * gone becomes `exited` with the reason `the deck was closed`.
+   */
+  restore(saved: { workers: WorkerRecord[]; replies: OperatorReply[]; nextSeq: number } | null, mail: MailMessage[]): void {
+    let state = emptyDeckState();
+    for (const worker of saved?.workers ?? []) {
+      let record = worker;
+      if (isLive(worker.status)) {
+        const stillThere = worker.pid !== null && processExists(worker.pid);
+        record = {
+          ...worker,
+          status: worker.status === 'completed' ? 'completed' : 'exited',
+          reason: stillThere
+            ? `the deck was closed; process ${worker.pid} was still running outside the deck`
+            : 'the deck was closed',
+          needsInput: null,
+          activity: 'idle',
+          endedAt: worker.endedAt ?? this.now(),
+        };
+      }
+      state = reduce(state, { type: 'worker-added', worker: record });
+    }
+    const nextSeq = Math.max(saved?.nextSeq ?? 1, (mail.at(-1)?.seq ?? 0) + 1);
+    // Mail handled after the last save still needs its effect on the worker.
+    const applied = saved?.nextSeq ?? 1;
+    state = { ...state, replies: saved?.replies ?? [], nextSeq };
+    for (const message of mail) {
+      state =
+        message.seq >= applied
+          ? reduce(state, { type: 'mail-received', message })
+          : { ...state, mail: [...state.mail, message] };
+    }
+    this.state = { ...state, nextSeq };
+    this.options.registry.save(this.state);
+    for (const l of this.listeners) l(this.state, { type: 'warning', text: '', at: this.now() });
+  }
+
+  /** Hand out the next mail sequence number (the Mailbox calls this). */
+  nextSeq(): number {
+    const seq = this.state.nextSeq;
+    this.state = { ...this.state, nextSeq: seq + 1 };
+    return seq;
+  }
+
+  /** Apply an event, persist it, and notify listeners. */
+  dispatch(event: DeckEvent): void {
+    this.state = reduce(this.state, event);
+    this.options.registry.save(this.state);
+    const logged = eventLogFields(event);
+    if (logged) this.options.registry.appendEvent(event.type, logged, this.now());
+    for (const listener of this.listeners) listener(this.state, event);
+  }
+
+  /** Add a warning for the operator (also logged in events.jsonl). */
+  warn(text: string): void {
+    this.dispatch({ type: 'warning', text, at: this.now() });
+  }
+
+  /** A message arrived in the mailbox. */
+  receiveMail(message: MailMessage): void {
+    this.dispatch({ type: 'mail-received', message });
+  }
+
+  /** The preview size changed: every detached PTY and mirror follows. */
+  setSize(cols: number, rows: number, except: string | null = null): void {
+    this.size = { cols, rows };
+    for (const [id, rt] of this.runtimes) {
+      if (id === except) continue;
+      rt.pty.resize(cols, rows);
+      rt.mirror.resize(cols, rows);
+    }
+  }
+
+  /** Resize one worker's PTY and mirror (attach uses the whole terminal). */
+  resizeWorker(id: string, cols: number, rows: number): void {
+    const rt = this.runtimes.get(id);
+    if (!rt) return;
+    rt.pty.resize(cols, rows);
+    rt.mirror.resize(cols, rows);
+  }
+
+  /**
+   * The screen mirror of a worker: its live mirror, or one rebuilt from its
+   * transcript when it is not running (loaded in the background; null until then).
+   */
+  screen(id: string): ScreenMirror | null {
+    const rt = this.runtimes.get(id);
+    if (rt) return rt.mirror;
+    const past = this.pastScreens.get(id);
+    if (past) return past;
+    if (!this.state.workers[id]) return null;
+    const mirror = new ScreenMirror(this.size.cols, this.size.rows);
+    this.pastScreens.set(id, mirror);
+    void readTranscriptTail(this.transcriptFile(id)).then((text) => {
+      if (text) mirror.write(text, () => this.notifyScreen(id));
+    });
+    return mirror;
+  }
+
+  /** True when the worker has a live PTY owned by this deck. */
+  isRunning(id: string): boolean {
+    return this.runtimes.has(id);
+  }
+
+  /**
+   * Spawn a worker: validate, create its worktree, start its PTY.
+   * @returns the new worker's record
+   * @throws SpawnError with a sentence for the operator; a failed spawn
+   *   leaves no worktree, no branch and no registry entry behind.
+   */
+  async spawn(request: SpawnRequest): Promise<WorkerRecord> {
+    const preset = this.options.presets.get(request.agent);
+    if (!preset) {
+      throw new SpawnError(`Unknown agent preset "${request.agent}". Known presets: ${[...this.options.presets.keys()].join(', ')}.`);
+    }
+    const name = request.name.trim() || slugify(request.task || request.agent);
+    if (!WORKER_NAME_RE.test(name)) {
+      throw new SpawnError(`"${name}" is not a valid worker name: use lowercase letters, digits, ".", "_" and "-" (at most 40).`);
+    }
+    const taken = Object.values(this.state.workers).some((w) => w.name === name && isLive(w.status));
+    if (taken || this.spawning.has(name)) throw new SpawnError(`A running worker is already called "${name}". Pick another name.`);
+    const repo = this.options.repo;
+    if (request.worktree && !repo) {
+      throw new SpawnError(
+        `Cannot create a worktree: ${this.options.cwd} is not inside a git repository. Turn Worktree off (Space) or start workerdeck in a repo.`,
+      );
+    }
+    this.spawning.add(name);
+    try {
+      return await this.spawnChecked(request, preset, name, repo);
+    } finally {
+      this.spawning.delete(name);
+    }
+  }
+
+  private async spawnChecked(request: SpawnRequest, preset: Preset, name: string, repo: RepoInfo | null): Promise<WorkerRecord> {
+    const id = this.newId();
+    const now = this.now();
+    let worktree: { path: string; branch: string; base: string } | null = null;
+    if (request.worktree && repo) {
+      const base = request.base.trim() || repo.branch || 'HEAD';
+      try {
+        worktree = await createWorktree(this.options.git, repo, `${name}-${id}`, base);
+      } catch (error) {
+        throw new SpawnError((error as Error).message);
+      }
+    }
+    const cwd = worktree?.path ?? this.options.cwd;
+    const record: WorkerRecord = {
+      id,
+      name,
+      agent: preset.name,
+      task: request.task,
+      command: [],
+      cwd,
+      worktree: worktree?.path ?? null,
+      branch: worktree?.branch ?? null,
+      base: worktree?.base ?? null,
+      repo: worktree ? (repo?.mainTop ?? null) : null,
+      sessionId: randomUUID(),
+      skipPermissions: request.skipPermissions && preset.supportsSkipPermissions,
+      pid: null,
+      status: 'starting',
+      exitCode: null,
+      signal: null,
+      reason: null,
+      note: null,
+      needsInput: null,
+      activity: 'idle',
+      seenSeq: 0,
+      answered: [],
+      reportsSinceInput: 0,
+      stopBlocks: 0,
+      createdAt: now,
+      updatedAt: now,
+      endedAt: null,
+    };
+    try {
+      const launch = preset.launch(this.launchContext(record));
+      const started = await this.startPty(record, preset, launch);
+      this.dispatch({ type: 'worker-added', worker: record });
+      this.dispatch({ type: 'worker-started', id, pid: started.pid, command: started.command, at: this.now() });
+      return this.state.workers[id] ?? record;
+    } catch (error) {
+      if (worktree && repo) await removeWorktree(this.options.git, repo, worktree.path, worktree.branch);
+      this.options.registry.appendEvent('spawn-failed', { name, agent: preset.name, reason: (error as Error).message }, this.now());
+      throw error instanceof SpawnError ? error : new SpawnError((error as Error).message);
+    }
+  }
+
+  /**
+   * Resume a worker that is not running: the preset's resume command (for
+   * example `claude --resume <session id>`) in the same cwd and worktree.
+   * @throws SpawnError when the worker is running, gone, or its preset cannot resume.
+   */
+  async resume(id: string): Promise<void> {
+    const worker = this.state.workers[id];
+    if (!worker) throw new SpawnError('No such worker.');
+    if (this.runtimes.has(id)) throw new SpawnError(`${worker.name} is still running.`);
+    const preset = this.options.presets.get(worker.agent);
+    if (!preset) throw new SpawnError(`Cannot resume ${worker.name}: the preset "${worker.agent}" is not configured any more.`);
+    if (!preset.resume) throw new SpawnError(`The ${preset.name} preset cannot resume a session.`);
+    const launch = preset.resume(this.launchContext(worker));
+    const started = await this.startPty(worker, preset, launch).catch((error: Error) => {
+      throw new SpawnError(error.message);
+    });
+    this.pastScreens.get(id)?.dispose();
+    this.pastScreens.delete(id);
+    this.dispatch({ type: 'worker-started', id, pid: started.pid, command: started.command, at: this.now() });
+  }
+
+  private launchContext(worker: WorkerRecord): LaunchContext {
+    return {
+      workerId: worker.id,
+      name: worker.name,
+      task: worker.task,
+      sessionId: worker.sessionId ?? randomUUID(),
+      cwd: worker.cwd,
+      worktree: worker.worktree,
+      branch: worker.branch,
+      stateDir: this.options.layout.dir,
+      launcher: this.options.launcher,
+      workerDir: path.join(this.options.layout.workerFiles, worker.id),
+      instructions: workerInstructions(worker),
+      skipPermissions: worker.skipPermissions,
+      env: this.options.env,
+    };
+  }
+
+  private workerEnv(worker: WorkerRecord, extra: Record<string, string>): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const [key, value] of Object.entries(this.options.env)) {
+      if (value === undefined) continue;
+      // Workers are not inside tmux or npm even when the deck is; agent CLIs read these.
+      if (key === 'TMUX' || key === 'TMUX_PANE' || key.startsWith('npm_') || key.startsWith('WORKERDECK_')) continue;
+      env[key] = value;
+    }
+    const pathDirs = [this.options.layout.binDir, env.PATH ?? '/usr/local/bin:/usr/bin:/bin'];
+    return {
+      ...env,
+      TERM: 'xterm-256color',
+      COLORTERM: 'truecolor',
+      ...extra,
+      PATH: [extra.PATH ?? '', ...pathDirs].filter(Boolean).join(path.delimiter),
+      WORKERDECK_WORKER_ID: worker.id,
+      WORKERDECK_WORKER_NAME: worker.name,
+      WORKERDECK_STATE_DIR: this.options.layout.dir,
+    };
+  }
+
+  private async startPty(worker: WorkerRecord, preset: Preset, launch: Launch): Promise<{ pid: number; command: string[] }> {
+    const env = this.workerEnv(worker, launch.env);
+    const file = resolveCommand(launch.command, env.PATH, worker.cwd);
+    if (!file) {
+      throw new SpawnError(
+        `Command not found: "${launch.command}"${preset.installHint ? ` (${preset.installHint})` : ''}. Check the ${preset.name} preset's command.`,
+      );
+    }
+    for (const f of launch.files) {
+      await mkdir(path.dirname(f.path), { recursive: true });
+      await writeFile(f.path, f.content, { mode: 0o600 });
+      if (f.exclude && this.options.repo) await ensureExcluded(this.options.repo.commonDir, [f.exclude]);
+    }
+    const transcript = new Transcript(this.transcriptFile(worker.id), (m) => this.warn(m));
+    await transcript.open();
+    let pty: PtyHandle;
+    try {
+      pty = this.options.spawner({
+        file,
+        args: launch.args,
+        cwd: worker.cwd,
+        env,
+        cols: this.size.cols,
+        rows: this.size.rows,
+      });
+    } catch (error) {
+      await transcript.close();
+      throw new SpawnError(`Cannot start "${launch.command}": ${(error as Error).message}`);
+    }
+    let resolveExited!: () => void;
+    const rt: Runtime = {
+      pty,
+      mirror: new ScreenMirror(this.size.cols, this.size.rows),
+      transcript,
+      pending: 0,
+      paused: false,
+      stopRequested: false,
+      killTimer: null,
+      lastOutputAt: 0,
+      promptTimer: null,
+      preset,
+      taps: new Set(),
+      exited: new Promise<void>((resolve) => (resolveExited = resolve)),
+    };
+    this.runtimes.set(worker.id, rt);
+    pty.onData((data) => this.onOutput(worker.id, rt, data));
+    pty.onExit((exit) => {
+      void this.onExit(worker.id, rt, exit.exitCode, exit.signal).finally(resolveExited);
+    });
+    if (launch.typeAfterStart !== null) pty.write(`${launch.typeAfterStart}\r`);
+    this.ensureActivityTimer();
+    return { pid: pty.pid, command: [file, ...launch.args] };
+  }
+
+  private onOutput(id: string, rt: Runtime, data: string): void {
+    for (const tap of rt.taps) tap(data);
+    rt.transcript.write(data);
+    const length = data.length;
+    rt.pending += length;
+    rt.mirror.write(data, () => {
+      rt.pending -= length;
+      if (rt.paused && rt.pending < LOW_WATERMARK) {
+        rt.paused = false;
+        rt.pty.resume();
+      }
+      this.notifyScreen(id);
+    });
+    if (!rt.paused && rt.pending > HIGH_WATERMARK) {
+      rt.paused = true;
+      rt.pty.pause();
+    }
+    rt.lastOutputAt = this.now();
+    const worker = this.state.workers[id];
+    if (worker && worker.activity === 'idle') this.dispatch({ type: 'activity', id, activity: 'busy' });
+    if (rt.preset.promptRules.length > 0) {
+      if (rt.promptTimer) clearTimeout(rt.promptTimer);
+      rt.promptTimer = setTimeout(() => this.checkPrompt(id, rt), PROMPT_DEBOUNCE_MS);
+    }
+  }
+
+  private checkPrompt(id: string, rt: Runtime): void {
+    rt.promptTimer = null;
+    const found = detectPrompt(rt.mirror.textRows(), rt.preset.promptRules);
+    const worker = this.state.workers[id];
+    if (!worker) return;
+    if (found && worker.needsInput?.reason !== found) {
+      this.dispatch({ type: 'needs-input', id, needsInput: { reason: found, source: 'screen', since: this.now() }, source: 'screen' });
+    } else if (!found && worker.needsInput?.source === 'screen') {
+      this.dispatch({ type: 'needs-input', id, needsInput: null, source: 'screen' });
+    }
+  }
+
+  private notifyScreen(id: string): void {
+    for (const l of this.screenListeners) l(id);
+  }
+
+  private async onExit(id: string, rt: Runtime, exitCode: number | null, signal: number | null): Promise<void> {
+    if (rt.killTimer) clearTimeout(rt.killTimer);
+    if (rt.promptTimer) clearTimeout(rt.promptTimer);
+    await rt.mirror.flush();
+    await rt.transcript.close();
+    this.runtimes.delete(id);
+    // Keep the final screen: the mirror becomes the worker's past screen.
+    this.pastScreens.get(id)?.dispose();
+    this.pastScreens.set(id, rt.mirror);
+    let reason: string | null = null;
+    if (rt.stopRequested) reason = 'stopped by the operator';
+    else if (exitCode !== 0) {
+      const last = rt.mirror
+        .textRows()
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .at(-1);
+      const how = exitCode === null ? `killed by signal ${signal}` : `exit code ${exitCode}`;
+      reason = last ? `${how}: ${sanitize(last).slice(0, 200)}` : how;
+    }
+    this.dispatch({ type: 'worker-exited', id, exitCode, signal, stopRequested: rt.stopRequested, reason, at: this.now() });
+    this.notifyScreen(id);
+  }
+
+  /**
+   * Stop a worker: SIGTERM to its process group, SIGKILL after 5 s. Its
+   * worktree and branch are kept. Resolves when the process has exited.
+   */
+  async stop(id: string, graceMs = STOP_GRACE_MS): Promise<void> {
+    const rt = this.runtimes.get(id);
+    if (!rt) return;
+    rt.stopRequested = true;
+    rt.pty.kill('SIGTERM');
+    if (!rt.killTimer) {
+      rt.killTimer = setTimeout(() => rt.pty.kill('SIGKILL'), graceMs);
+    }
+    await rt.exited;
+  }
+
+  /**
+   * Remove a worker that is not running from the list. Its worktree, branch
+   * and transcript are kept.
+   * @throws Error when the worker is still running.
+   */
+  remove(id: string): void {
+    const worker = this.state.workers[id];
+    if (!worker) return;
+    if (this.runtimes.has(id)) throw new Error(`${worker.name} is still running; stop it first (x).`);
+    this.pastScreens.get(id)?.dispose();
+    this.pastScreens.delete(id);
+    this.dispatch({ type: 'worker-removed', id });
+  }
+
+  /**
+   * Type text into a live worker's PTY as the operator: a bracketed paste
+   * when the worker turned bracketed paste on, else plain text; then `\r` as
+   * a separate write `submitDelayMs` later, so agent TUIs submit it.
+   * @throws Error when the worker is not a live worker of this deck.
+   */
+  async type(id: string, text: string, kind: 'reply' | 'nudge', inReplyTo: string | null = null): Promise<OperatorReply> {
+    const worker = this.state.workers[id];
+    const rt = this.runtimes.get(id);
+    if (!worker || !rt || !isLive(worker.status) || worker.pid !== rt.pty.pid) {
+      throw new Error(`${worker?.name ?? 'That worker'} is not running in this deck; nothing was sent.`);
+    }
+    // Operator text may hold newlines but no escapes: an ESC could end the paste early.
+    const clean = sanitize(text).replace(/\n+$/, '');
+    const body = rt.mirror.bracketedPaste ? `\u001b[200~${clean}\u001b[201~` : clean.replace(/\n/g, '\r');
+    rt.pty.write(body);
+    const delay = Math.max(rt.preset.submitDelayMs, 50);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    if (this.runtimes.get(id) === rt) rt.pty.write('\r');
+    const reply: OperatorReply = {
+      id: randomUUID(),
+      workerId: id,
+      kind,
+      content: clean,
+      inReplyTo,
+      timestamp: this.now(),
+    };
+    this.dispatch({ type: 'operator-wrote', reply });
+    return reply;
+  }
+
+  /** The question `r` answers for a selected worker: its oldest unanswered one, else the deck's oldest. */
+  questionToAnswer(selectedId: string | null): MailMessage | null {
+    if (selectedId) {
+      const own = unansweredQuestions(this.state, selectedId)[0];
+      if (own) return own;
+    }
+    return unansweredQuestions(this.state)[0] ?? null;
+  }
+
+  /** Listen to a worker's raw output (attach). Returns a function that removes the tap. */
+  tap(id: string, listener: (data: string) => void): () => void {
+    const rt = this.runtimes.get(id);
+    if (!rt) return () => undefined;
+    rt.taps.add(listener);
+    return () => rt.taps.delete(listener);
+  }
+
+  /** Write raw input to a worker's PTY (attach); ignored when it is not running. */
+  writeRaw(id: string, data: string): void {
+    this.runtimes.get(id)?.pty.write(data);
+  }
+
+  /** Resolves when the worker's process has exited (immediately when it is not running). */
+  whenExited(id: string): Promise<void> {
+    return this.runtimes.get(id)?.exited ?? Promise.resolve();
+  }
+
+  /** Ids of workers with a live PTY. */
+  runningIds(): string[] {
+    return [...this.runtimes.keys()];
+  }
+
+  /**
+   * Stop every worker (SIGTERM, then SIGKILL after the grace period) and wait
+   * for them, then flush the registry.
+   */
+  async shutdown(graceMs = STOP_GRACE_MS): Promise<void> {
+    await Promise.all(this.runningIds().map((id) => this.stop(id, graceMs)));
+    if (this.activityTimer) clearInterval(this.activityTimer);
+    this.activityTimer = null;
+    await this.options.registry.flush();
+  }
+
+  /** Last resort on process exit: SIGKILL every worker's process group, synchronously. */
+  killAllNow(): void {
+    for (const rt of this.runtimes.values()) rt.pty.kill('SIGKILL');
+  }
+
+  private ensureActivityTimer(): void {
+    if (this.activityTimer) return;
+    this.activityTimer = setInterval(() => {
+      const now = this.now();
+      for (const [id, rt] of this.runtimes) {
+        const worker = this.state.workers[id];
+        if (worker?.activity === 'busy' && now - rt.lastOutputAt > IDLE_AFTER_MS) {
+          this.dispatch({ type: 'activity', id, activity: 'idle' });
+        }
+      }
+    }, 1000);
+    this.activityTimer.unref();
+  }
+
+  private transcriptFile(id: string): string {
+    return path.join(this.options.layout.transcripts, `${id}.log`);
+  }
+
+  private newId(): string {
+    for (;;) {
+      const id = randomBytes(2).toString('hex');
+      if (!this.state.workers[id]) return id;
+    }
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Fields of an event for events.jsonl, or null for events too chatty to log. */
+function eventLogFields(event: DeckEvent): Record<string, unknown> | null {
+  switch (event.type) {
+    case 'activity':
+    case 'mail-seen':
+      return null;
+    case 'worker-added':
+      return { worker: event.worker };
+    case 'mail-received':
+      return { message: event.message };
+    case 'operator-wrote':
+      return { reply: event.reply, inReplyTo: event.reply.inReplyTo };
+    default: {
+      const { type: _type, ...rest } = event;
+      return rest;
+    }
+  }
+}

@@ -1,0 +1,95 @@
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { emptyDeckState, type DeckState } from './core/deck-state.js';
+
+export type Mode = 'list' | 'spawn' | 'reply' | 'confirm' | 'help' | 'details';
+
+export const SPAWN_FIELDS = ['task', 'name', 'agent', 'worktree', 'base', 'skipPermissions'] as const;
+export type SpawnField = (typeof SPAWN_FIELDS)[number];
+
+export interface SpawnFormState {
+  task: string;
+  name: string;
+  /** True once the operator typed a name; until then it follows the task. */
+  nameTouched: boolean;
+  agent: string;
+  worktree: boolean;
+  base: string;
+  skipPermissions: boolean;
+  field: SpawnField;
+  /** Set while the spawn runs, so a second Enter does not spawn twice. */
+  busy: boolean;
+}
+
+export interface ReplyState {
+  workerId: string;
+  inReplyTo: string | null;
+  /** The question being answered, shown above the box. */
+  question: string | null;
+  text: string;
+  busy: boolean;
+}
+
+export interface ConfirmState {
+  prompt: string;
+  /** Runs on `y`. */
+  onYes: () => void;
+}
+
+export interface Flash {
+  text: string;
+  level: 'info' | 'warn' | 'error';
+  at: number;
+}
+
+export interface UiState {
+  mode: Mode;
+  selectedId: string | null;
+  spawn: SpawnFormState | null;
+  reply: ReplyState | null;
+  /** Drafts kept when a reply is cancelled, by worker id. */
+  drafts: Record<string, string>;
+  confirm: ConfirmState | null;
+  flash: Flash | null;
+  /** Lines the preview is scrolled back (0 = live). */
+  previewScroll: number;
+  /** Lines the mail thread is scrolled up from its end (0 = newest). */
+  mailScroll: number;
+  /** Terminal size in cells. */
+  cols: number;
+  rows: number;
+  /** Id of the last warning shown, so each warning flashes once. */
+  lastWarningId: number;
+}
+
+export interface AppState {
+  deck: DeckState;
+  ui: UiState;
+}
+
+export type AppStore = StoreApi<AppState>;
+
+/** The store the UI reads: the Deck's state plus UI-only state. No PTY bytes ever go in here. */
+export function createAppStore(cols: number, rows: number): AppStore {
+  return createStore<AppState>(() => ({
+    deck: emptyDeckState(),
+    ui: {
+      mode: 'list',
+      selectedId: null,
+      spawn: null,
+      reply: null,
+      drafts: {},
+      confirm: null,
+      flash: null,
+      previewScroll: 0,
+      mailScroll: 0,
+      cols,
+      rows,
+      lastWarningId: 0,
+    },
+  }));
+}
+
+/** Shallow-merge a patch into the UI state. */
+export function setUi(store: AppStore, patch: Partial<UiState>): void {
+  store.setState((s) => ({ ui: { ...s.ui, ...patch } }));
+}

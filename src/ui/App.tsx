@@ -1,0 +1,35 @@
+import { Box } from 'ink';
+import { useApp } from './context.js';
+import { Footer } from './Footer.js';
+import { Header } from './Header.js';
+import { Help } from './Help.js';
+import { computeLayout } from './layout.js';
+import { MailPanel } from './MailPanel.js';
+import { Preview } from './Preview.js';
+import { WorkerList } from './WorkerList.js';
+
+/** The deck's screen: header, worker list over preview, mail panel, footer. Layout only. */
+export function App({ label }: { label: string }) {
+  const cols = useApp((s) => s.ui.cols);
+  const rows = useApp((s) => s.ui.rows);
+  const count = useApp((s) => s.deck.order.length);
+  const help = useApp((s) => s.ui.mode === 'help');
+  const layout = computeLayout(cols, rows, count);
+  return (
+    <Box width={layout.cols} height={layout.rows} flexDirection="column" overflow="hidden">
+      <Header width={layout.cols} label={label} />
+      {help ? (
+        <Help width={layout.cols} height={layout.mainHeight} />
+      ) : (
+        <Box height={layout.mainHeight} width={layout.cols} flexDirection="row">
+          <Box flexDirection="column" width={layout.leftWidth} height={layout.mainHeight}>
+            <WorkerList width={layout.leftWidth} height={layout.listHeight} rows={layout.listRows} />
+            <Preview width={layout.leftWidth} height={layout.previewHeight} />
+          </Box>
+          <MailPanel width={layout.mailWidth} height={layout.mainHeight} />
+        </Box>
+      )}
+      <Footer width={layout.cols} />
+    </Box>
+  );
+}

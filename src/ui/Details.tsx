@@ -1,0 +1,90 @@
+import { Box, Text } from 'ink';
+import { formatAge, isLive, type WorkerRecord } from '../core/worker.js';
+import { unansweredQuestions } from '../core/deck-state.js';
+import { useApp, useDeckContext } from './context.js';
+import { fit, wrap } from './layout.js';
+import { statusLabel } from './WorkerList.js';
+
+/** Why the deck thinks the worker is in its status, in sentences. */
+export function statusReasons(worker: WorkerRecord, openQuestions: number, running: boolean): string[] {
+  const out: string[] = [];
+  if (worker.needsInput && isLive(worker.status)) {
+    const from = { screen: 'its screen shows', hook: 'its agent reported', mail: 'its mail says' }[worker.needsInput.source];
+    out.push(`needs input: ${from} "${worker.needsInput.reason}".`);
+  }
+  switch (worker.status) {
+    case 'starting':
+      out.push('starting: the worktree or process is being created.');
+      break;
+    case 'running':
+      out.push(`running: process ${worker.pid} is alive; output is ${worker.activity === 'busy' ? 'streaming' : 'quiet'}.`);
+      break;
+    case 'asking':
+      out.push(`asking: it sent a question (${openQuestions} unanswered). Press r to reply.`);
+      break;
+    case 'completed':
+      out.push(`completed: it sent a completion${running ? ' and its process is still alive' : ''}.`);
+      break;
+    case 'exited':
+      out.push(`exited: ${worker.reason ?? `its process ended with exit code ${worker.exitCode}`} without a completion.`);
+      break;
+    case 'failed':
+      out.push(`failed: ${worker.reason ?? 'its process ended with an error'}.`);
+      break;
+    case 'stopped':
+      out.push('stopped: the operator stopped it. Its worktree and branch are kept; R resumes where the preset can.');
+      break;
+  }
+  if (worker.status !== 'running' && !running && isLive(worker.status)) out.push('Its process is not running in this deck.');
+  return out;
+}
+
+/** The details view (i): command, pid, worktree, branch, session id, and the reasons for the status. */
+export function Details({ width, height, worker }: { width: number; height: number; worker: WorkerRecord }) {
+  const { theme, deck } = useDeckContext();
+  const open = useApp((s) => unansweredQuestions(s.deck, worker.id).length);
+  const inner = width - 4;
+  const rows: [string, string][] = [
+    ['status', statusLabel(worker)],
+    ['agent', worker.agent],
+    ['command', worker.command.map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a)).join(' ')],
+    ['pid', worker.pid === null ? '-' : String(worker.pid)],
+    ['cwd', worker.cwd],
+    ['worktree', worker.worktree ?? '(none)'],
+    ['branch', worker.branch ? `${worker.branch} (from ${worker.base})` : '(none)'],
+    ['session id', worker.sessionId ?? '-'],
+    ['exit', worker.exitCode === null ? (worker.signal ? `signal ${worker.signal}` : '-') : String(worker.exitCode)],
+    ['age', formatAge(Date.now() - worker.createdAt)],
+    ['task', worker.task],
+  ];
+  const lines: { text: string; muted?: boolean; accent?: boolean }[] = [];
+  for (const [k, v] of rows) {
+    const wrapped = wrap(v, inner - 12);
+    wrapped.slice(0, 4).forEach((line, i) => lines.push({ text: `${i === 0 ? fit(k, 12) : ' '.repeat(12)}${line}` }));
+  }
+  lines.push({ text: '' });
+  lines.push({ text: 'Why this status', accent: true });
+  for (const reason of statusReasons(worker, open, deck.isRunning(worker.id))) {
+    for (const line of wrap(reason, inner - 2)) lines.push({ text: `  ${line}` });
+  }
+  return (
+    <Box
+      width={width}
+      height={height}
+      flexDirection="column"
+      borderStyle="round"
+      borderColor={theme.c('border.focus')}
+      paddingX={1}
+      overflow="hidden"
+    >
+      <Text bold color={theme.c('text.accent')}>
+        {fit(`${worker.name} — details (i or Esc closes)`, inner)}
+      </Text>
+      {lines.slice(0, height - 3).map((line, i) => (
+        <Text key={i} color={theme.c(line.accent ? 'text.accent' : 'text.normal')} bold={line.accent}>
+          {fit(line.text, inner)}
+        </Text>
+      ))}
+    </Box>
+  );
+}

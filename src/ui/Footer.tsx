@@ -1,0 +1,30 @@
+import { Box, Text } from 'ink';
+import { footerHints } from '../core/commands.js';
+import { useApp, useDeckContext } from './context.js';
+import { fit } from './layout.js';
+
+/** Two lines: a status line (confirm prompts, messages, warnings) and key hints from the command registry. */
+export function Footer({ width }: { width: number }) {
+  const { theme, keymap } = useDeckContext();
+  const confirm = useApp((s) => s.ui.confirm);
+  const flash = useApp((s) => s.ui.flash);
+  const mode = useApp((s) => s.ui.mode);
+  let status: { text: string; token: 'text.warning' | 'text.error' | 'text.normal' | 'text.accent' } = { text: '', token: 'text.normal' };
+  if (confirm && mode === 'confirm') status = { text: confirm.prompt, token: 'text.warning' };
+  else if (flash) status = { text: flash.text, token: flash.level === 'error' ? 'text.error' : flash.level === 'warn' ? 'text.warning' : 'text.accent' };
+  const hints = footerHints(keymap);
+  let hintText = '';
+  for (const h of hints) {
+    const piece = `${h.key} ${h.label}  `;
+    if ([...hintText].length + piece.length > width) break;
+    hintText += piece;
+  }
+  return (
+    <Box width={width} height={2} flexDirection="column" overflow="hidden">
+      <Text color={theme.c(status.token)} bold={mode === 'confirm'}>
+        {fit(status.text.replace(/\s+/g, ' '), width)}
+      </Text>
+      <Text color={theme.c('text.muted')}>{fit(hintText.trimEnd(), width)}</Text>
+    </Box>
+  );
+}

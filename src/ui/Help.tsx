@@ -1,0 +1,31 @@
+import { Box, Text } from 'ink';
+import { COMMANDS, displayKey } from '../core/commands.js';
+import { useDeckContext } from './context.js';
+import { fit } from './layout.js';
+
+/** The help overlay (?), generated from the command registry. */
+export function Help({ width, height }: { width: number; height: number }) {
+  const { theme, keymap, detachKeyName } = useDeckContext();
+  const inner = width - 4;
+  const lines: string[] = [];
+  for (const command of COMMANDS) {
+    const keys = (keymap.keysOf.get(command.id) ?? []).map(displayKey).join(', ');
+    lines.push(fit(keys, 14) + command.description);
+  }
+  lines.push('');
+  lines.push(fit(displayKey(detachKeyName), 14) + 'Detach from a worker you are attached to');
+  lines.push(fit('n form', 14) + 'Tab/S-Tab move, ←/→ agent, Space toggles, Enter spawns, Esc cancels');
+  lines.push(fit('r box', 14) + 'Enter sends, Ctrl-J or Alt-Enter adds a line, Esc cancels (keeps the draft)');
+  return (
+    <Box width={width} height={height} flexDirection="column" borderStyle="round" borderColor={theme.c('border.focus')} paddingX={1} overflow="hidden">
+      <Text bold color={theme.c('text.accent')}>
+        {fit('Keys (? or Esc closes)', inner)}
+      </Text>
+      {lines.slice(0, height - 3).map((line, i) => (
+        <Text key={i} color={theme.c('text.normal')}>
+          {fit(line, inner)}
+        </Text>
+      ))}
+    </Box>
+  );
+}

@@ -1,0 +1,119 @@
+import { Box, Text } from 'ink';
+import { attentionOrder, isLiveWorker, threadOf, type AttentionItem, type DeckState } from '../core/deck-state.js';
+import { formatAge } from '../core/worker.js';
+import type { ThemeToken } from './theme.js';
+import { useApp, useDeckContext } from './context.js';
+import { fit, wrap } from './layout.js';
+import { useNow } from './useNow.js';
+
+interface Line {
+  text: string;
+  token: ThemeToken;
+  bold?: boolean;
+}
+
+const KIND_LABEL: Record<AttentionItem['kind'], string> = {
+  question: '?',
+  'needs-input': '!',
+  completion: '✓',
+  other: '·',
+};
+
+function attentionLines(state: DeckState, width: number, now: number, max: number): Line[] {
+  const items = attentionOrder(state);
+  if (items.length === 0) return [{ text: 'Nothing needs you.', token: 'text.muted' }];
+  const lines: Line[] = items.slice(0, max).map((item) => {
+    const name = state.workers[item.workerId]?.name ?? item.message?.workerName ?? item.workerId;
+    const what = item.message?.content ?? state.workers[item.workerId]?.needsInput?.reason ?? '';
+    const mark = item.live ? '' : '⚠';
+    const token: ThemeToken =
+      item.kind === 'question' ? 'status.asking' : item.kind === 'needs-input' ? 'status.needsInput' : item.kind === 'completion' ? 'status.completed' : 'text.normal';
+    return {
+      text: fit(`${KIND_LABEL[item.kind]}${mark} ${name}: ${what.replace(/\s+/g, ' ')}`, width - 4) + fit(formatAge(now - item.since), 4),
+      token,
+    };
+  });
+  if (items.length > max) lines.push({ text: `… ${items.length - max} more (space jumps)`, token: 'text.muted' });
+  return lines;
+}
+
+function threadLines(state: DeckState, workerId: string, width: number, now: number): Line[] {
+  const lines: Line[] = [];
+  for (const entry of threadOf(state, workerId)) {
+    if (entry.from === 'worker') {
+      const m = entry.message;
+      const label = { question: 'asked', completion: 'completed', progress: 'progress', error: 'error' }[m.type];
+      const token: ThemeToken =
+        m.type === 'question' ? 'status.asking' : m.type === 'completion' ? 'status.completed' : m.type === 'error' ? 'text.error' : 'text.muted';
+      lines.push({ text: fit(`${label}`, width - 5) + fit(formatAge(now - m.timestamp), 5), token, bold: true });
+      for (const l of wrap(m.content, width - 2)) lines.push({ text: `  ${l}`, token: 'mail.worker' });
+    } else {
+      const r = entry.reply;
+      lines.push({ text: fit(`you ${r.kind === 'nudge' ? 'nudged' : 'replied'}`, width - 5) + fit(formatAge(now - r.timestamp), 5), token: 'mail.operator', bold: true });
+      for (const l of wrap(r.content, width - 2)) lines.push({ text: `  ${l}`, token: 'mail.operator' });
+    }
+  }
+  return lines;
+}
+
+/** The mail panel: what needs attention across the deck, the selected worker's thread, and the reply box. */
+export function MailPanel({ width, height }: { width: number; height: number }) {
+  const { theme } = useDeckContext();
+  const state = useApp((s) => s.deck);
+  const selectedId = useApp((s) => s.ui.selectedId);
+  const reply = useApp((s) => s.ui.reply);
+  const mode = useApp((s) => s.ui.mode);
+  const scroll = useApp((s) => s.ui.mailScroll);
+  const now = useNow(1000);
+  const inner = width - 2;
+  const innerHeight = height - 2;
+  const attention = attentionLines(state, inner, now, Math.max(2, Math.floor(innerHeight / 4)));
+  const replyLines: Line[] = [];
+  if (reply && mode === 'reply') {
+    const target = state.workers[reply.workerId]?.name ?? reply.workerId;
+    replyLines.push({ text: fit(`Reply to ${target}`, inner), token: 'text.accent', bold: true });
+    if (reply.question) for (const l of wrap(reply.question, inner - 2).slice(0, 3)) replyLines.push({ text: `? ${l}`, token: 'status.asking' });
+    const body = wrap(`${reply.text}▏`, inner - 2);
+    for (const l of body.slice(-5)) replyLines.push({ text: `> ${l}`, token: 'text.normal' });
+    replyLines.push({ text: fit(reply.busy ? 'sending…' : 'Enter sends · ^J new line · Esc keeps draft', inner), token: 'text.muted' });
+  }
+  const selected = selectedId ? state.workers[selectedId] : undefined;
+  const headerLines: Line[] = [
+    { text: 'Needs you', token: 'text.accent', bold: true },
+    ...attention,
+    { text: '', token: 'text.muted' },
+    {
+      text: selected
+        ? `${selected.name}${isLiveWorker(state, selected.id) ? '' : ' (not running)'}${scroll > 0 ? ` ↑${scroll}` : ''}`
+        : 'Thread',
+      token: 'text.accent',
+      bold: true,
+    },
+  ];
+  const threadSpace = Math.max(1, innerHeight - headerLines.length - replyLines.length);
+  let thread = selectedId ? threadLines(state, selectedId, inner, now) : [];
+  if (thread.length === 0) thread = [{ text: selectedId ? 'No mail from this worker yet.' : 'Select a worker.', token: 'text.muted' }];
+  const maxScroll = Math.max(0, thread.length - threadSpace);
+  const offset = Math.min(scroll, maxScroll);
+  const end = thread.length - offset;
+  const shown = thread.slice(Math.max(0, end - threadSpace), end);
+  const lines = [...headerLines, ...shown];
+  while (lines.length < innerHeight - replyLines.length) lines.push({ text: '', token: 'text.muted' });
+  lines.push(...replyLines);
+  return (
+    <Box
+      width={width}
+      height={height}
+      flexDirection="column"
+      borderStyle="round"
+      borderColor={theme.c(mode === 'reply' ? 'border.focus' : 'border.normal')}
+      overflow="hidden"
+    >
+      {lines.slice(0, innerHeight).map((line, i) => (
+        <Text key={i} color={theme.c(line.token)} bold={line.bold}>
+          {fit(line.text, inner)}
+        </Text>
+      ))}
+    </Box>
+  );
+}

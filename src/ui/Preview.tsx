@@ -1,0 +1,87 @@
+import { Box, Text } from 'ink';
+import { useEffect, useState } from 'react';
+import { useApp, useDeckContext } from './context.js';
+import { fit } from './layout.js';
+import { SpawnForm } from './SpawnForm.js';
+import { Details } from './Details.js';
+
+/** How often the preview re-reads the mirror while output streams, in ms. */
+export const SNAPSHOT_MS = 50;
+
+// eslint-disable-next-line no-control-regex
+const SGR_RE = /\u001b\[[0-9;]*m/g;
+
+/**
+ * The rows of a worker's screen, re-read from its mirror at most every 50 ms
+ * while it changes. PTY bytes never pass through React state: only the
+ * finished rows of the one visible worker do.
+ */
+function useScreenRows(id: string | null, scroll: number, colour: boolean): string[] {
+  const { deck } = useDeckContext();
+  const [rows, setRows] = useState<string[]>([]);
+  useEffect(() => {
+    if (!id) {
+      setRows([]);
+      return;
+    }
+    let timer: NodeJS.Timeout | null = null;
+    let last = 0;
+    const read = () => {
+      timer = null;
+      last = Date.now();
+      const mirror = deck.screen(id);
+      const styled = mirror ? mirror.styledRows(scroll) : [];
+      setRows(colour ? styled : styled.map((r) => r.replace(SGR_RE, '')));
+    };
+    read();
+    const off = deck.onScreen((changed) => {
+      if (changed !== id || timer) return;
+      timer = setTimeout(read, Math.max(0, SNAPSHOT_MS - (Date.now() - last)));
+    });
+    return () => {
+      off();
+      if (timer) clearTimeout(timer);
+    };
+  }, [deck, id, scroll, colour]);
+  return rows;
+}
+
+/** The preview pane: the selected worker's live screen, or the spawn form or details in its place. */
+export function Preview({ width, height }: { width: number; height: number }) {
+  const { theme } = useDeckContext();
+  const mode = useApp((s) => s.ui.mode);
+  const selectedId = useApp((s) => s.ui.selectedId);
+  const worker = useApp((s) => (s.ui.selectedId ? s.deck.workers[s.ui.selectedId] : undefined));
+  const scroll = useApp((s) => s.ui.previewScroll);
+  const rows = useScreenRows(mode === 'spawn' || mode === 'details' ? null : selectedId, scroll, theme.colour);
+  const inner = width - 2;
+  const innerRows = height - 2;
+  if (mode === 'spawn') return <SpawnForm width={width} height={height} />;
+  if (mode === 'details' && worker) return <Details width={width} height={height} worker={worker} />;
+  const title = worker
+    ? ` ${worker.name} · ${worker.agent}${scroll > 0 ? ` · scrolled back ${scroll} lines (PgDn)` : ''} `
+    : ' preview ';
+  return (
+    <Box
+      width={width}
+      height={height}
+      flexDirection="column"
+      borderStyle="round"
+      borderColor={theme.c('border.normal')}
+      overflow="hidden"
+    >
+      <Box position="absolute" marginTop={-1} marginLeft={1}>
+        <Text color={theme.c('text.accent')}>{fit(title, Math.min([...title].length, inner - 2))}</Text>
+      </Box>
+      {worker ? (
+        rows.slice(0, innerRows).map((row, i) => (
+          <Text key={i} wrap="truncate">
+            {row}
+          </Text>
+        ))
+      ) : (
+        <Text color={theme.c('text.muted')}>{fit('Select a worker to see its screen here.', inner)}</Text>
+      )}
+    </Box>
+  );
+}

@@ -1,0 +1,145 @@
+import { Box, Text } from 'ink';
+import { memo } from 'react';
+import { unreadCount } from '../core/deck-state.js';
+import { formatAge, isLive, STATUS_SYMBOL, type WorkerRecord } from '../core/worker.js';
+import { useApp, useDeckContext } from './context.js';
+import { fit } from './layout.js';
+import { useNow } from './useNow.js';
+
+interface Columns {
+  name: number;
+  agent: number;
+  status: number;
+  branch: number;
+  age: number;
+  unread: number;
+  note: number;
+}
+
+function columnsFor(width: number): Columns {
+  const name = width >= 70 ? 14 : 12;
+  const agent = 8;
+  const status = 11;
+  const age = 4;
+  const unread = 3;
+  const fixed = 2 + name + agent + status + age + unread + 5;
+  const rest = Math.max(0, width - fixed);
+  const branch = width >= 70 ? Math.min(30, Math.floor(rest * 0.6)) : 0;
+  return { name, agent, status, branch, age, unread, note: Math.max(0, rest - branch - (branch ? 1 : 0)) };
+}
+
+/** The status word a row shows: `needs input` overrides the status while a prompt waits. */
+export function statusLabel(worker: WorkerRecord): string {
+  if (worker.needsInput && isLive(worker.status)) return 'needs input';
+  return worker.status;
+}
+
+const Row = memo(function Row({
+  worker,
+  selected,
+  unread,
+  now,
+  cols,
+  width,
+}: {
+  worker: WorkerRecord;
+  selected: boolean;
+  unread: number;
+  now: number;
+  cols: Columns;
+  width: number;
+}) {
+  const { theme } = useDeckContext();
+  const needs = worker.needsInput !== null && isLive(worker.status);
+  const statusColour = theme.c(needs ? 'status.needsInput' : `status.${worker.status}`);
+  const note = needs ? worker.needsInput?.reason ?? '' : worker.note ?? worker.reason ?? worker.task;
+  const fg = selected ? theme.c('text.selected') : undefined;
+  const bg = selected ? theme.c('bg.selected') : undefined;
+  const inverse = selected && !theme.colour;
+  const symbol = needs ? '!' : STATUS_SYMBOL[worker.status];
+  return (
+    <Box width={width} height={1} overflow="hidden">
+      <Text backgroundColor={bg} inverse={inverse} color={fg ?? statusColour}>
+        {symbol}{' '}
+      </Text>
+      <Text backgroundColor={bg} inverse={inverse} color={fg ?? theme.c('text.normal')} bold>
+        {fit(worker.name, cols.name)}{' '}
+      </Text>
+      <Text backgroundColor={bg} inverse={inverse} color={fg ?? theme.c('text.muted')}>
+        {fit(worker.agent, cols.agent)}{' '}
+      </Text>
+      <Text backgroundColor={bg} inverse={inverse} color={fg ?? statusColour}>
+        {fit(statusLabel(worker), cols.status)}{' '}
+      </Text>
+      {cols.branch > 0 ? (
+        <Text backgroundColor={bg} inverse={inverse} color={fg ?? theme.c('text.muted')}>
+          {fit(worker.branch ?? '(no worktree)', cols.branch)}{' '}
+        </Text>
+      ) : null}
+      <Text backgroundColor={bg} inverse={inverse} color={fg ?? theme.c('text.muted')}>
+        {fit(formatAge(now - worker.createdAt), cols.age)}{' '}
+      </Text>
+      <Text backgroundColor={bg} inverse={inverse} color={fg ?? theme.c('text.accent')} bold>
+        {fit(unread > 0 ? `✉${unread > 9 ? '+' : unread}` : '', cols.unread)}
+      </Text>
+      <Text backgroundColor={bg} inverse={inverse} color={fg ?? theme.c('text.normal')}>
+        {fit(' ' + note.replace(/\s+/g, ' '), cols.note + 1)}
+      </Text>
+    </Box>
+  );
+});
+
+/** The worker list: one row per worker, scrolled to keep the selection visible. */
+export function WorkerList({ width, height, rows }: { width: number; height: number; rows: number }) {
+  const { theme } = useDeckContext();
+  const order = useApp((s) => s.deck.order);
+  const workers = useApp((s) => s.deck.workers);
+  const deckState = useApp((s) => s.deck);
+  const selectedId = useApp((s) => s.ui.selectedId);
+  const focused = useApp((s) => s.ui.mode === 'list');
+  const now = useNow(1000);
+  const inner = width - 2;
+  const cols = columnsFor(inner);
+  const selectedIndex = Math.max(0, order.indexOf(selectedId ?? ''));
+  const first = Math.max(0, Math.min(selectedIndex - rows + 1, order.length - rows));
+  const visible = order.slice(Math.max(0, first), Math.max(0, first) + rows);
+  const header =
+    '  ' +
+    fit('NAME', cols.name + 1) +
+    fit('AGENT', cols.agent + 1) +
+    fit('STATUS', cols.status + 1) +
+    (cols.branch > 0 ? fit('BRANCH', cols.branch + 1) : '') +
+    fit('AGE', cols.age + 1) +
+    fit('', cols.unread) +
+    ' NOTE';
+  return (
+    <Box
+      width={width}
+      height={height}
+      flexDirection="column"
+      borderStyle="round"
+      borderColor={theme.c(focused ? 'border.focus' : 'border.normal')}
+      overflow="hidden"
+    >
+      <Text color={theme.c('text.muted')}>{fit(header, inner)}</Text>
+      {order.length === 0 ? (
+        <Text color={theme.c('text.muted')}>{fit('  No workers. Press n to spawn one.', inner)}</Text>
+      ) : null}
+      {visible.map((id) => {
+        const worker = workers[id];
+        if (!worker) return null;
+        return (
+          <Row
+            key={id}
+            worker={worker}
+            selected={id === selectedId}
+            unread={unreadCount(deckState, id)}
+            now={now}
+            cols={cols}
+            width={inner}
+          />
+        );
+      })}
+    </Box>
+  );
+}
