@@ -573,7 +573,11 @@ export class Deck {
 
   /** Write raw input to a worker's PTY (attach); ignored when it is not running. */
   writeRaw(id: string, data: string): void {
-    this.runtimes.get(id)?.pty.write(data);
+    const rt = this.runtimes.get(id);
+    if (!rt) return;
+    rt.pty.write(data);
+    // The operator is answering whatever the worker waited on.
+    if (this.state.workers[id]?.needsInput) this.dispatch({ type: 'needs-input', id, needsInput: null, source: 'mail' });
   }
 
   /** Resolves when the worker's process has exited (immediately when it is not running). */

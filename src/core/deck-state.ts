@@ -195,6 +195,15 @@ function applyMail(state: DeckState, message: MailMessage): DeckState {
       return patchWorker(state, worker.id, { ...base, note: message.content });
     case 'error':
       return patchWorker(state, worker.id, { ...base, note: `error: ${message.content}` });
+    case 'needs-input': {
+      if (!isLive(worker.status)) return state;
+      const current = worker.needsInput;
+      if (current && SIGNAL_RANK[current.source] > SIGNAL_RANK.hook) return state;
+      const reason = message.content.trim();
+      return patchWorker(state, worker.id, {
+        needsInput: reason ? { reason, source: 'hook', since: message.timestamp } : null,
+      });
+    }
   }
 }
 
@@ -203,7 +212,7 @@ export function unreadCount(state: DeckState, workerId: string): number {
   const worker = state.workers[workerId];
   const seen = worker?.seenSeq ?? 0;
   let count = 0;
-  for (const m of state.mail) if (m.workerId === workerId && m.seq > seen) count++;
+  for (const m of state.mail) if (m.workerId === workerId && m.seq > seen && m.type !== 'needs-input') count++;
   return count;
 }
 
@@ -260,7 +269,7 @@ export function attentionOrder(state: DeckState): AttentionItem[] {
     }
   }
   for (const m of state.mail) {
-    if (m.type === 'question') continue;
+    if (m.type === 'question' || m.type === 'needs-input') continue;
     const seen = state.workers[m.workerId]?.seenSeq ?? 0;
     if (m.seq <= seen) continue;
     items.push({
@@ -297,7 +306,7 @@ export type ThreadEntry =
 /** The selected worker's thread, oldest first. */
 export function threadOf(state: DeckState, workerId: string): ThreadEntry[] {
   const entries: ThreadEntry[] = [];
-  for (const m of state.mail) if (m.workerId === workerId) entries.push({ from: 'worker', message: m });
+  for (const m of state.mail) if (m.workerId === workerId && m.type !== 'needs-input') entries.push({ from: 'worker', message: m });
   for (const r of state.replies) if (r.workerId === workerId) entries.push({ from: 'operator', reply: r });
   const time = (e: ThreadEntry) => (e.from === 'worker' ? e.message.timestamp : e.reply.timestamp);
   return entries.sort((a, b) => time(a) - time(b));

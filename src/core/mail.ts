@@ -6,7 +6,13 @@
  */
 import { z } from 'zod';
 
-export const MAIL_TYPES = ['question', 'completion', 'progress', 'error'] as const;
+export const MAIL_TYPES = ['question', 'completion', 'progress', 'error', 'needs-input'] as const;
+/**
+ * `question`, `completion`, `progress` and `error` come from the worker (mail
+ * command, MCP tools). `needs-input` is a status signal from an agent hook
+ * (e.g. Claude's Notification hook): its content is the reason, and an empty
+ * content clears the signal. It is not shown in threads.
+ */
 export type MailType = (typeof MAIL_TYPES)[number];
 
 /** Largest mail file the deck accepts, in bytes. */

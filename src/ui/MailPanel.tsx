@@ -42,7 +42,7 @@ function threadLines(state: DeckState, workerId: string, width: number, now: num
   for (const entry of threadOf(state, workerId)) {
     if (entry.from === 'worker') {
       const m = entry.message;
-      const label = { question: 'asked', completion: 'completed', progress: 'progress', error: 'error' }[m.type];
+      const label = { question: 'asked', completion: 'completed', progress: 'progress', error: 'error', 'needs-input': 'needs input' }[m.type];
       const token: ThemeToken =
         m.type === 'question' ? 'status.asking' : m.type === 'completion' ? 'status.completed' : m.type === 'error' ? 'text.error' : 'text.muted';
       lines.push({ text: fit(`${label}`, width - 5) + fit(formatAge(now - m.timestamp), 5), token, bold: true });
