@@ -495,7 +495,7 @@ export class Deck {
   }
 
   /**
-   * Stop a worker: SIGTERM to its process group, SIGKILL after 5 s. Its
+   * Stop a worker: SIGTERM (and SIGHUP) to its process group, SIGKILL after 5 s. Its
    * worktree and branch are kept. Resolves when the process has exited.
    */
   async stop(id: string, graceMs = STOP_GRACE_MS): Promise<void> {
@@ -503,6 +503,8 @@ export class Deck {
     if (!rt) return;
     rt.stopRequested = true;
     rt.pty.kill('SIGTERM');
+    // Interactive shells ignore SIGTERM; a hangup is what ends them when a terminal closes.
+    rt.pty.kill('SIGHUP');
     if (!rt.killTimer) {
       rt.killTimer = setTimeout(() => rt.pty.kill('SIGKILL'), graceMs);
     }

@@ -95,8 +95,9 @@ export function statusOnExit(
   exitCode: number | null,
   stopRequested: boolean,
 ): WorkerStatus {
-  if (stopRequested) return 'stopped';
+  // A worker that reported its task complete keeps that status, however its process ends.
   if (current === 'completed') return 'completed';
+  if (stopRequested) return 'stopped';
   if (exitCode === 0) return 'exited';
   return 'failed';
 }

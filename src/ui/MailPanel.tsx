@@ -1,9 +1,10 @@
-import { Box, Text } from 'ink';
+import { Text } from 'ink';
 import { attentionOrder, isLiveWorker, threadOf, type AttentionItem, type DeckState } from '../core/deck-state.js';
 import { formatAge } from '../core/worker.js';
 import type { ThemeToken } from './theme.js';
 import { useApp, useDeckContext } from './context.js';
 import { fit, wrap } from './layout.js';
+import { Pane } from './Pane.js';
 import { useNow } from './useNow.js';
 
 interface Line {
@@ -101,19 +102,18 @@ export function MailPanel({ width, height }: { width: number; height: number }) 
   while (lines.length < innerHeight - replyLines.length) lines.push({ text: '', token: 'text.muted' });
   lines.push(...replyLines);
   return (
-    <Box
+    <Pane
       width={width}
       height={height}
-      flexDirection="column"
-      borderStyle="round"
-      borderColor={theme.c(mode === 'reply' ? 'border.focus' : 'border.normal')}
-      overflow="hidden"
+      title="Mail"
+      colour={theme.c(mode === 'reply' ? 'border.focus' : 'border.normal')}
+      titleColour={theme.c('text.accent')}
     >
       {lines.slice(0, innerHeight).map((line, i) => (
         <Text key={i} color={theme.c(line.token)} bold={line.bold}>
           {fit(line.text, inner)}
         </Text>
       ))}
-    </Box>
+    </Pane>
   );
 }

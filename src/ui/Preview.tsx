@@ -2,6 +2,7 @@ import { Box, Text } from 'ink';
 import { useEffect, useState } from 'react';
 import { useApp, useDeckContext } from './context.js';
 import { fit } from './layout.js';
+import { Pane } from './Pane.js';
 import { SpawnForm } from './SpawnForm.js';
 import { Details } from './Details.js';
 
@@ -58,21 +59,9 @@ export function Preview({ width, height }: { width: number; height: number }) {
   const innerRows = height - 2;
   if (mode === 'spawn') return <SpawnForm width={width} height={height} />;
   if (mode === 'details' && worker) return <Details width={width} height={height} worker={worker} />;
-  const title = worker
-    ? ` ${worker.name} · ${worker.agent}${scroll > 0 ? ` · scrolled back ${scroll} lines (PgDn)` : ''} `
-    : ' preview ';
+  const title = worker ? `${worker.name} · ${worker.agent}${scroll > 0 ? ` · scrolled back ${scroll} lines (PgDn)` : ''}` : 'Preview';
   return (
-    <Box
-      width={width}
-      height={height}
-      flexDirection="column"
-      borderStyle="round"
-      borderColor={theme.c('border.normal')}
-      overflow="hidden"
-    >
-      <Box position="absolute" marginTop={-1} marginLeft={1}>
-        <Text color={theme.c('text.accent')}>{fit(title, Math.min([...title].length, inner - 2))}</Text>
-      </Box>
+    <Pane width={width} height={height} title={title} colour={theme.c('border.normal')} titleColour={theme.c('text.accent')}>
       {worker ? (
         rows.slice(0, innerRows).map((row, i) => (
           <Text key={i} wrap="truncate">
@@ -82,6 +71,6 @@ export function Preview({ width, height }: { width: number; height: number }) {
       ) : (
         <Text color={theme.c('text.muted')}>{fit('Select a worker to see its screen here.', inner)}</Text>
       )}
-    </Box>
+    </Pane>
   );
 }

@@ -4,6 +4,7 @@ import { unreadCount } from '../core/deck-state.js';
 import { formatAge, isLive, STATUS_SYMBOL, type WorkerRecord } from '../core/worker.js';
 import { useApp, useDeckContext } from './context.js';
 import { fit } from './layout.js';
+import { Pane } from './Pane.js';
 import { useNow } from './useNow.js';
 
 interface Columns {
@@ -24,7 +25,7 @@ function columnsFor(width: number): Columns {
   const unread = 3;
   const fixed = 2 + name + agent + status + age + unread + 5;
   const rest = Math.max(0, width - fixed);
-  const branch = width >= 70 ? Math.min(30, Math.floor(rest * 0.6)) : 0;
+  const branch = width >= 70 ? Math.min(28, Math.max(0, rest - 8)) : 0;
   return { name, agent, status, branch, age, unread, note: Math.max(0, rest - branch - (branch ? 1 : 0)) };
 }
 
@@ -113,13 +114,12 @@ export function WorkerList({ width, height, rows }: { width: number; height: num
     fit('', cols.unread) +
     ' NOTE';
   return (
-    <Box
+    <Pane
       width={width}
       height={height}
-      flexDirection="column"
-      borderStyle="round"
-      borderColor={theme.c(focused ? 'border.focus' : 'border.normal')}
-      overflow="hidden"
+      title={`Workers${order.length > rows ? ` ${order.indexOf(selectedId ?? '') + 1}/${order.length}` : ''}`}
+      colour={theme.c(focused ? 'border.focus' : 'border.normal')}
+      titleColour={theme.c('text.accent')}
     >
       <Text color={theme.c('text.muted')}>{fit(header, inner)}</Text>
       {order.length === 0 ? (
@@ -140,6 +140,6 @@ export function WorkerList({ width, height, rows }: { width: number; height: num
           />
         );
       })}
-    </Box>
+    </Pane>
   );
 }

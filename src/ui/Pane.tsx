@@ -1,0 +1,51 @@
+import { Box, Text } from 'ink';
+import type { ReactNode } from 'react';
+import { fit } from './layout.js';
+
+/**
+ * A rounded box with a title in its top border: `╭─ title ───╮`. Ink's
+ * borders take no title, so the top edge is drawn here as text.
+ */
+export function Pane({
+  width,
+  height,
+  title,
+  colour,
+  titleColour,
+  paddingX = 0,
+  children,
+}: {
+  width: number;
+  height: number;
+  title: string;
+  colour: string | undefined;
+  titleColour: string | undefined;
+  paddingX?: number;
+  children: ReactNode;
+}) {
+  const label = title ? ` ${fit(title, Math.max(0, width - 6)).trimEnd()} ` : '';
+  const rest = Math.max(0, width - 3 - [...label].length);
+  return (
+    <Box width={width} height={height} flexDirection="column" overflow="hidden">
+      <Text>
+        <Text color={colour}>╭─</Text>
+        <Text color={titleColour} bold>
+          {label}
+        </Text>
+        <Text color={colour}>{'─'.repeat(rest)}╮</Text>
+      </Text>
+      <Box
+        width={width}
+        height={height - 1}
+        flexDirection="column"
+        borderStyle="round"
+        borderTop={false}
+        borderColor={colour}
+        paddingX={paddingX}
+        overflow="hidden"
+      >
+        {children}
+      </Box>
+    </Box>
+  );
+}
