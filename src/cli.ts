@@ -32,7 +32,18 @@ const HELP = `
 const USAGE = 2;
 
 export async function main(argv: string[]): Promise<number> {
-  const cli = meow(HELP, {
+  let cli;
+  try {
+    cli = parseArgs(argv);
+  } catch (error) {
+    process.stderr.write(`workerdeck: ${(error as Error).message} Run workerdeck --help for the options.\n`);
+    return USAGE;
+  }
+  return run(cli);
+}
+
+function parseArgs(argv: string[]) {
+  return meow(HELP, {
     importMeta: import.meta,
     argv,
     flags: {
@@ -45,6 +56,9 @@ export async function main(argv: string[]): Promise<number> {
     },
     allowUnknownFlags: false,
   });
+}
+
+async function run(cli: ReturnType<typeof parseArgs>): Promise<number> {
   const [command, ...rest] = cli.input;
   try {
     switch (command) {

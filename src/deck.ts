@@ -195,6 +195,7 @@ export class Deck {
       rt.pty.resize(cols, rows);
       rt.mirror.resize(cols, rows);
     }
+    for (const mirror of this.pastScreens.values()) mirror.resize(cols, rows);
   }
 
   /** Resize one worker's PTY and mirror (attach uses the whole terminal). */

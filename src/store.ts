@@ -1,7 +1,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { emptyDeckState, type DeckState } from './core/deck-state.js';
 
-export type Mode = 'list' | 'spawn' | 'reply' | 'confirm' | 'help' | 'details';
+export type Mode = 'list' | 'spawn' | 'reply' | 'confirm' | 'help' | 'details' | 'warnings';
 
 export const SPAWN_FIELDS = ['task', 'name', 'agent', 'worktree', 'base', 'skipPermissions'] as const;
 export type SpawnField = (typeof SPAWN_FIELDS)[number];

@@ -35,6 +35,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   { id: 'scroll-down', keys: ['pagedown'], description: 'Scroll the preview forward', hint: null, context: 'list' },
   { id: 'mail-up', keys: ['['], description: 'Scroll the mail thread up', hint: null, context: 'list' },
   { id: 'mail-down', keys: [']'], description: 'Scroll the mail thread down', hint: null, context: 'list' },
+  { id: 'warnings', keys: ['w'], description: 'Show the warnings: bad mail, broken config, failed writes', hint: null, context: 'list' },
   { id: 'help', keys: ['?'], description: 'Show or hide this help', hint: 'help', context: 'global' },
   { id: 'quit', keys: ['q', 'ctrl+c'], description: 'Quit (asks first while workers run; worktrees are kept)', hint: 'quit', context: 'list' },
 ];
@@ -71,7 +72,9 @@ export function buildKeymap(overrides: Record<string, string | string[]> = {}): 
     for (const key of keys) {
       const other = byKey.get(key);
       if (other !== undefined && other !== id) {
-        throw new Error(`keys.${id}: key "${key}" is already bound to "${other}".`);
+        // Name the command the user overrode, not the one whose default key it took.
+        const [field, holder] = id in overrides || !(other in overrides) ? [id, other] : [other, id];
+        throw new Error(`keys.${field}: key "${key}" is already bound to "${holder}".`);
       }
       byKey.set(key, id);
     }

@@ -2,7 +2,7 @@ import { Box } from 'ink';
 import { useApp } from './context.js';
 import { Footer } from './Footer.js';
 import { Header } from './Header.js';
-import { Help } from './Help.js';
+import { Help, Warnings } from './Help.js';
 import { computeLayout } from './layout.js';
 import { MailPanel } from './MailPanel.js';
 import { Preview } from './Preview.js';
@@ -13,13 +13,15 @@ export function App({ label }: { label: string }) {
   const cols = useApp((s) => s.ui.cols);
   const rows = useApp((s) => s.ui.rows);
   const count = useApp((s) => s.deck.order.length);
-  const help = useApp((s) => s.ui.mode === 'help');
+  const mode = useApp((s) => s.ui.mode);
   const layout = computeLayout(cols, rows, count);
   return (
     <Box width={layout.cols} height={layout.rows} flexDirection="column" overflow="hidden">
       <Header width={layout.cols} label={label} />
-      {help ? (
+      {mode === 'help' ? (
         <Help width={layout.cols} height={layout.mainHeight} />
+      ) : mode === 'warnings' ? (
+        <Warnings width={layout.cols} height={layout.mainHeight} />
       ) : (
         <Box height={layout.mainHeight} width={layout.cols} flexDirection="row">
           <Box flexDirection="column" width={layout.leftWidth} height={layout.mainHeight}>

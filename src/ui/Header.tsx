@@ -9,6 +9,7 @@ export function Header({ width, label }: { width: number; label: string }) {
   const { theme } = useDeckContext();
   const counts = useApp(useShallow((s) => countByStatus(s.deck)));
   const needs = useApp((s) => Object.values(s.deck.workers).filter((w) => w.needsInput !== null).length);
+  const warnings = useApp((s) => s.deck.warnings.filter((w) => w.text).length);
   const parts = WORKER_STATUSES.filter((st) => (counts[st] ?? 0) > 0);
   return (
     <Box width={width} height={1} overflow="hidden">
@@ -24,6 +25,7 @@ export function Header({ width, label }: { width: number; label: string }) {
         </Text>
       ))}
       {needs > 0 ? <Text color={theme.c('status.needsInput')}> {needs} need input</Text> : null}
+      {warnings > 0 ? <Text color={theme.c('text.warning')}>  ⚠ {warnings} (w)</Text> : null}
     </Box>
   );
 }

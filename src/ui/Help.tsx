@@ -1,5 +1,7 @@
 import { Box, Text } from 'ink';
 import { COMMANDS, displayKey } from '../core/commands.js';
+import { formatAge } from '../core/worker.js';
+import { useApp } from './context.js';
 import { useDeckContext } from './context.js';
 import { fit } from './layout.js';
 
@@ -20,6 +22,32 @@ export function Help({ width, height }: { width: number; height: number }) {
     <Box width={width} height={height} flexDirection="column" borderStyle="round" borderColor={theme.c('border.focus')} paddingX={1} overflow="hidden">
       <Text bold color={theme.c('text.accent')}>
         {fit('Keys (? or Esc closes)', inner)}
+      </Text>
+      {lines.slice(0, height - 3).map((line, i) => (
+        <Text key={i} color={theme.c('text.normal')}>
+          {fit(line, inner)}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
+/** The warnings overlay (w): every warning of this session, newest first. */
+export function Warnings({ width, height }: { width: number; height: number }) {
+  const { theme } = useDeckContext();
+  const warnings = useApp((s) => s.deck.warnings);
+  const inner = width - 4;
+  const now = Date.now();
+  const lines: string[] = [];
+  for (const w of [...warnings].reverse()) {
+    const words = `${formatAge(now - w.at).padStart(4)}  ${w.text}`;
+    for (let i = 0; i < words.length; i += inner) lines.push(words.slice(i, i + inner));
+  }
+  if (lines.length === 0) lines.push('No warnings.');
+  return (
+    <Box width={width} height={height} flexDirection="column" borderStyle="round" borderColor={theme.c('border.focus')} paddingX={1} overflow="hidden">
+      <Text bold color={theme.c('text.warning')}>
+        {fit(`Warnings (${warnings.length}) — w or Esc closes`, inner)}
       </Text>
       {lines.slice(0, height - 3).map((line, i) => (
         <Text key={i} color={theme.c('text.normal')}>

@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useApp, useDeckContext } from './context.js';
 import { fit } from './layout.js';
 import { Pane } from './Pane.js';
@@ -19,32 +19,32 @@ const SGR_RE = /\u001b\[[0-9;]*m/g;
  */
 function useScreenRows(id: string | null, scroll: number, colour: boolean): string[] {
   const { deck } = useDeckContext();
-  const [rows, setRows] = useState<string[]>([]);
+  const [version, setVersion] = useState(0);
   useEffect(() => {
-    if (!id) {
-      setRows([]);
-      return;
-    }
+    if (!id) return;
     let timer: NodeJS.Timeout | null = null;
     let last = 0;
-    const read = () => {
+    const bump = () => {
       timer = null;
       last = Date.now();
-      const mirror = deck.screen(id);
-      const styled = mirror ? mirror.styledRows(scroll) : [];
-      setRows(colour ? styled : styled.map((r) => r.replace(SGR_RE, '')));
+      setVersion((v) => v + 1);
     };
-    read();
     const off = deck.onScreen((changed) => {
       if (changed !== id || timer) return;
-      timer = setTimeout(read, Math.max(0, SNAPSHOT_MS - (Date.now() - last)));
+      timer = setTimeout(bump, Math.max(0, SNAPSHOT_MS - (Date.now() - last)));
     });
     return () => {
       off();
       if (timer) clearTimeout(timer);
     };
-  }, [deck, id, scroll, colour]);
-  return rows;
+  }, [deck, id]);
+  // Read during render, so the first frame after a mount (start-up, detach) already shows the screen.
+  return useMemo(() => {
+    if (!id) return [];
+    const styled = deck.screen(id)?.styledRows(scroll) ?? [];
+    return colour ? styled : styled.map((r) => r.replace(SGR_RE, ''));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [deck, id, scroll, colour, version]);
 }
 
 /** The preview pane: the selected worker's live screen, or the spawn form or details in its place. */

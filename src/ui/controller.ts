@@ -43,6 +43,9 @@ export class Controller {
       case 'details':
         if (key.name === 'i' || key.name === 'escape' || key.name === 'q') setUi(this.o.store, { mode: 'list' });
         return;
+      case 'warnings':
+        if (key.name === 'w' || key.name === 'escape' || key.name === 'q') setUi(this.o.store, { mode: 'list' });
+        return;
       case 'spawn':
         return this.onSpawnKey(key);
       case 'reply':
@@ -154,6 +157,9 @@ export class Controller {
         return;
       case 'help':
         setUi(store, { mode: 'help' });
+        return;
+      case 'warnings':
+        setUi(store, { mode: 'warnings' });
         return;
       case 'quit': {
         const running = deck.runningIds().length;

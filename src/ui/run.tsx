@@ -260,6 +260,15 @@ export async function runDeck(options: RunDeckOptions): Promise<number> {
   process.on('exit', onExit);
   stdout.on('resize', syncSize);
 
+  // Warnings from start-up (broken config, unknown preset) show at once.
+  const startWarnings = deck.getState().warnings.filter((w) => w.text);
+  const latest = startWarnings.at(-1);
+  if (latest) {
+    setUi(store, {
+      lastWarningId: latest.id,
+      flash: { text: startWarnings.length > 1 ? `${latest.text} (+${startWarnings.length - 1} more: w)` : latest.text, level: 'warn', at: Date.now() },
+    });
+  }
   writeOut(ENTER_ALT);
   if (stdin.isTTY) stdin.setRawMode(true);
   stdin.setEncoding('utf8');

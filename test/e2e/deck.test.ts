@@ -1,0 +1,248 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BIN, DeckTerminal, processAlive, waitFor } from '../helpers/term.js';
+import { tempDir, tempRepo } from '../helpers/git-repo.js';
+
+interface ListedWorker {
+  id: string;
+  name: string;
+  status: string;
+  pid: number | null;
+  worktree: string | null;
+  branch: string | null;
+  exitCode: number | null;
+}
+
+function list(cwd: string, stateDir: string): ListedWorker[] {
+  const out = execFileSync(process.execPath, [BIN, 'list', '--json', '--state-dir', stateDir], { cwd, encoding: 'utf8' });
+  return JSON.parse(out) as ListedWorker[];
+}
+
+describe('the deck, as a user drives it (built binary at 120x40)', () => {
+  let repo: ReturnType<typeof tempRepo>;
+  let home: ReturnType<typeof tempDir>;
+  let deck: DeckTerminal | null = null;
+  let stateDir: string;
+
+  beforeEach(() => {
+    repo = tempRepo();
+    home = tempDir('wd-home-');
+    mkdirSync(path.join(home.dir, 'config'), { recursive: true });
+    stateDir = path.join(repo.dir, '.git', 'workerdeck');
+  });
+
+  afterEach(() => {
+    deck?.kill();
+    deck = null;
+    repo.cleanup();
+    home.cleanup();
+  });
+
+  const open = (args: string[] = ['--agent', 'shell'], cols = 120, rows = 40) => {
+    deck = new DeckTerminal(args, {
+      cwd: repo.dir,
+      cols,
+      rows,
+      env: { XDG_CONFIG_HOME: path.join(home.dir, 'config'), XDG_STATE_HOME: path.join(home.dir, 'state'), PS1: '$ ' },
+    });
+    return deck;
+  };
+
+  it('spawns a shell worker, previews it, attaches, detaches in every encoding, stops it and quits cleanly', async () => {
+    const d = open();
+    await d.waitForText('workerdeck');
+    await d.waitForText('q quit');
+    expect(d.raw).toContain('\u001b[?1049h');
+
+    d.type('n');
+    await d.waitForText('Spawn a worker');
+    d.type('echo hello-$((1+1))');
+    d.type('\r');
+    await d.waitForText('hello-2');
+    await d.waitForText(/running/);
+    const [worker] = list(repo.dir, stateDir);
+    expect(worker?.status).toBe('running');
+    expect(worker?.branch).toMatch(/^worker\/echo-hello-1-1-[0-9a-f]{4}$/);
+    const pid = worker?.pid ?? 0;
+    expect(processAlive(pid)).toBe(true);
+
+    // Attach: the deck stops drawing and the worker's screen takes the terminal.
+    d.type('\r');
+    await waitFor(() => !d.screen().includes('q quit'), 'the deck to stop drawing', 10_000, () => d.screen());
+    d.type('echo attached-$((3+4))\r');
+    await d.waitForText('attached-7');
+
+    // Detach with the legacy byte, then kitty, then modifyOtherKeys.
+    for (const [encoding, bytes] of [
+      ['legacy', '\u001d'],
+      ['kitty', '\u001b[93;5u'],
+      ['modifyOtherKeys', '\u001b[27;5;93~'],
+    ] as const) {
+      d.type(bytes);
+      await d.waitForText('q quit');
+      await d.waitForText('Workers');
+      await d.waitForText('attached-7');
+      expect(d.screen(), `deck intact after ${encoding} detach`).toMatch(/running/);
+      d.type('a');
+      await waitFor(() => !d.screen().includes('q quit'), `re-attach after ${encoding}`, 10_000, () => d.screen());
+    }
+    d.type('\u001d');
+    await d.waitForText('q quit');
+
+    d.type('x');
+    await d.waitForText(/Stop echo-hello-1-1\? \(y\/n\)/);
+    d.type('y');
+    await waitFor(() => list(repo.dir, stateDir)[0]?.status === 'stopped', 'the worker to be stopped', 15_000, () => d.screen());
+    const stopped = list(repo.dir, stateDir)[0];
+    expect(stopped?.worktree && existsSync(stopped.worktree)).toBe(true);
+    expect(repo.git('worktree', 'list')).toContain(stopped?.worktree ?? '<none>');
+    expect(repo.git('branch', '--list', stopped?.branch ?? '<none>')).toContain(stopped?.branch ?? '<none>');
+    expect(readFileSync(path.join(repo.dir, '.git', 'info', 'exclude'), 'utf8')).toContain('.worktrees/');
+
+    d.type('q');
+    const exit = await d.waitForExit();
+    expect(exit.exitCode).toBe(0);
+    // The terminal left the alternate screen last.
+    expect(d.raw.lastIndexOf('\u001b[?1049l')).toBeGreaterThan(d.raw.lastIndexOf('\u001b[?1049h'));
+    expect(processAlive(pid)).toBe(false);
+  });
+
+  it('asks before quitting with running workers and leaves no worker process behind', async () => {
+    const d = open();
+    await d.waitForText('q quit');
+    d.type('n');
+    await d.waitForText('Spawn a worker');
+    d.type('sleep 300\r');
+    await waitFor(() => list(repo.dir, stateDir)[0]?.status === 'running', 'a running worker', 15_000, () => d.screen());
+    const pid = list(repo.dir, stateDir)[0]?.pid ?? 0;
+    d.type('q');
+    await d.waitForText('Stop 1 worker and quit? Worktrees are kept. (y/n)');
+    d.type('n');
+    await waitFor(() => !d.screen().includes('Stop 1 worker'), 'the prompt to go', 5000, () => d.screen());
+    expect(d.exit).toBeNull();
+    d.type('\u0003'); // Ctrl-C while detached quits too, after the same question.
+    await d.waitForText('Stop 1 worker and quit?');
+    d.type('y');
+    await d.waitForExit();
+    await waitFor(() => !processAlive(pid), 'the worker process to be gone', 10_000);
+    expect(list(repo.dir, stateDir)[0]?.status).toBe('stopped');
+  });
+
+  it('keeps running on bad input: unknown preset, missing command, worktree outside a repo, broken config', async () => {
+    // The user config names a command that does not exist; the repo config is broken.
+    mkdirSync(path.join(home.dir, 'config', 'workerdeck'), { recursive: true });
+    execFileSync('sh', ['-c', `printf '{"presets":{"custom":{"command":"definitely-not-a-command-wd"}}}' > "${path.join(home.dir, 'config', 'workerdeck', 'config.json')}"`]);
+    execFileSync('sh', ['-c', `printf '{"skipPermissions":"yes"}' > .workerdeck.json`], { cwd: repo.dir });
+    const d = open(['--agent', 'no-such-preset']);
+    await d.waitForText('q quit');
+    await d.waitForText(/⚠ 2 \(w\)/);
+    d.type('w');
+    await d.waitForText(/\.workerdeck\.json: field "skipPermissions"/);
+    await d.waitForText(/Unknown agent preset "no-such-preset"/);
+    d.type('w');
+    await d.waitForText('q quit');
+    d.type('n');
+    await d.waitForText('Spawn a worker');
+    // Pick the custom preset whose command does not exist.
+    d.type('\t\t');
+    await d.waitForText('› Agent');
+    d.type('\u001b[C'); // → from shell to custom
+    await d.waitForText('◀ custom ▶');
+    d.type('\r');
+    await d.waitForText(/Command not found|has no command/);
+    expect(d.exit).toBeNull();
+    // Nothing was left behind by the failed spawn.
+    expect(list(repo.dir, stateDir)).toHaveLength(0);
+    expect(repo.git('branch', '--list', 'worker/*').trim()).toBe('');
+    expect(existsSync(path.join(repo.dir, '.worktrees')) ? execFileSync('ls', [path.join(repo.dir, '.worktrees')], { encoding: 'utf8' }).trim() : '').toBe('');
+    d.type('\u001b');
+    await waitFor(() => !d.screen().includes('Spawn a worker'), 'the form to close', 5000, () => d.screen());
+    d.type('q');
+    await d.waitForExit();
+
+    // Outside a repo, a spawn with a worktree is refused with a clear message.
+    const plain = tempDir();
+    try {
+      const e = new DeckTerminal(['--agent', 'shell', '--state-dir', path.join(plain.dir, 'state')], {
+        cwd: plain.dir,
+        env: { XDG_CONFIG_HOME: path.join(home.dir, 'config') },
+      });
+      deck = e;
+      await e.waitForText('q quit');
+      e.type('n');
+      await e.waitForText('Spawn a worker');
+      await e.waitForText('[ ] no, run in the current directory');
+      e.type('\t\t\t '); // Worktree field, toggled on
+      await e.waitForText('[x] yes');
+      e.type('\r');
+      await e.waitForText('not inside a git repository');
+      expect(e.exit).toBeNull();
+      e.type('\u001b');
+      await waitFor(() => !e.screen().includes('Spawn a worker'), 'the form to close', 5000, () => e.screen());
+      e.type('q');
+      await e.waitForExit();
+    } finally {
+      plain.cleanup();
+    }
+  });
+
+  it('lays out at 80x24 and survives a resize', async () => {
+    const d = open(undefined, 80, 24);
+    await d.waitForText('q quit');
+    d.type('n');
+    await d.waitForText('Spawn a worker');
+    d.type('echo small-$((2*3))\r');
+    await d.waitForText('small-6');
+    const rows = d.screen().split('\n');
+    expect(rows).toHaveLength(24);
+    expect(rows[0]).toMatch(/^workerdeck/);
+    expect(rows.at(-1)).toMatch(/q quit/);
+    // Every pane border row is whole: no line is wider than the terminal or torn.
+    for (const row of rows) expect([...row].length).toBeLessThanOrEqual(80);
+    // A whole frame at the new size: header on the first row, hints on the last, borders closed at the edge.
+    const whole = (cols: number, rows: number) => () => {
+      const lines = d.screen().split('\n');
+      return (
+        lines.length === rows &&
+        lines[0]?.startsWith('workerdeck') &&
+        lines[rows - 1]?.includes('q quit') &&
+        lines[1]?.trimEnd().endsWith('╮') &&
+        [...(lines[1]?.trimEnd() ?? '')].length === cols &&
+        lines.filter((l) => l.startsWith('workerdeck')).length === 1
+      );
+    };
+    d.resize(120, 40);
+    await waitFor(whole(120, 40), 'a whole frame at 120x40', 10_000, () => d.screen());
+    await d.waitForText('small-6');
+    d.resize(90, 30);
+    await waitFor(whole(90, 30), 'a whole frame at 90x30', 10_000, () => d.screen());
+    await d.waitForText('small-6');
+    d.type('q');
+    await d.waitForText('(y/n)');
+    d.type('y');
+    await d.waitForExit();
+  });
+
+  it('shows earlier workers after a restart, with their last screen from the transcript', async () => {
+    const d = open();
+    await d.waitForText('q quit');
+    d.type('n');
+    await d.waitForText('Spawn a worker');
+    d.type('echo remembered-$((40+2))\r');
+    await d.waitForText('remembered-42');
+    d.type('q');
+    await d.waitForText('(y/n)');
+    d.type('y');
+    await d.waitForExit();
+
+    const again = open();
+    await again.waitForText('q quit');
+    await again.waitForText('echo-remembered');
+    await again.waitForText('remembered-42');
+    expect(again.screen()).toMatch(/stopped/);
+    again.type('q');
+    await again.waitForExit();
+  });
+});

@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Deck, type SpawnRequest } from '../../src/deck.js';
+import { execaGit } from '../../src/git/git.js';
+import type { RepoInfo } from '../../src/git/worktree.js';
+import type { Preset } from '../../src/agents/preset.js';
+import { commandPreset, shellPreset } from '../../src/agents/shell.js';
+import type { PresetOverride } from '../../src/agents/config.js';
+import type { PtySpawner } from '../../src/pty/types.js';
+import { Registry } from '../../src/registry/registry.js';
+import { prepareStateDir, type StateLayout } from '../../src/registry/state-dir.js';
+import { processAlive } from './term.js';
+
+/** Presets for tests: `shell` on /bin/sh, plus user presets from the overrides, in that order. */
+export function testPresets(overrides: Record<string, PresetOverride> = {}): Map<string, Preset> {
+  const presets = new Map<string, Preset>();
+  presets.set('shell', shellPreset({ command: '/bin/sh' }));
+  for (const [name, override] of Object.entries(overrides)) presets.set(name, commandPreset(name, override));
+  return presets;
+}
+
+export interface TestDeck {
+  deck: Deck;
+  layout: StateLayout;
+  registry: Registry;
+  /** Warnings the registry reported. */
+  registryErrors: string[];
+}
+
+/** A Deck on a real state dir (created here) with the given spawner and presets. */
+export async function makeDeck(options: {
+  stateDir: string;
+  cwd: string;
+  spawner: PtySpawner;
+  presets: Map<string, Preset>;
+  repo?: RepoInfo | null;
+  now?: () => number;
+}): Promise<TestDeck> {
+  const layout = await prepareStateDir(options.stateDir);
+  const registryErrors: string[] = [];
+  const registry = new Registry(layout.stateFile, layout.eventsFile, (m) => registryErrors.push(m), 5);
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('WORKERDECK_')) env[k] = v;
+  const deck = new Deck({
+    spawner: options.spawner,
+    git: execaGit(),
+    layout,
+    registry,
+    presets: options.presets,
+    repo: options.repo ?? null,
+    cwd: options.cwd,
+    env,
+    launcher: path.join(layout.binDir, 'workerdeck'),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  return { deck, layout, registry, registryErrors };
+}
+
+/** A spawn request with defaults: no worktree, no skip-permissions. */
+export function request(fields: Partial<SpawnRequest> & { agent: string }): SpawnRequest {
+  return { task: '', name: '', worktree: false, base: '', skipPermissions: false, ...fields };
+}
+
+/**
+ * True when no process with this pid runs any more. A zombie counts as gone:
+ * this machine's init does not reap orphans, so a killed grandchild can stay a
+ * zombie, which runs nothing.
+ */
+export function processGone(pid: number): boolean {
+  if (!processAlive(pid)) return true;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state === 'Z' || state === 'X';
+  } catch {
+    return true;
+  }
+}
