@@ -244,8 +244,9 @@ export async function runDeck(options: RunDeckOptions): Promise<number> {
     deck.killAllNow();
     unmount();
     restoreTerminal();
-    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    process.stderr.write(`workerdeck stopped on an unexpected error:\n${text}\n`);
+    const message = error instanceof Error ? error.message : String(error);
+    const stack = error instanceof Error && error.stack ? `\nDetails for a bug report:\n${error.stack}\n` : '\n';
+    process.stderr.write(`workerdeck stopped on an unexpected error: ${message}. Its workers were stopped; worktrees are kept.${stack}`);
     process.exit(1);
   };
   const onExit = () => {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, DeckTerminal, processAlive, waitFor } from '../helpers/term.js';
@@ -128,6 +128,40 @@ describe('the deck, as a user drives it (built binary at 120x40)', () => {
     await d.waitForExit();
     await waitFor(() => !processAlive(pid), 'the worker process to be gone', 10_000);
     expect(list(repo.dir, stateDir)[0]?.status).toBe('stopped');
+  });
+
+  for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
+    it(`restores the terminal and stops its workers on ${signal}`, async () => {
+      const d = open();
+      await d.waitForText('q quit');
+      d.type('n');
+      await d.waitForText('Spawn a worker');
+      d.type('sleep 300\r');
+      await waitFor(() => list(repo.dir, stateDir)[0]?.status === 'running', 'a running worker', 15_000, () => d.screen());
+      const pid = list(repo.dir, stateDir)[0]?.pid ?? 0;
+      process.kill(d.pty.pid, signal);
+      await d.waitForExit();
+      expect(d.raw.lastIndexOf('\u001b[?1049l')).toBeGreaterThan(d.raw.lastIndexOf('\u001b[?1049h'));
+      await waitFor(() => !processAlive(pid), 'the worker process to be gone', 10_000);
+      expect(list(repo.dir, stateDir)[0]?.status).toBe('stopped');
+    });
+  }
+
+  it('prints an unexpected error under the restored terminal', async () => {
+    // A preload throws inside the deck process once it is up: an uncaught error from nowhere in particular.
+    const preload = path.join(home.dir, 'boom.mjs');
+    writeFileSync(preload, "setTimeout(() => { throw new Error('injected failure for the test'); }, 1500);\n");
+    deck = new DeckTerminal(['--agent', 'shell'], {
+      cwd: repo.dir,
+      env: { XDG_CONFIG_HOME: path.join(home.dir, 'config'), NODE_OPTIONS: `--import=${preload}` },
+    });
+    const d = deck;
+    await d.waitForText('q quit');
+    const exit = await d.waitForExit();
+    expect(exit.exitCode).toBe(1);
+    const after = d.raw.slice(d.raw.lastIndexOf('\u001b[?1049l'));
+    expect(d.raw.lastIndexOf('\u001b[?1049l')).toBeGreaterThan(d.raw.lastIndexOf('\u001b[?1049h'));
+    expect(after).toContain('injected failure for the test');
   });
 
   it('keeps running on bad input: unknown preset, missing command, worktree outside a repo, broken config', async () => {
