@@ -9,8 +9,8 @@ import { createWorktree, ensureExcluded, removeWorktree, type RepoInfo } from '.
 import type { Launch, LaunchContext, Preset } from './agents/preset.js';
 import { resolveCommand } from './agents/preset.js';
 import { workerInstructions } from './agents/instructions.js';
-import { ScreenMirror } from './pty/mirror.js';
-import type { PtyHandle, PtySpawner } from './pty/types.js';
+import { MirrorPool } from './pty/mirror-pool.js';
+import type { MirrorFactory, MirrorHandle, PtyHandle, PtySpawner } from './pty/types.js';
 import type { Registry } from './registry/registry.js';
 import type { StateLayout } from './registry/state-dir.js';
 import { readTranscriptTail, Transcript } from './registry/transcript.js';
@@ -55,11 +55,13 @@ export interface DeckOptions {
   now?: () => number;
   /** Preview size in cells: every detached PTY has this size. */
   size?: { cols: number; rows: number };
+  /** Makes screen mirrors; default: mirrors in one worker thread (MirrorPool). */
+  mirrors?: MirrorFactory;
 }
 
 interface Runtime {
   pty: PtyHandle;
-  mirror: ScreenMirror;
+  mirror: MirrorHandle;
   transcript: Transcript;
   pending: number;
   paused: boolean;
@@ -85,7 +87,9 @@ export class Deck {
   private state: DeckState = emptyDeckState();
   private readonly runtimes = new Map<string, Runtime>();
   /** Mirrors rebuilt from transcripts for workers that are not running. */
-  private readonly pastScreens = new Map<string, ScreenMirror>();
+  private readonly pastScreens = new Map<string, MirrorHandle>();
+  private readonly makeMirror: MirrorFactory;
+  private pool: MirrorPool | null = null;
   private readonly listeners = new Set<Listener>();
   private readonly screenListeners = new Set<(id: string) => void>();
   private readonly now: () => number;
@@ -96,6 +100,12 @@ export class Deck {
   constructor(private readonly options: DeckOptions) {
     this.now = options.now ?? Date.now;
     this.size = options.size ?? { cols: 80, rows: 24 };
+    this.makeMirror =
+      options.mirrors ??
+      ((cols, rows) => {
+        this.pool ??= new MirrorPool((error) => this.warn(`The screen mirror thread failed: ${error.message}`));
+        return this.pool.create(cols, rows);
+      });
   }
 
   /** The current state; never mutate it. */
@@ -210,13 +220,13 @@ export class Deck {
    * The screen mirror of a worker: its live mirror, or one rebuilt from its
    * transcript when it is not running (loaded in the background; null until then).
    */
-  screen(id: string): ScreenMirror | null {
+  screen(id: string): MirrorHandle | null {
     const rt = this.runtimes.get(id);
     if (rt) return rt.mirror;
     const past = this.pastScreens.get(id);
     if (past) return past;
     if (!this.state.workers[id]) return null;
-    const mirror = new ScreenMirror(this.size.cols, this.size.rows);
+    const mirror = this.makeMirror(this.size.cols, this.size.rows);
     this.pastScreens.set(id, mirror);
     void readTranscriptTail(this.transcriptFile(id)).then((text) => {
       if (text) mirror.write(text, () => this.notifyScreen(id));
@@ -407,7 +417,7 @@ export class Deck {
     let resolveExited!: () => void;
     const rt: Runtime = {
       pty,
-      mirror: new ScreenMirror(this.size.cols, this.size.rows),
+      mirror: this.makeMirror(this.size.cols, this.size.rows),
       transcript,
       pending: 0,
       paused: false,
@@ -451,15 +461,15 @@ export class Deck {
     if (worker && worker.activity === 'idle') this.dispatch({ type: 'activity', id, activity: 'busy' });
     if (rt.preset.promptRules.length > 0) {
       if (rt.promptTimer) clearTimeout(rt.promptTimer);
-      rt.promptTimer = setTimeout(() => this.checkPrompt(id, rt), PROMPT_DEBOUNCE_MS);
+      rt.promptTimer = setTimeout(() => void this.checkPrompt(id, rt), PROMPT_DEBOUNCE_MS);
     }
   }
 
-  private checkPrompt(id: string, rt: Runtime): void {
+  private async checkPrompt(id: string, rt: Runtime): Promise<void> {
     rt.promptTimer = null;
-    const found = detectPrompt(rt.mirror.textRows(), rt.preset.promptRules);
+    const found = detectPrompt(await rt.mirror.textRows(), rt.preset.promptRules);
     const worker = this.state.workers[id];
-    if (!worker) return;
+    if (!worker || this.runtimes.get(id) !== rt) return;
     if (found && worker.needsInput?.reason !== found) {
       this.dispatch({ type: 'needs-input', id, needsInput: { reason: found, source: 'screen', since: this.now() }, source: 'screen' });
     } else if (!found && worker.needsInput?.source === 'screen') {
@@ -483,8 +493,7 @@ export class Deck {
     let reason: string | null = null;
     if (rt.stopRequested) reason = 'stopped by the operator';
     else if (exitCode !== 0) {
-      const last = rt.mirror
-        .textRows()
+      const last = (await rt.mirror.textRows())
         .map((l) => l.trim())
         .filter(Boolean)
         .at(-1);
@@ -538,6 +547,8 @@ export class Deck {
     if (!worker || !rt || !isLive(worker.status) || worker.pid !== rt.pty.pid) {
       throw new Error(`${worker?.name ?? 'That worker'} is not running in this deck; nothing was sent.`);
     }
+    // Bracketed paste must be judged on everything the worker printed so far.
+    await rt.mirror.flush();
     // Operator text may hold newlines but no escapes: an ESC could end the paste early.
     const clean = sanitize(text).replace(/\n+$/, '');
     const body = rt.mirror.bracketedPaste ? `\u001b[200~${clean}\u001b[201~` : clean.replace(/\n/g, '\r');
@@ -602,6 +613,8 @@ export class Deck {
     if (this.activityTimer) clearInterval(this.activityTimer);
     this.activityTimer = null;
     await this.options.registry.flush();
+    await this.pool?.close();
+    this.pool = null;
   }
 
   /** Last resort on process exit: SIGKILL every worker's process group, synchronously. */

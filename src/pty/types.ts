@@ -42,3 +42,35 @@ export interface PtySpawnOptions {
 
 /** Starts a process in a new PTY. Throws when the program cannot be started. */
 export type PtySpawner = (options: PtySpawnOptions) => PtyHandle;
+
+/**
+ * A worker's screen mirror as the Deck and the UI use it. Output is parsed
+ * asynchronously (in a worker thread in production); reads return promises,
+ * and a few values are cached as parsing goes.
+ */
+export interface MirrorHandle {
+  readonly cols: number;
+  readonly rows: number;
+  /** True when the program turned bracketed paste on; as of the last parsed output. */
+  readonly bracketedPaste: boolean;
+  /** Lines of scrollback above the screen; as of the last parsed output. */
+  readonly scrollbackLength: number;
+  /** Parse output; `onParsed` runs once it is parsed (flow control). */
+  write(data: string, onParsed?: () => void): void;
+  /** Resolves once everything written so far is parsed. */
+  flush(): Promise<void>;
+  /** Resize in cells. */
+  resize(cols: number, rows: number): void;
+  /** The rows last read with `readRows(scrollBack)`, or null when none were read yet. */
+  cachedRows(scrollBack: number): string[] | null;
+  /** The visible rows with SGR colours, each `cols` wide, `scrollBack` lines up from the bottom. */
+  readRows(scrollBack: number): Promise<string[]>;
+  /** The visible rows as plain text, right-trimmed. */
+  textRows(): Promise<string[]>;
+  /** The screen and its modes as escape sequences that redraw it (after a flush). */
+  serialize(): Promise<string>;
+  dispose(): void;
+}
+
+/** Makes a mirror of `cols`×`rows` cells. */
+export type MirrorFactory = (cols: number, rows: number) => MirrorHandle;

@@ -24,24 +24,32 @@ function useScreenRows(id: string | null, scroll: number, colour: boolean): stri
     if (!id) return;
     let timer: NodeJS.Timeout | null = null;
     let last = 0;
-    const bump = () => {
+    let alive = true;
+    const read = () => {
       timer = null;
       last = Date.now();
-      setVersion((v) => v + 1);
+      void deck
+        .screen(id)
+        ?.readRows(scroll)
+        .then(() => {
+          if (alive) setVersion((v) => v + 1);
+        });
     };
+    read();
     const off = deck.onScreen((changed) => {
       if (changed !== id || timer) return;
-      timer = setTimeout(bump, Math.max(0, SNAPSHOT_MS - (Date.now() - last)));
+      timer = setTimeout(read, Math.max(0, SNAPSHOT_MS - (Date.now() - last)));
     });
     return () => {
+      alive = false;
       off();
       if (timer) clearTimeout(timer);
     };
-  }, [deck, id]);
-  // Read during render, so the first frame after a mount (start-up, detach) already shows the screen.
+  }, [deck, id, scroll]);
+  // The rows last read: a remount (start-up, detach) shows them on its first frame.
   return useMemo(() => {
     if (!id) return [];
-    const styled = deck.screen(id)?.styledRows(scroll) ?? [];
+    const styled = deck.screen(id)?.cachedRows(scroll) ?? [];
     return colour ? styled : styled.map((r) => r.replace(SGR_RE, ''));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [deck, id, scroll, colour, version]);

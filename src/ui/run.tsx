@@ -165,11 +165,17 @@ export async function runDeck(options: RunDeckOptions): Promise<number> {
     const cols = stdout.columns || 80;
     const rows = stdout.rows || 24;
     deck.resizeWorker(id, cols, rows);
-    const untap = deck.tap(id, (data) => writeOut(data));
+    // Output that arrives before the restored screen is drawn waits, then follows it.
+    let held: string[] | null = [];
+    const untap = deck.tap(id, (data) => {
+      if (held) held.push(data);
+      else writeOut(data);
+    });
     attached = { id, untap };
-    void mirror.flush().then(() => {
+    void mirror.serialize().then((screen) => {
       if (attached?.id !== id) return;
-      writeOut(`\u001b[H\u001b[2J\u001b[?25h${mirror.serialize()}`);
+      writeOut(`\u001b[H\u001b[2J\u001b[?25h${screen}${(held ?? []).join('')}`);
+      held = null;
     });
     void deck.whenExited(id).then(() => {
       if (attached?.id !== id) return;

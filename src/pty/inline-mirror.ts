@@ -1,0 +1,42 @@
+import { ScreenMirror } from './mirror.js';
+import type { MirrorFactory, MirrorHandle } from './types.js';
+
+/**
+ * A MirrorHandle that parses on the calling thread. Used by tests and as the
+ * fallback when a worker thread cannot be started.
+ */
+export const inlineMirror: MirrorFactory = (cols, rows) => {
+  const mirror = new ScreenMirror(cols, rows);
+  const cache = new Map<number, string[]>();
+  const handle: MirrorHandle = {
+    get cols() {
+      return mirror.cols;
+    },
+    get rows() {
+      return mirror.rows;
+    },
+    get bracketedPaste() {
+      return mirror.bracketedPaste;
+    },
+    get scrollbackLength() {
+      return mirror.scrollbackLength;
+    },
+    write: (data, onParsed) => mirror.write(data, onParsed),
+    flush: () => mirror.flush(),
+    resize: (c, r) => mirror.resize(c, r),
+    cachedRows: (scrollBack) => cache.get(scrollBack) ?? null,
+    readRows: async (scrollBack) => {
+      const rowsNow = mirror.styledRows(scrollBack);
+      cache.clear();
+      cache.set(scrollBack, rowsNow);
+      return rowsNow;
+    },
+    textRows: async () => mirror.textRows(),
+    serialize: async () => {
+      await mirror.flush();
+      return mirror.serialize();
+    },
+    dispose: () => mirror.dispose(),
+  };
+  return handle;
+};

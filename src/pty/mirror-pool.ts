@@ -1,0 +1,143 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { MirrorHandle } from './types.js';
+
+/** Messages from the deck to the mirror thread. */
+export type ToThread =
+  | { t: 'create'; id: number; cols: number; rows: number }
+  | { t: 'write'; id: number; data: string; n: number }
+  | { t: 'resize'; id: number; cols: number; rows: number }
+  | { t: 'flush'; id: number; req: number }
+  | { t: 'rows'; id: number; req: number; scrollBack: number; plain: boolean }
+  | { t: 'serialize'; id: number; req: number }
+  | { t: 'dispose'; id: number };
+
+/** Messages from the mirror thread: a parse acknowledgement, or a reply to a request. */
+export type FromThread =
+  | { t: 'parsed'; id: number; n: number; bp: boolean; sb: number }
+  | { t: 'reply'; req: number; value: unknown };
+
+/** dist/pty/mirror-thread.js, also when this module runs from src/ under a test runner. */
+function threadFile(): string {
+  const here = fileURLToPath(import.meta.url);
+  const dir = path.dirname(here);
+  if (here.endsWith('.ts')) return path.resolve(dir, '..', '..', 'dist', 'pty', 'mirror-thread.js');
+  return path.join(dir, 'mirror-thread.js');
+}
+
+interface ClientState {
+  cols: number;
+  rows: number;
+  bp: boolean;
+  sb: number;
+  callbacks: ((() => void) | undefined)[];
+  cache: { scrollBack: number; rows: string[] } | null;
+}
+
+/**
+ * One worker thread that holds every screen mirror. `create` hands out
+ * MirrorHandles whose writes are posted to the thread; each write is
+ * acknowledged once parsed, which drives the Deck's flow control.
+ */
+export class MirrorPool {
+  private readonly worker: Worker;
+  private nextId = 1;
+  private nextReq = 1;
+  private readonly clients = new Map<number, ClientState>();
+  private readonly pending = new Map<number, (value: unknown) => void>();
+  private failed: Error | null = null;
+
+  constructor(onError: (error: Error) => void = () => undefined) {
+    this.worker = new Worker(threadFile());
+    this.worker.unref();
+    this.worker.on('message', (m: FromThread) => this.onMessage(m));
+    this.worker.on('error', (error) => {
+      this.failed = error;
+      onError(error);
+      for (const resolve of this.pending.values()) resolve(null);
+      this.pending.clear();
+    });
+  }
+
+  /** Stop the thread; every handle becomes inert. */
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+
+  private onMessage(m: FromThread): void {
+    if (m.t === 'reply') {
+      const resolve = this.pending.get(m.req);
+      this.pending.delete(m.req);
+      resolve?.(m.value);
+      return;
+    }
+    const client = this.clients.get(m.id);
+    if (!client) return;
+    client.bp = m.bp;
+    client.sb = m.sb;
+    const callback = client.callbacks.shift();
+    callback?.();
+  }
+
+  private request<T>(message: ToThread & { req: number }): Promise<T | null> {
+    if (this.failed) return Promise.resolve(null);
+    return new Promise<T | null>((resolve) => {
+      this.pending.set(message.req, resolve as (value: unknown) => void);
+      this.worker.postMessage(message);
+    });
+  }
+
+  /** A new mirror of `cols`×`rows` cells in the thread. */
+  create(cols: number, rows: number): MirrorHandle {
+    const id = this.nextId++;
+    const state: ClientState = { cols, rows, bp: false, sb: 0, callbacks: [], cache: null };
+    this.clients.set(id, state);
+    this.worker.postMessage({ t: 'create', id, cols, rows } satisfies ToThread);
+    const pool = this;
+    return {
+      get cols() {
+        return state.cols;
+      },
+      get rows() {
+        return state.rows;
+      },
+      get bracketedPaste() {
+        return state.bp;
+      },
+      get scrollbackLength() {
+        return state.sb;
+      },
+      write(data, onParsed) {
+        if (pool.failed) {
+          onParsed?.();
+          return;
+        }
+        state.callbacks.push(onParsed);
+        pool.worker.postMessage({ t: 'write', id, data, n: data.length } satisfies ToThread);
+      },
+      flush: async () => {
+        await pool.request({ t: 'flush', id, req: pool.nextReq++ });
+      },
+      resize(c, r) {
+        if (c === state.cols && r === state.rows) return;
+        state.cols = Math.max(2, c);
+        state.rows = Math.max(2, r);
+        state.cache = null;
+        pool.worker.postMessage({ t: 'resize', id, cols: c, rows: r } satisfies ToThread);
+      },
+      cachedRows: (scrollBack) => (state.cache && state.cache.scrollBack === scrollBack ? state.cache.rows : null),
+      readRows: async (scrollBack) => {
+        const rowsNow = (await pool.request<string[]>({ t: 'rows', id, req: pool.nextReq++, scrollBack, plain: false })) ?? [];
+        state.cache = { scrollBack, rows: rowsNow };
+        return rowsNow;
+      },
+      textRows: async () => (await pool.request<string[]>({ t: 'rows', id, req: pool.nextReq++, scrollBack: 0, plain: true })) ?? [],
+      serialize: async () => (await pool.request<string>({ t: 'serialize', id, req: pool.nextReq++ })) ?? '',
+      dispose() {
+        pool.clients.delete(id);
+        if (!pool.failed) pool.worker.postMessage({ t: 'dispose', id } satisfies ToThread);
+      },
+    };
+  }
+}
