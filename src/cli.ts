@@ -15,6 +15,7 @@ const HELP = `
     $ workerdeck mail <kind> <text…|->     send mail from a worker to its deck
                                            kind: ask, complete, progress, error
     $ workerdeck mcp                       run the workerdeck MCP stdio server (for agents)
+    $ workerdeck hook <event>              agent hook entry point (stop, notify, prompt, start)
 
   Options
     --agent <preset>         default agent preset in the spawn form
@@ -70,6 +71,8 @@ async function run(cli: ReturnType<typeof parseArgs>): Promise<number> {
         return await mailCommand(rest, cli.flags);
       case 'mcp':
         return await mcpCommand(cli.flags, cli.pkg.version ?? '0.0.0');
+      case 'hook':
+        return await (await import('./agents/hook.js')).hookCommand(rest[0], cli.flags.stateDir);
       default:
         process.stderr.write(`Unknown command "${command}". Run workerdeck --help for the commands.\n`);
         return USAGE;

@@ -87,6 +87,8 @@ export function parseConfigText(file: string, text: string): ConfigFile {
     const where = issue && issue.path.length > 0 ? `field "${issue.path.join('.')}"` : 'top level';
     let message = issue?.message ?? 'invalid';
     if (issue?.code === 'unrecognized_keys') message = `unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    // A bad record key (a preset name) carries the useful message one level down.
+    if (issue?.code === 'invalid_key') message = issue.issues[0]?.message ?? message;
     throw new ConfigError(`${file}: ${where}: ${message}`);
   }
   return parsed.data;
