@@ -213,6 +213,20 @@ async function takeLock(layout: StateLayout): Promise<() => Promise<void>> {
   };
 }
 
+/**
+ * The environment workers get and agent detection uses. Under `npm start`,
+ * npm puts this package's node_modules/.bin (with its pinned agent CLIs and
+ * Node) first on PATH; workers get the user's own PATH instead.
+ */
+export function userEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (env.npm_lifecycle_event !== 'start' || env.npm_package_name !== 'workerdeck') return env;
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const added = (dir: string) =>
+    dir.startsWith(path.join(root, 'node_modules')) || /node-gyp-bin$/.test(dir) || (dir.endsWith(`${path.sep}node_modules${path.sep}.bin`) && root.startsWith(path.dirname(path.dirname(dir))));
+  const PATH = (env.PATH ?? '').split(path.delimiter).filter((dir) => dir && !added(dir)).join(path.delimiter);
+  return { ...env, PATH };
+}
+
 async function openDeck(flags: {
   agent?: string | undefined;
   stateDir?: string | undefined;
@@ -224,8 +238,9 @@ async function openDeck(flags: {
     return USAGE;
   }
   const cwd = process.cwd();
+  const env = userEnvironment(process.env);
   const git = execaGit();
-  const choice = await chooseStateDir({ flag: flags.stateDir, env: process.env, cwd, git });
+  const choice = await chooseStateDir({ flag: flags.stateDir, env, cwd, git });
   const warnings: string[] = [];
   const [{ loadConfig, ConfigError, mergeConfig, configPaths, readConfigFile }, agents, ui] = await Promise.all([
     import('./agents/config.js'),
@@ -235,11 +250,11 @@ async function openDeck(flags: {
   // A broken config file is refused with its file and field named; the deck runs on without it.
   let config;
   try {
-    config = await loadConfig(process.env, choice.repo?.top ?? null);
+    config = await loadConfig(env, choice.repo?.top ?? null);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     warnings.push(`${error.message}. That file is ignored until it is fixed.`);
-    const paths = configPaths(process.env, choice.repo?.top ?? null);
+    const paths = configPaths(env, choice.repo?.top ?? null);
     const safe = async (file: string | null) => (file ? readConfigFile(file).catch(() => null) : null);
     const user = await safe(paths.user);
     const repo = await safe(paths.repo);
@@ -252,7 +267,7 @@ async function openDeck(flags: {
   const presets = agents.buildPresets(config, agentFactories);
   let defaultAgent: string;
   try {
-    defaultAgent = agents.pickDefaultAgent(presets, flags.agent, config, process.env, cwd);
+    defaultAgent = agents.pickDefaultAgent(presets, flags.agent, config, env, cwd);
   } catch (error) {
     warnings.push(`${(error as Error).message} Using the shell preset.`);
     defaultAgent = 'shell';
@@ -263,7 +278,7 @@ async function openDeck(flags: {
   const { Mailbox, loadMailHistory } = await import('./mail/mailbox.js');
   let deck: InstanceType<typeof Deck> | null = null;
   const registry = new Registry(layout.stateFile, layout.eventsFile, (m) => deck?.warn(m));
-  deck = new Deck({ spawner: spawnNodePty, git, layout, registry, presets, repo: choice.repo, cwd, env: process.env, launcher });
+  deck = new Deck({ spawner: spawnNodePty, git, layout, registry, presets, repo: choice.repo, cwd, env, launcher });
   let saved = null;
   try {
     saved = await loadState(layout.stateFile);
@@ -276,7 +291,7 @@ async function openDeck(flags: {
   for (const w of warnings) deck.warn(w);
 
   let theme = ui.NO_COLOR_THEME;
-  if (!('NO_COLOR' in process.env) || process.env.NO_COLOR === '') {
+  if (!('NO_COLOR' in env) || env.NO_COLOR === '') {
     try {
       theme = await ui.loadTheme(flags.theme ?? config.theme ?? 'default', cwd);
     } catch (error) {
@@ -300,7 +315,7 @@ async function openDeck(flags: {
   }
   const presetProblems = new Map<string, string | null>();
   for (const [name, preset] of presets) {
-    presetProblems.set(name, agents.isInstalled(preset, process.env, cwd) ? null : (preset.installHint ?? `"${preset.command}" is not on PATH`));
+    presetProblems.set(name, agents.isInstalled(preset, env, cwd) ? null : (preset.installHint ?? `"${preset.command}" is not on PATH`));
   }
   const mailbox = new Mailbox(layout, {
     onMessage: (message) => deck.receiveMail(message),

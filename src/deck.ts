@@ -5,7 +5,7 @@ import { emptyDeckState, reduce, unansweredQuestions, type DeckEvent, type DeckS
 import { sanitize, type MailMessage, type OperatorReply } from './core/mail.js';
 import { isLive, slugify, WORKER_NAME_RE, type WorkerRecord } from './core/worker.js';
 import type { GitRunner } from './git/git.js';
-import { createWorktree, ensureExcluded, removeWorktree, type RepoInfo } from './git/worktree.js';
+import { createWorktree, ensureExcluded, isDirty, removeWorktree, type RepoInfo } from './git/worktree.js';
 import type { Launch, LaunchContext, Preset } from './agents/preset.js';
 import { resolveCommand } from './agents/preset.js';
 import { workerInstructions } from './agents/instructions.js';
@@ -281,6 +281,12 @@ export class Deck {
       } catch (error) {
         throw new SpawnError((error as Error).message);
       }
+      // Uncommitted work in the repo is not in the new worktree: say so, once, without blocking.
+      void isDirty(this.options.git, repo.top).then((dirty) => {
+        if (dirty) {
+          this.warn(`${repo.top} has uncommitted changes; ${name} starts from ${base} without them. Commit first if it needs them.`);
+        }
+      });
     }
     const cwd = worktree?.path ?? this.options.cwd;
     const record: WorkerRecord = {
