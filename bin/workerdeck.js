@@ -5,5 +5,8 @@ if (major < 22) {
   process.stderr.write(`workerdeck needs Node.js 22 or newer; this is Node.js ${process.versions.node}.\n`);
   process.exit(1);
 }
+// Cache compiled code on disk: later starts skip most of the parsing and compiling.
+const { enableCompileCache } = await import('node:module');
+enableCompileCache?.();
 const { main } = await import('../dist/cli.js');
 process.exitCode = await main(process.argv.slice(2));
