@@ -9,7 +9,7 @@ import type { PresetOverride } from '../../src/agents/config.js';
 import type { PtySpawner } from '../../src/pty/types.js';
 import { Registry } from '../../src/registry/registry.js';
 import { prepareStateDir, type StateLayout } from '../../src/registry/state-dir.js';
-import { processAlive } from './term.js';
+import { processAlive, waitFor } from './term.js';
 
 /** Presets for tests: `shell` on /bin/sh, plus user presets from the overrides, in that order. */
 export function testPresets(overrides: Record<string, PresetOverride> = {}): Map<string, Preset> {
@@ -75,4 +75,29 @@ export function processGone(pid: number): boolean {
   } catch {
     return true;
   }
+}
+
+/** A worker's screen as plain text, rows joined with `\n`. */
+export async function screenText(deck: Deck, id: string): Promise<string> {
+  const mirror = deck.screen(id);
+  if (!mirror) return '';
+  return (await mirror.textRows()).join('\n');
+}
+
+/**
+ * Wait until a worker's screen matches `pattern`.
+ * @returns the match
+ * @throws Error showing the last screen when `timeoutMs` passes
+ */
+export async function waitForScreen(deck: Deck, id: string, pattern: RegExp, what: string, timeoutMs = 10_000): Promise<RegExpExecArray> {
+  let last = '';
+  return waitFor<RegExpExecArray | false>(
+    async () => {
+      last = await screenText(deck, id);
+      return pattern.exec(last) ?? false;
+    },
+    what,
+    timeoutMs,
+    () => last,
+  ) as Promise<RegExpExecArray>;
 }

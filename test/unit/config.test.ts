@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_NUDGE, mergeConfig, parseConfigText } from '../../src/agents/config.js';
+
+const FILE = '/repo/.workerdeck.json';
+
+function errorOf(text: string): Error {
+  try {
+    parseConfigText(FILE, text);
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error(`expected ${text} to be refused`);
+}
+
+describe('parseConfigText', () => {
+  it('accepts a valid config', () => {
+    const config = parseConfigText(
+      FILE,
+      JSON.stringify({ defaultAgent: 'custom', presets: { custom: { command: 'aider', args: ['--message', '{task}'] } }, keys: { spawn: 'N' }, notify: { bell: false } }),
+    );
+    expect(config.presets?.custom?.args).toEqual(['--message', '{task}']);
+    expect(config.keys).toEqual({ spawn: 'N' });
+  });
+
+  it('names the file and an unknown top-level key', () => {
+    const error = errorOf('{"defaultAgnet": "claude"}');
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toBe(`${FILE}: top level: unknown key "defaultAgnet"`);
+  });
+
+  it('names the file and field of a nested unknown key', () => {
+    expect(errorOf('{"presets": {"custom": {"comand": "x"}}}').message).toBe(`${FILE}: field "presets.custom": unknown key "comand"`);
+  });
+
+  it('names the file and field of a wrong type', () => {
+    const message = errorOf('{"presets": {"custom": {"args": "--yes"}}}').message;
+    expect(message).toMatch(new RegExp(`^${FILE.replace(/\./g, '\\.')}: field "presets\\.custom\\.args": `));
+    expect(message).toMatch(/expected array/);
+    expect(errorOf('{"skipPermissions": "yes"}').message).toMatch(/field "skipPermissions": .*expected boolean/);
+    expect(errorOf('{"presets": {"Bad Name": {}}}').message).toMatch(/field "presets\.Bad Name": preset names are lowercase/);
+  });
+
+  it('names the file when the text is not JSON', () => {
+    expect(errorOf('{ nope').message).toMatch(new RegExp(`^${FILE.replace(/\./g, '\\.')}: not valid JSON: `));
+  });
+});
+
+describe('mergeConfig', () => {
+  it('fills defaults', () => {
+    const config = mergeConfig(null, null, []);
+    expect(config).toEqual({
+      defaultAgent: null,
+      presets: {},
+      keys: {},
+      detachKey: 'ctrl+]',
+      theme: null,
+      skipPermissions: false,
+      nudge: DEFAULT_NUDGE,
+      notify: { bell: true, title: true },
+      sources: [],
+    });
+  });
+
+  it("lets the repo's values win, merging presets and keys per entry", () => {
+    const user = parseConfigText('user.json', JSON.stringify({
+      defaultAgent: 'claude',
+      detachKey: 'ctrl+q',
+      skipPermissions: true,
+      keys: { spawn: 'N', quit: 'Q' },
+      presets: { custom: { command: 'aider', args: ['a'] }, mine: { command: 'x' } },
+      notify: { bell: false, title: false },
+    }));
+    const repo = parseConfigText('repo.json', JSON.stringify({
+      defaultAgent: 'codex',
+      skipPermissions: false,
+      keys: { spawn: 'S' },
+      presets: { custom: { args: ['b'] } },
+      notify: { title: true },
+    }));
+    const config = mergeConfig(user, repo, ['user.json', 'repo.json']);
+    expect(config.defaultAgent).toBe('codex');
+    expect(config.detachKey).toBe('ctrl+q');
+    expect(config.skipPermissions).toBe(false);
+    expect(config.keys).toEqual({ spawn: 'S', quit: 'Q' });
+    expect(config.presets).toEqual({ custom: { command: 'aider', args: ['b'] }, mine: { command: 'x' } });
+    expect(config.notify).toEqual({ bell: false, title: true });
+    expect(config.sources).toEqual(['user.json', 'repo.json']);
+  });
+});

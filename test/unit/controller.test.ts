@@ -1,0 +1,344 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { buildKeymap } from '../../src/core/commands.js';
+import type { MailMessage } from '../../src/core/mail.js';
+import type { Deck } from '../../src/deck.js';
+import { fakeSpawner, type FakePty } from '../../src/pty/fake-pty.js';
+import { createAppStore, type AppStore } from '../../src/store.js';
+import { Controller } from '../../src/ui/controller.js';
+import { decodeKeys } from '../../src/ui/keys.js';
+import { makeDeck, request, testPresets } from '../helpers/deck.js';
+import { tempDir } from '../helpers/git-repo.js';
+import { waitFor } from '../helpers/term.js';
+
+interface Rig {
+  deck: Deck;
+  store: AppStore;
+  controller: Controller;
+  spawner: ReturnType<typeof fakeSpawner>;
+  quits: number;
+  attached: string[];
+  /** Type raw terminal input through the key decoder into the controller. */
+  press: (input: string) => void;
+  ptyOf: (id: string) => FakePty;
+  question: (workerId: string, content: string, timestamp: number) => MailMessage;
+}
+
+let dirs: { cleanup: () => void }[] = [];
+let rig: Rig;
+
+beforeEach(async () => {
+  const cwd = tempDir('wd-ctl-cwd-');
+  const state = tempDir('wd-ctl-state-');
+  dirs = [cwd, state];
+  const spawner = fakeSpawner();
+  // Presets in this order: shell, custom, other (the spawn form cycles them).
+  const presets = testPresets({ custom: { command: '/bin/sh', submitDelayMs: 0 }, other: { command: '/bin/sh' } });
+  const { deck } = await makeDeck({ stateDir: state.dir, cwd: cwd.dir, spawner, presets });
+  const store = createAppStore(120, 40);
+  deck.subscribe((s) => store.setState({ deck: s }));
+  const r = {
+    deck,
+    store,
+    spawner,
+    quits: 0,
+    attached: [] as string[],
+  } as Rig;
+  r.controller = new Controller({
+    store,
+    deck,
+    keymap: buildKeymap(),
+    spawnDefaults: () => ({ agent: 'custom', worktree: false, base: '', skipPermissions: false }),
+    nudgeText: 'please continue',
+    attach: (id) => r.attached.push(id),
+    quit: () => {
+      r.quits++;
+    },
+  });
+  r.press = (input) => {
+    for (const key of decodeKeys(input)) r.controller.handle(key);
+  };
+  r.ptyOf = (id) => {
+    const pid = deck.getState().workers[id]?.pid;
+    const pty = spawner.spawned.find((p) => p.pid === pid);
+    if (!pty) throw new Error(`no FakePty for ${id}`);
+    return pty;
+  };
+  r.question = (workerId, content, timestamp) => {
+    const message: MailMessage = {
+      id: randomUUID(),
+      workerId,
+      workerName: deck.getState().workers[workerId]?.name ?? null,
+      type: 'question',
+      content,
+      timestamp,
+      inReplyTo: null,
+      seq: deck.nextSeq(),
+    };
+    deck.receiveMail(message);
+    return message;
+  };
+  rig = r;
+});
+
+afterEach(async () => {
+  for (const pty of rig.spawner.spawned) pty.emitExit({ exitCode: 0, signal: null });
+  await rig.deck.shutdown(50);
+  expect(rig.deck.runningIds()).toEqual([]);
+  for (const d of dirs) d.cleanup();
+});
+
+const ui = () => rig.store.getState().ui;
+
+async function spawn(name: string): Promise<string> {
+  const worker = await rig.deck.spawn(request({ agent: 'custom', name }));
+  return worker.id;
+}
+
+describe('spawn form', () => {
+  it('opens on n, takes typing, moves with Tab, cycles agents with ←/→, cancels on Esc', () => {
+    rig.press('n');
+    expect(ui().mode).toBe('spawn');
+    expect(ui().spawn).toMatchObject({ field: 'task', task: '', agent: 'custom', worktree: false });
+    rig.press('fix the login');
+    expect(ui().spawn?.task).toBe('fix the login');
+    rig.press('\u007f\u007f');
+    expect(ui().spawn?.task).toBe('fix the log');
+    rig.press('\t');
+    expect(ui().spawn?.field).toBe('name');
+    rig.press('\t');
+    expect(ui().spawn?.field).toBe('agent');
+    rig.press('\u001b[C');
+    expect(ui().spawn?.agent).toBe('other');
+    rig.press('\u001b[C');
+    expect(ui().spawn?.agent).toBe('shell');
+    rig.press('\u001b[D\u001b[D');
+    expect(ui().spawn?.agent).toBe('custom');
+    rig.press('\u001b[Z');
+    expect(ui().spawn?.field).toBe('name');
+    rig.press('\u001b');
+    expect(ui().mode).toBe('list');
+    expect(ui().spawn).toBeNull();
+    expect(rig.spawner.spawned).toHaveLength(0);
+    expect(rig.deck.getState().order).toEqual([]);
+  });
+
+  it('spawns on Enter, names the worker after the task, and selects it', async () => {
+    rig.press('n');
+    rig.press('Fix the login');
+    rig.press('\r');
+    await waitFor(() => ui().mode === 'list', 'the spawn to finish');
+    const [id] = rig.deck.getState().order;
+    expect(id).toBeDefined();
+    const worker = rig.deck.getState().workers[id!]!;
+    expect(worker.name).toBe('fix-the-login');
+    expect(worker.task).toBe('Fix the login');
+    expect(worker.agent).toBe('custom');
+    expect(worker.status).toBe('running');
+    expect(ui().selectedId).toBe(id);
+    expect(ui().flash?.text).toBe('Spawned fix-the-login.');
+    expect(rig.spawner.spawned).toHaveLength(1);
+    expect(rig.spawner.spawned[0]!.options.file).toBe('/bin/sh');
+  });
+
+  it('uses a typed name, and keeps the form when the spawn fails', async () => {
+    rig.press('n');
+    rig.press('task\t');
+    rig.press('Bad Name!');
+    rig.press('\r');
+    await waitFor(() => ui().flash?.level === 'error', 'the spawn error');
+    expect(ui().flash?.text).toMatch(/"Bad Name!" is not a valid worker name/);
+    expect(ui().mode).toBe('spawn');
+    expect(ui().spawn).toMatchObject({ task: 'task', name: 'Bad Name!', busy: false });
+    rig.press('\u0015my-name\r');
+    await waitFor(() => ui().mode === 'list', 'the spawn to finish');
+    expect(Object.values(rig.deck.getState().workers).map((w) => w.name)).toEqual(['my-name']);
+  });
+});
+
+describe('reply', () => {
+  it("r answers the selected worker's oldest unanswered question", async () => {
+    const a = await spawn('alpha');
+    const b = await spawn('beta');
+    rig.question(b, 'beta asks first', 1000);
+    const q2 = rig.question(a, 'alpha early', 2000);
+    rig.question(a, 'alpha late', 3000);
+    rig.controller.select(a);
+    rig.press('r');
+    expect(ui().mode).toBe('reply');
+    expect(ui().reply).toMatchObject({ workerId: a, inReplyTo: q2.id, question: 'alpha early', text: '' });
+  });
+
+  it("r falls back to the deck's oldest question and selects its worker", async () => {
+    const a = await spawn('alpha');
+    const b = await spawn('beta');
+    const c = await spawn('gamma');
+    const q1 = rig.question(b, 'beta asks first', 1000);
+    rig.question(a, 'alpha asks', 2000);
+    rig.controller.select(c);
+    rig.press('r');
+    expect(ui().reply).toMatchObject({ workerId: b, inReplyTo: q1.id });
+    expect(ui().selectedId).toBe(b);
+  });
+
+  it('r without any question replies to the selected live worker', async () => {
+    const a = await spawn('alpha');
+    rig.controller.select(a);
+    rig.press('r');
+    expect(ui().reply).toMatchObject({ workerId: a, inReplyTo: null, question: null });
+  });
+
+  it('writes a bracketed paste when the worker turned it on, then \\r as a separate later write, and records the reply', async () => {
+    const a = await spawn('alpha');
+    const q = rig.question(a, 'which db?', 1000);
+    const pty = rig.ptyOf(a);
+    pty.emitData('\u001b[?2004h$ ');
+    await waitFor(() => rig.deck.screen(a)?.bracketedPaste, 'the mirror to see bracketed paste on');
+    rig.controller.select(a);
+    rig.press('r');
+    rig.press('use postgres');
+    rig.press('\n'); // ctrl+j: a newline in the reply
+    rig.press('and pgbouncer');
+    expect(ui().reply?.text).toBe('use postgres\nand pgbouncer');
+    const before = pty.writes.length;
+    rig.press('\r');
+    // The body first; the Enter that submits it comes in a write of its own, once the body is out.
+    const body = '\u001b[200~use postgres\nand pgbouncer\u001b[201~';
+    await waitFor(() => pty.writes.length > before, 'the body to be written');
+    expect(pty.writes.slice(before)).toEqual([body]);
+    await waitFor(() => ui().mode === 'list', 'the reply to be sent');
+    expect(pty.writes.slice(before)).toEqual([body, '\r']);
+    const state = rig.deck.getState();
+    expect(state.replies).toHaveLength(1);
+    expect(state.replies[0]).toMatchObject({ workerId: a, kind: 'reply', content: 'use postgres\nand pgbouncer', inReplyTo: q.id });
+    expect(state.workers[a]?.status).toBe('running');
+    expect(state.workers[a]?.answered).toEqual([q.id]);
+    expect(ui().flash?.text).toBe('Replied to alpha.');
+  });
+
+  it('writes plain text with \\r for newlines when bracketed paste is off', async () => {
+    const a = await spawn('alpha');
+    rig.question(a, 'which db?', 1000);
+    const pty = rig.ptyOf(a);
+    rig.controller.select(a);
+    rig.press('r');
+    rig.press('\u001b[200~line one\nline two\u001b[201~');
+    const before = pty.writes.length;
+    rig.press('\r');
+    await waitFor(() => ui().mode === 'list', 'the reply to be sent');
+    expect(pty.writes.slice(before)).toEqual(['line one\rline two', '\r']);
+  });
+
+  it('Esc keeps the text as a draft that r opens again', async () => {
+    const a = await spawn('alpha');
+    rig.controller.select(a);
+    rig.press('r');
+    rig.press('half a thought');
+    rig.press('\u001b');
+    expect(ui().mode).toBe('list');
+    expect(ui().drafts[a]).toBe('half a thought');
+    rig.press('r');
+    expect(ui().reply?.text).toBe('half a thought');
+    expect(rig.ptyOf(a).writes).toEqual([]);
+  });
+
+  it('r and u refuse to write to a dead worker', async () => {
+    const a = await spawn('alpha');
+    rig.question(a, 'still there?', 1000);
+    const pty = rig.ptyOf(a);
+    pty.emitExit({ exitCode: 0, signal: null });
+    await waitFor(() => rig.deck.getState().workers[a]?.status === 'exited', 'the worker to exit');
+    rig.controller.select(a);
+    rig.press('r');
+    expect(ui().mode).toBe('list');
+    expect(ui().flash).toMatchObject({ level: 'error', text: 'alpha is not a live worker of this deck; a reply cannot reach it.' });
+    rig.press('u');
+    await waitFor(() => ui().flash?.text.includes('not running'), 'the nudge to be refused');
+    expect(ui().flash).toMatchObject({ level: 'error', text: 'alpha is not running in this deck; nothing was sent.' });
+    expect(pty.writes).toEqual([]);
+    expect(rig.deck.getState().replies).toEqual([]);
+  });
+
+  it('u nudges a live worker with the nudge text', async () => {
+    const a = await spawn('alpha');
+    rig.controller.select(a);
+    rig.press('u');
+    await waitFor(() => ui().flash?.text === 'Nudged alpha.', 'the nudge');
+    expect(rig.ptyOf(a).writes).toEqual(['please continue', '\r']);
+    expect(rig.deck.getState().replies[0]).toMatchObject({ kind: 'nudge', content: 'please continue', inReplyTo: null });
+  });
+});
+
+describe('confirmations', () => {
+  it('quit asks "Stop N workers and quit?" while workers run; n cancels, y quits', async () => {
+    await spawn('alpha');
+    await spawn('beta');
+    rig.press('q');
+    expect(ui().mode).toBe('confirm');
+    expect(ui().confirm?.prompt).toBe('Stop 2 workers and quit? Worktrees are kept. (y/n)');
+    rig.press('n');
+    expect(ui().mode).toBe('list');
+    expect(rig.quits).toBe(0);
+    rig.press('\u0003');
+    expect(ui().confirm?.prompt).toBe('Stop 2 workers and quit? Worktrees are kept. (y/n)');
+    rig.press('y');
+    expect(rig.quits).toBe(1);
+  });
+
+  it('quit says "1 worker" for one, and quits at once when none runs', async () => {
+    const a = await spawn('alpha');
+    rig.press('q');
+    expect(ui().confirm?.prompt).toBe('Stop 1 worker and quit? Worktrees are kept. (y/n)');
+    rig.press('n');
+    rig.ptyOf(a).emitExit({ exitCode: 0, signal: null });
+    await waitFor(() => rig.deck.runningIds().length === 0, 'the worker to exit');
+    rig.press('q');
+    expect(ui().mode).toBe('list');
+    expect(rig.quits).toBe(1);
+  });
+
+  it('stop asks "Stop <name>?" and on y sends SIGTERM; the worker ends stopped', async () => {
+    const a = await spawn('alpha');
+    rig.controller.select(a);
+    rig.press('x');
+    expect(ui().mode).toBe('confirm');
+    expect(ui().confirm?.prompt).toBe('Stop alpha? (y/n)');
+    rig.press('n');
+    const pty = rig.ptyOf(a);
+    expect(pty.signals).toEqual([]);
+    rig.press('x');
+    rig.press('y');
+    expect(pty.signals).toContain('SIGTERM');
+    pty.emitExit({ exitCode: null, signal: 15 });
+    await waitFor(() => rig.deck.getState().workers[a]?.status === 'stopped', 'the worker to stop');
+    expect(rig.deck.getState().workers[a]?.reason).toBe('stopped by the operator');
+    await waitFor(() => ui().flash?.text === 'Stopped alpha. Its worktree and branch are kept.', 'the stop flash');
+  });
+});
+
+describe('list keys', () => {
+  it('j/k move the selection, Enter attaches a running worker', async () => {
+    const a = await spawn('alpha');
+    const b = await spawn('beta');
+    rig.press('j');
+    expect(ui().selectedId).toBe(a);
+    rig.press('j');
+    expect(ui().selectedId).toBe(b);
+    rig.press('j');
+    expect(ui().selectedId).toBe(b);
+    rig.press('k');
+    expect(ui().selectedId).toBe(a);
+    rig.press('\r');
+    expect(rig.attached).toEqual([a]);
+  });
+
+  it('space jumps to the worker that needs attention', async () => {
+    await spawn('alpha');
+    const b = await spawn('beta');
+    rig.press(' ');
+    expect(ui().flash?.text).toBe('Nothing needs your attention.');
+    rig.question(b, 'help?', 1000);
+    rig.press(' ');
+    expect(ui().selectedId).toBe(b);
+  });
+});
