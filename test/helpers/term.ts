@@ -93,7 +93,9 @@ export class DeckTerminal {
 
   /** Wait for the deck process to exit. */
   async waitForExit(timeoutMs = 20_000): Promise<{ exitCode: number; signal?: number }> {
-    return waitFor(() => this.exit, 'the deck to exit', timeoutMs, () => this.screen());
+    const exit = await waitFor(() => this.exit, 'the deck to exit', timeoutMs, () => this.screen());
+    if (!exit) throw new Error('the deck did not exit');
+    return exit;
   }
 
   /** Kill the deck if it is still running (test cleanup). */
