@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { emptyDeckState, reduce, unansweredQuestions, type DeckEvent, type DeckState } from './core/deck-state.js';
 import { sanitize, type MailMessage, type OperatorReply } from './core/mail.js';
-import { isLive, slugify, WORKER_NAME_RE, type WorkerRecord } from './core/worker.js';
+import { isLive, newWorkerRecord, slugify, WORKER_NAME_RE, type WorkerRecord } from './core/worker.js';
 import type { GitRunner } from './git/git.js';
 import { createWorktree, ensureExcluded, isDirty, removeWorktree, type RepoInfo } from './git/worktree.js';
 import type { Launch, LaunchContext, Preset } from './agents/preset.js';
@@ -289,12 +289,11 @@ export class Deck {
       });
     }
     const cwd = worktree?.path ?? this.options.cwd;
-    const record: WorkerRecord = {
+    const record = newWorkerRecord({
       id,
       name,
       agent: preset.name,
       task: request.task,
-      command: [],
       cwd,
       worktree: worktree?.path ?? null,
       branch: worktree?.branch ?? null,
@@ -302,22 +301,8 @@ export class Deck {
       repo: worktree ? (repo?.mainTop ?? null) : null,
       sessionId: randomUUID(),
       skipPermissions: request.skipPermissions && preset.supportsSkipPermissions,
-      pid: null,
-      status: 'starting',
-      exitCode: null,
-      signal: null,
-      reason: null,
-      note: null,
-      needsInput: null,
-      activity: 'idle',
-      seenSeq: 0,
-      answered: [],
-      reportsSinceInput: 0,
-      stopBlocks: 0,
       createdAt: now,
-      updatedAt: now,
-      endedAt: null,
-    };
+    });
     try {
       const launch = preset.launch(this.launchContext(record));
       const started = await this.startPty(record, preset, launch);

@@ -137,3 +137,38 @@ export function formatAge(ms: number): string {
   if (h < 48) return `${h}h`;
   return `${Math.floor(h / 24)}d`;
 }
+
+/**
+ * A fresh worker record in status `starting`, with every field that the
+ * worker's history fills in later (pid, exit, mail counters) empty.
+ * @param fields what is known at spawn time; `createdAt` is epoch ms
+ */
+export function newWorkerRecord(
+  fields: Pick<WorkerRecord, 'id' | 'name' | 'agent' | 'cwd' | 'createdAt'> & Partial<WorkerRecord>,
+): WorkerRecord {
+  return {
+    task: '',
+    command: [],
+    worktree: null,
+    branch: null,
+    base: null,
+    repo: null,
+    sessionId: null,
+    skipPermissions: false,
+    pid: null,
+    status: 'starting',
+    exitCode: null,
+    signal: null,
+    reason: null,
+    note: null,
+    needsInput: null,
+    activity: 'idle',
+    seenSeq: 0,
+    answered: [],
+    reportsSinceInput: 0,
+    stopBlocks: 0,
+    updatedAt: fields.createdAt,
+    endedAt: null,
+    ...fields,
+  };
+}

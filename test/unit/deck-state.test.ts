@@ -11,39 +11,10 @@ import {
   type DeckState,
 } from '../../src/core/deck-state.js';
 import type { MailMessage, MailType, OperatorReply } from '../../src/core/mail.js';
-import type { WorkerRecord } from '../../src/core/worker.js';
+import { newWorkerRecord, type WorkerRecord } from '../../src/core/worker.js';
 
 function worker(id: string, patch: Partial<WorkerRecord> = {}): WorkerRecord {
-  return {
-    id,
-    name: `w-${id}`,
-    agent: 'shell',
-    task: '',
-    command: [],
-    cwd: '/tmp',
-    worktree: null,
-    branch: null,
-    base: null,
-    repo: null,
-    sessionId: null,
-    skipPermissions: false,
-    pid: null,
-    status: 'starting',
-    exitCode: null,
-    signal: null,
-    reason: null,
-    note: null,
-    needsInput: null,
-    activity: 'idle',
-    seenSeq: 0,
-    answered: [],
-    reportsSinceInput: 0,
-    stopBlocks: 0,
-    createdAt: 0,
-    updatedAt: 0,
-    endedAt: null,
-    ...patch,
-  };
+  return newWorkerRecord({ id, name: `w-${id}`, agent: 'shell', cwd: '/tmp', createdAt: 0, ...patch });
 }
 
 let seq = 0;
