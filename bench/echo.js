@@ -1,0 +1,105 @@
+// Keystroke echo: attached to a worker running `cat` (through the built deck
+// in a PTY), single printable keys at random gaps of 20-60 ms; the time runs
+// from writing a key to the deck's stdout until the deck writes its echo.
+// First with no other load, then while two other workers flood output.
+import path from 'node:path';
+import { DeckTerm, log, now, percentile, sleep, tempDir, tempRepo, trackStateDir } from './lib.js';
+
+/** Presets in the temp repo's .workerdeck.json: `cat`, and `flood` (yes with a coloured line). */
+export const ECHO_CONFIG = {
+  defaultAgent: 'cat',
+  presets: {
+    cat: { command: 'cat' },
+    flood: { command: 'yes', args: ['\u001b[32mcolour\u001b[0m line'] },
+  },
+};
+const KEYS = 'abcdefghijklmnopqrstuvwxyz0123456789';
+const stripAnsi = (s) => s.replace(/\x1b\[[0-9;:?<=>]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[78=>]/g, '');
+
+async function attach(deck, name) {
+  await deck.waitForText(`─ ${name} · `);
+  deck.type('\r');
+  await deck.waitFor(() => deck.pending === 0 && !deck.screen().includes('q quit'), `attach to ${name}`);
+  await sleep(400);
+}
+
+async function detach(deck) {
+  deck.type('\x1d');
+  await deck.waitForText('q quit');
+}
+
+/** Type `count` keys; returns the echo latencies in ms. */
+async function typeKeys(deck, count) {
+  const samples = [];
+  let timeouts = 0;
+  for (let i = -3; i < count; i++) {
+    const key = KEYS[(i + 3) % KEYS.length];
+    let echoedAt = 0;
+    const echoed = new Promise((resolve) => {
+      const off = deck.onData((data, at) => {
+        if (stripAnsi(data).includes(key)) {
+          echoedAt = at;
+          off();
+          resolve();
+        }
+      });
+      setTimeout(() => {
+        off();
+        resolve();
+      }, 2000);
+    });
+    const t0 = now();
+    deck.type(key);
+    await echoed;
+    // The first three keys warm up the path and are not counted.
+    if (i >= 0) {
+      if (echoedAt) samples.push(echoedAt - t0);
+      else timeouts++;
+    }
+    const gap = 20 + Math.random() * 40;
+    const wait = t0 + gap - now();
+    if (wait > 0) await sleep(wait);
+  }
+  if (timeouts > 0) log(`echo: ${timeouts} of ${count} keys were not echoed within 2 s`);
+  if (samples.length < count * 0.9) throw new Error(`echo: only ${samples.length} of ${count} keys were echoed`);
+  return { samples, timeouts };
+}
+
+export async function benchEcho({ keys }) {
+  const repo = tempRepo('echo', ECHO_CONFIG);
+  const stateDir = path.join(tempDir('echo-state'), 'state');
+  trackStateDir(stateDir);
+  const deck = new DeckTerm({ cwd: repo, stateDir });
+  try {
+    await deck.waitForText('q quit');
+    await deck.spawnWorker('type into cat', 'echo-cat');
+    await deck.waitForText(/echo-cat\s+cat\s+running/);
+    await sleep(500);
+
+    await attach(deck, 'echo-cat');
+    const idle = await typeKeys(deck, keys);
+    await detach(deck);
+    log(`echo: idle p50 ${percentile(idle.samples, 50).toFixed(2)} ms`);
+
+    await deck.spawnWorker('flood', 'flood-1', 'flood');
+    await deck.spawnWorker('flood', 'flood-2', 'flood');
+    await deck.waitForText(/flood-2\s+flood\s+running/);
+    for (let i = 0; i < 5 && !deck.screen().includes('─ echo-cat · '); i++) {
+      deck.type('k');
+      await sleep(200);
+    }
+    await sleep(1000);
+    await attach(deck, 'echo-cat');
+    const loaded = await typeKeys(deck, keys);
+    await detach(deck);
+    return {
+      echo_idle_p50_ms: percentile(idle.samples, 50),
+      echo_idle_p99_ms: percentile(idle.samples, 99),
+      echo_p50_ms: percentile(loaded.samples, 50),
+      echo_p99_ms: percentile(loaded.samples, 99),
+      echo_timeouts: idle.timeouts + loaded.timeouts,
+    };
+  } finally {
+    await deck.quit();
+  }
+}

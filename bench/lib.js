@@ -1,0 +1,326 @@
+// Shared helpers for `npm run bench`: the deck in a PTY, temp repos, /proc
+// sampling, statistics and cleanup. Plain ESM so the bench needs no compile.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { spawn } from 'node-pty';
+import xtermHeadless from '@xterm/headless';
+
+const { Terminal } = xtermHeadless;
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const BIN = path.join(ROOT, 'bin', 'workerdeck.js');
+export const now = () => performance.now();
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Everything the bench started, so `cleanup` can end it. */
+const started = {
+  ptys: new Set(),
+  tmuxSockets: new Set(),
+  stateDirs: new Set(),
+  tempDirs: new Set(),
+};
+
+/** Log progress to stderr (stdout carries only the table or the JSON). */
+export function log(...args) {
+  process.stderr.write(`[bench] ${args.join(' ')}\n`);
+}
+
+export function tempDir(prefix) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `wdbench-${prefix}-`));
+  started.tempDirs.add(dir);
+  return dir;
+}
+
+/** A git repo with one commit and an optional .workerdeck.json. */
+export function tempRepo(prefix, config) {
+  const dir = tempDir(prefix);
+  const git = (...args) => execFileSync('git', args, { cwd: dir, stdio: 'ignore', env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.email', 'bench@example.com');
+  git('config', 'user.name', 'bench');
+  writeFileSync(path.join(dir, 'README.md'), 'bench repo\n');
+  if (config) writeFileSync(path.join(dir, '.workerdeck.json'), JSON.stringify(config, null, 2));
+  git('add', '.');
+  git('commit', '-q', '-m', 'init');
+  return dir;
+}
+
+export function percentile(values, p) {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank];
+}
+
+export const median = (values) => percentile(values, 50);
+
+export function round(value, digits = 2) {
+  if (!Number.isFinite(value)) return null;
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+/** utime+stime of a process in seconds, from /proc/<pid>/stat. */
+export function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name may hold spaces: fields start after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return ticks / clockTicks();
+}
+
+let ticksPerSecond = null;
+function clockTicks() {
+  if (ticksPerSecond === null) {
+    try {
+      ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  return ticksPerSecond;
+}
+
+/** A field of /proc/<pid>/status in MB (VmHWM, VmRSS). */
+export function statusMb(pid, field) {
+  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text);
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+export function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
+function killGroup(pid, signal) {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // gone
+    }
+  }
+}
+
+/** Worker pids recorded in a deck's state.json (each leads its own process group). */
+export function workerPids(stateDir) {
+  try {
+    const state = JSON.parse(readFileSync(path.join(stateDir, 'state.json'), 'utf8'));
+    return state.workers.map((w) => w.pid).filter((p) => typeof p === 'number');
+  } catch {
+    return [];
+  }
+}
+
+/** Extra node flags for the deck, e.g. WDBENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it. */
+function nodeArgsFromEnv() {
+  return (process.env.WDBENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+}
+
+/**
+ * The built deck (`bin/workerdeck.js`) in a real PTY. Output can be parsed by
+ * a headless xterm (for waiting on screen text during setup) and/or matched
+ * raw by listeners (for timing); parsing can be switched off while timing.
+ */
+export class DeckTerm {
+  constructor({ cwd, stateDir, args = [], cols = 120, rows = 40, env = {}, nodeArgs = nodeArgsFromEnv() }) {
+    this.cols = cols;
+    this.rows = rows;
+    this.stateDir = stateDir;
+    this.parse = true;
+    this.pending = 0;
+    this.listeners = new Set();
+    this.parsedListeners = new Set();
+    this.exit = null;
+    this.term = new Terminal({ cols, rows, allowProposedApi: true, scrollback: 0 });
+    const base = {};
+    for (const [k, v] of Object.entries(process.env)) {
+      if (v === undefined || k.startsWith('WORKERDECK_') || k.startsWith('npm_') || k === 'TMUX' || k === 'TMUX_PANE') continue;
+      base[k] = v;
+    }
+    this.startedAt = now();
+    this.pty = spawn(process.execPath, [...nodeArgs, BIN, ...(stateDir ? ['--state-dir', stateDir] : []), ...args], {
+      name: 'xterm-256color',
+      cols,
+      rows,
+      cwd,
+      env: { ...base, TERM: 'xterm-256color', SHELL: '/bin/bash', HISTFILE: '/dev/null', PS1: '$ ', ...env },
+    });
+    started.ptys.add(this);
+    this.pid = this.pty.pid;
+    this.pty.onData((d) => {
+      const at = now();
+      for (const l of this.listeners) l(d, at);
+      if (this.parse) {
+        this.pending++;
+        this.term.write(d, () => {
+          this.pending--;
+          for (const l of this.parsedListeners) l(at);
+        });
+      }
+    });
+    this.pty.onExit((e) => {
+      this.exit = e;
+      started.ptys.delete(this);
+    });
+  }
+
+  /** Listen to raw output chunks; returns an unsubscribe function. */
+  onData(listener) {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Listen for "a chunk was parsed into the screen model"; the listener gets
+   * the time the chunk arrived. Returns an unsubscribe function.
+   */
+  onParsed(listener) {
+    this.parsedListeners.add(listener);
+    return () => this.parsedListeners.delete(listener);
+  }
+
+  screen() {
+    const buffer = this.term.buffer.active;
+    const lines = [];
+    for (let y = 0; y < this.term.rows; y++) lines.push(buffer.getLine(buffer.viewportY + y)?.translateToString(true) ?? '');
+    return lines.join('\n');
+  }
+
+  async waitFor(check, what, timeoutMs = 20_000, intervalMs = 10) {
+    const deadline = now() + timeoutMs;
+    for (;;) {
+      const value = await check();
+      if (value) return value;
+      if (this.exit) throw new Error(`the deck exited (${JSON.stringify(this.exit)}) while waiting for ${what}\n${this.screen()}`);
+      if (now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n--- screen ---\n${this.screen()}`);
+      await sleep(intervalMs);
+    }
+  }
+
+  waitForText(text, timeoutMs) {
+    return this.waitFor(
+      () => this.pending === 0 && (typeof text === 'string' ? this.screen().includes(text) : text.test(this.screen())),
+      `screen text ${String(text)}`,
+      timeoutMs,
+    );
+  }
+
+  type(data) {
+    this.pty.write(data);
+  }
+
+  /** The deck's live workers from state.json. */
+  workers() {
+    try {
+      const state = JSON.parse(readFileSync(path.join(this.stateDir, 'state.json'), 'utf8'));
+      return state.workers.filter((w) => w.status === 'running' || w.status === 'starting' || w.status === 'asking');
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * Spawn a worker through the UI: n, the task, Tab, a name, Tab to Agent
+   * (→ until `agent` shows, when given), Tab to Worktree, Space turns it off,
+   * Enter. Resolves once state.json lists the worker.
+   */
+  async spawnWorker(task, name, agent = null) {
+    const before = this.workers().length;
+    await this.waitFor(() => !this.screen().includes('Spawn a worker'), 'the spawn form to close', 20_000);
+    this.type('n');
+    await this.waitForText('Spawn a worker');
+    this.type(task);
+    this.type('\t');
+    this.type(name);
+    this.type('\t');
+    if (agent) {
+      for (let i = 0; i < 30 && !(await this.showsAgent(agent)); i++) this.type('\u001b[C');
+      await this.waitForText(`◀ ${agent} ▶`);
+    }
+    this.type('\t');
+    await this.waitForText(/› Worktree\s+\[x\]/);
+    this.type(' ');
+    await this.waitForText(/› Worktree\s+\[ \]/);
+    this.type('\r');
+    await this.waitFor(() => this.workers().length > before, `worker ${name} in state.json`, 20_000);
+    await this.waitFor(() => !this.screen().includes('Spawn a worker'), 'the spawn form to close', 20_000);
+    return this.workers().find((w) => w.name === name);
+  }
+
+  async showsAgent(agent) {
+    await sleep(30);
+    await this.waitFor(() => this.pending === 0, 'output parsed');
+    return this.screen().includes(`◀ ${agent} ▶`);
+  }
+
+  /** Quit with q then y (when workers run); falls back to signals. Kills the workers' groups too. */
+  async quit(timeoutMs = 15_000) {
+    if (!this.exit) {
+      this.parse = true;
+      this.type('q');
+      await sleep(150);
+      if (!this.exit && this.workers().length > 0) this.type('y');
+      const deadline = now() + timeoutMs;
+      while (!this.exit && now() < deadline) await sleep(25);
+    }
+    this.kill();
+  }
+
+  kill() {
+    const pids = this.stateDir ? workerPids(this.stateDir) : [];
+    if (!this.exit) {
+      killGroup(this.pid, 'SIGTERM');
+    }
+    for (const pid of pids) if (alive(pid)) killGroup(pid, 'SIGKILL');
+    if (!this.exit) {
+      try {
+        this.pty.kill('SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    started.ptys.delete(this);
+  }
+}
+
+export function trackTmuxSocket(name) {
+  started.tmuxSockets.add(name);
+}
+
+export function trackStateDir(dir) {
+  started.stateDirs.add(dir);
+}
+
+/** End everything the bench started and remove its temp dirs. Safe to call twice. */
+export function cleanup() {
+  for (const t of [...started.ptys]) t.kill();
+  for (const dir of started.stateDirs) for (const pid of workerPids(dir)) if (alive(pid)) killGroup(pid, 'SIGKILL');
+  for (const sock of started.tmuxSockets) {
+    try {
+      execFileSync('tmux', ['-L', sock, 'kill-server'], { stdio: 'ignore' });
+    } catch {
+      // no server
+    }
+  }
+  started.tmuxSockets.clear();
+  for (const dir of started.tempDirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // best effort
+    }
+  }
+  started.tempDirs.clear();
+}

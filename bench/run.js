@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+// `npm run bench`: workerdeck's speed, latency and footprint, each measured in
+// the same run as its baseline. Prints a table, or with --json one JSON
+// object on stdout (progress goes to stderr). --quick: fewer repetitions,
+// the whole suite in under 2 minutes on a 2-core machine.
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import { benchEcho } from './echo.js';
+import { cleanup, log, now, round } from './lib.js';
+import { benchMail } from './mail.js';
+import { benchScale } from './scale.js';
+import { benchStartup } from './startup.js';
+import { benchThroughput } from './throughput.js';
+
+const args = new Set(process.argv.slice(2));
+const json = args.has('--json');
+const quick = args.has('--quick');
+const only = process.argv
+  .slice(2)
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',');
+
+const PLAN = quick
+  ? { throughputReps: 1, mailMessages: 200, echoKeys: 200, scaleWorkers: 32, scaleSeconds: 10, startupRuns: 3 }
+  : { throughputReps: 3, mailMessages: 200, echoKeys: 200, scaleWorkers: 32, scaleSeconds: 20, startupRuns: 10 };
+
+const KEYS = [
+  ['throughput_mb_s', 'MB/s', 'deck: 64 MiB cat, spawn to exit, mirror parsed', null],
+  ['throughput_vs_tmux', 'x', 'tmux pane time / deck time', (v) => v >= 1.0, '>= 1.0'],
+  ['mail_p50_ms', 'ms', 'mail rename to the frame that shows it, median', null],
+  ['mail_p99_ms', 'ms', 'same, 99th percentile', (v) => v < 50, '< 50'],
+  ['echo_idle_p50_ms', 'ms', 'attached keystroke echo, no load, median', (v) => v < 2, '< 2'],
+  ['echo_p50_ms', 'ms', 'echo while 2 workers flood output, median', null],
+  ['echo_p99_ms', 'ms', 'same, 99th percentile', (v) => v < 25, '< 25'],
+  ['scale32_cpu_cores', 'cores', 'deck CPU s per wall s, 32 workers x 10 lines/s', (v) => v < 1.0, '< 1.0'],
+  ['scale32_rss_mb', 'MB', 'deck peak RSS (VmHWM), 32 workers', (v) => v < 300, '< 300'],
+  ['startup_ms', 'ms', 'exec to first full frame, median', (v) => v < 300, '< 300'],
+];
+
+function machine() {
+  let tmux = null;
+  try {
+    tmux = execFileSync('tmux', ['-V'], { encoding: 'utf8' }).trim();
+  } catch {
+    tmux = null;
+  }
+  const cpus = os.cpus();
+  return {
+    cores: cpus.length,
+    cpu: cpus[0]?.model?.trim() ?? null,
+    memory_gb: round(os.totalmem() / 2 ** 30, 1),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    tmux,
+  };
+}
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    interrupted = true;
+    log(`${signal}: stopping`);
+    cleanup();
+    process.exit(130);
+  });
+}
+process.on('exit', () => cleanup());
+
+const results = {};
+const errors = [];
+const started = now();
+const phases = [
+  ['startup', () => benchStartup({ runs: PLAN.startupRuns })],
+  ['throughput', () => benchThroughput({ reps: PLAN.throughputReps })],
+  ['mail', () => benchMail({ messages: PLAN.mailMessages })],
+  ['echo', () => benchEcho({ keys: PLAN.echoKeys })],
+  ['scale', () => benchScale({ workers: PLAN.scaleWorkers, seconds: PLAN.scaleSeconds })],
+];
+log(`${quick ? 'quick' : 'full'} run on ${os.cpus().length} cores, Node ${process.version}`);
+for (const [name, phase] of phases) {
+  if (only && !only.includes(name)) continue;
+  if (interrupted) break;
+  const t = now();
+  log(`${name}: start`);
+  try {
+    Object.assign(results, await phase());
+    log(`${name}: done in ${((now() - t) / 1000).toFixed(1)} s`);
+  } catch (error) {
+    errors.push(`${name}: ${error.message}`);
+    log(`${name}: FAILED: ${error.stack ?? error.message}`);
+  }
+  cleanup();
+}
+
+const out = { machine: machine(), quick, seconds: round((now() - started) / 1000, 1) };
+for (const [key] of KEYS) out[key] = round(results[key] ?? NaN, key.endsWith('_cores') || key.endsWith('_tmux') ? 3 : 2);
+out.details = {
+  tmux_mb_s: round(results.tmux_mb_s ?? NaN),
+  throughput_deck_ms: results.deck_ms?.map((v) => round(v, 0)),
+  throughput_tmux_ms: results.tmux_ms?.map((v) => round(v, 0)),
+  echo_idle_p99_ms: round(results.echo_idle_p99_ms ?? NaN),
+  scale32_rss_end_mb: round(results.scale32_rss_end_mb ?? NaN),
+  startup_runs_ms: results.startup_runs_ms?.map((v) => round(v, 0)),
+  timeouts: { mail: results.mail_timeouts, echo: results.echo_timeouts },
+};
+if (errors.length) out.errors = errors;
+
+if (json) {
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+} else {
+  const m = out.machine;
+  const lines = [
+    `workerdeck bench (${quick ? 'quick' : 'full'}) on ${m.cores} cores (${m.cpu}), ${m.memory_gb} GB, ${m.os}, Node ${m.node}, ${m.tmux ?? 'no tmux'}`,
+    '',
+    '| figure | value | target | what it measures |',
+    '|---|---:|---|---|',
+  ];
+  for (const [key, unit, what, ok, target] of KEYS) {
+    const v = out[key];
+    const mark = ok && v !== null ? (ok(v) ? ' ✓' : ' ✗') : '';
+    lines.push(`| \`${key}\` | ${v === null ? 'n/a' : `${v} ${unit}`}${mark} | ${target ?? ''} | ${what} |`);
+  }
+  lines.push('', `tmux pane: ${out.details.tmux_mb_s} MB/s. Suite took ${out.seconds} s.`);
+  if (errors.length) lines.push('', 'Errors:', ...errors.map((e) => `  ${e}`));
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+process.exitCode = errors.length ? 1 : 0;

@@ -1,0 +1,45 @@
+// scale32: the built deck in a PTY with 32 shell workers spawned through the
+// UI, each printing a coloured line every 100 ms. Measures the deck process
+// alone (not its workers): CPU seconds per wall second from /proc/<pid>/stat
+// and peak RSS (VmHWM) from /proc/<pid>/status.
+import path from 'node:path';
+import { cpuSeconds, DeckTerm, log, now, sleep, statusMb, tempDir, tempRepo, trackStateDir } from './lib.js';
+
+// `read -t 0.1` is a bash builtin that waits on the (silent) terminal: no fork per tick.
+const TICK_SCRIPT =
+  "i=0; while :; do printf '\\033[3%dmtick %d: compiling module %d of 32 \\033[1mok\\033[0m\\n' $((i%7+1)) $i $((i%32)); i=$((i+1)); read -t 0.1 _; done";
+const SCALE_CONFIG = { defaultAgent: 'tick', presets: { tick: { command: 'bash', args: ['-c', TICK_SCRIPT] } } };
+
+export async function benchScale({ workers, seconds }) {
+  const repo = tempRepo('scale', SCALE_CONFIG);
+  const stateDir = path.join(tempDir('scale-state'), 'state');
+  trackStateDir(stateDir);
+  const deck = new DeckTerm({ cwd: repo, stateDir });
+  try {
+    await deck.waitForText('q quit');
+    const t0 = now();
+    for (let i = 1; i <= workers; i++) await deck.spawnWorker('tick', `tick-${String(i).padStart(2, '0')}`);
+    log(`scale: spawned ${workers} workers in ${Math.round(now() - t0)} ms`);
+    await deck.waitFor(() => deck.workers().length === workers, `${workers} live workers`);
+    await sleep(2000);
+    // Stop parsing the deck's output in the bench while measuring: only drain it.
+    deck.parse = false;
+    const live = deck.workers().length;
+    const c0 = cpuSeconds(deck.pid);
+    const w0 = now();
+    await sleep(seconds * 1000);
+    const c1 = cpuSeconds(deck.pid);
+    const w1 = now();
+    const rssPeak = statusMb(deck.pid, 'VmHWM');
+    const rssNow = statusMb(deck.pid, 'VmRSS');
+    const stillLive = deck.workers().length;
+    if (live !== workers || stillLive !== workers) throw new Error(`scale: expected ${workers} live workers, had ${live} then ${stillLive}`);
+    return {
+      scale32_cpu_cores: (c1 - c0) / ((w1 - w0) / 1000),
+      scale32_rss_mb: rssPeak,
+      scale32_rss_end_mb: rssNow,
+    };
+  } finally {
+    await deck.quit(30_000);
+  }
+}
