@@ -5,6 +5,12 @@ if (major < 22) {
   process.stderr.write(`workerdeck needs Node.js 22 or newer; this is Node.js ${process.versions.node}.\n`);
   process.exit(1);
 }
+// React and Ink run their development builds unless told otherwise: several times slower.
+// Workers get the user's own NODE_ENV back (src/cli.ts userEnvironment).
+if (process.env.NODE_ENV === undefined) {
+  process.env.NODE_ENV = 'production';
+  process.env.WORKERDECK_NODE_ENV_SET = '1';
+}
 // Cache compiled code on disk: later starts skip most of the parsing and compiling.
 const { enableCompileCache } = await import('node:module');
 enableCompileCache?.();

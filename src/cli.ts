@@ -214,11 +214,16 @@ async function takeLock(layout: StateLayout): Promise<() => Promise<void>> {
 }
 
 /**
- * The environment workers get and agent detection uses. Under `npm start`,
+ * The environment workers get and agent detection uses: without the
+ * NODE_ENV the launcher set for React. Under `npm start`,
  * npm puts this package's node_modules/.bin (with its pinned agent CLIs and
  * Node) first on PATH; workers get the user's own PATH instead.
  */
-export function userEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+export function userEnvironment(input: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env = { ...input };
+  // bin/workerdeck.js set NODE_ENV for React's sake; it is not the user's.
+  if (env.WORKERDECK_NODE_ENV_SET === '1') delete env.NODE_ENV;
+  delete env.WORKERDECK_NODE_ENV_SET;
   if (env.npm_lifecycle_event !== 'start' || env.npm_package_name !== 'workerdeck') return env;
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   const added = (dir: string) =>

@@ -5,8 +5,11 @@ import type { IBufferCell, IBufferLine, Terminal as TerminalType } from '@xterm/
 const { Terminal } = xtermHeadless;
 const { SerializeAddon } = serializeAddon;
 
-/** Lines of scrollback each mirror keeps. */
-export const MIRROR_SCROLLBACK = 5000;
+/**
+ * Lines of scrollback each mirror keeps for PgUp in the preview. The whole
+ * output is in the transcript; at 32 workers each 1000 lines cost ~0.15 MB.
+ */
+export const MIRROR_SCROLLBACK = 1000;
 
 /**
  * A worker's screen, kept by a headless xterm that parses everything the PTY
