@@ -14,5 +14,5 @@ if (process.env.NODE_ENV === undefined) {
 // Cache compiled code on disk: later starts skip most of the parsing and compiling.
 const { enableCompileCache } = await import('node:module');
 enableCompileCache?.();
-const { main } = await import('../dist/cli.js');
+const { main } = await import('../dist/bundle/cli.js');
 process.exitCode = await main(process.argv.slice(2));

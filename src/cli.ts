@@ -1,6 +1,6 @@
 import { readFile, writeFile, chmod, rename } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from './paths.js';
 import meow from 'meow';
 import { execaGit } from './git/git.js';
 import { chooseStateDir, prepareStateDir, stateLayout, type StateLayout } from './registry/state-dir.js';
@@ -173,7 +173,7 @@ async function mcpCommand(flags: { worker?: string | undefined; stateDir?: strin
 
 /** The absolute path of bin/workerdeck.js in this install. */
 function binPath(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'workerdeck.js');
+  return path.join(packageRoot(), 'bin', 'workerdeck.js');
 }
 
 /** Write `<state>/bin/workerdeck`, the launcher every worker's PATH starts with. */
@@ -225,7 +225,7 @@ export function userEnvironment(input: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   if (env.WORKERDECK_NODE_ENV_SET === '1') delete env.NODE_ENV;
   delete env.WORKERDECK_NODE_ENV_SET;
   if (env.npm_lifecycle_event !== 'start' || env.npm_package_name !== 'workerdeck') return env;
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const root = packageRoot();
   const added = (dir: string) =>
     dir.startsWith(path.join(root, 'node_modules')) || /node-gyp-bin$/.test(dir) || (dir.endsWith(`${path.sep}node_modules${path.sep}.bin`) && root.startsWith(path.dirname(path.dirname(dir))));
   const PATH = (env.PATH ?? '').split(path.delimiter).filter((dir) => dir && !added(dir)).join(path.delimiter);

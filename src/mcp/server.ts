@@ -3,7 +3,6 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { z } from 'zod';
 import type { MailType } from '../core/mail.js';
 import { sendMail } from '../mail/writer.js';
-import { readFileSync } from 'node:fs';
 
 export interface WorkerIdentity {
   workerId: string;
@@ -102,13 +101,4 @@ export async function runMcpServer(identity: WorkerIdentity, version: string): P
     transport.onclose = () => resolve();
     process.stdin.on('end', () => resolve());
   });
-}
-
-export function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-    return pkg.version;
-  } catch {
-    return '0.0.0';
-  }
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../paths.js';
 import { z } from 'zod';
 
 export const THEME_TOKENS = [
@@ -50,7 +50,7 @@ export interface Theme {
 
 /** The directory of the bundled themes (`themes/` beside `dist/`). */
 export function bundledThemesDir(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'themes');
+  return path.join(packageRoot(), 'themes');
 }
 
 export const NO_COLOR_THEME: Theme = { name: 'no-color', colour: false, c: () => undefined };

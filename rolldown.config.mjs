@@ -1,0 +1,21 @@
+// Bundles dist/ into dist/bundle/: one file per entry and a few shared chunks,
+// so starting the deck reads a handful of files instead of ~160 modules.
+import { defineConfig } from 'rolldown';
+
+// CommonJS dependencies bundled into ES modules still ask for these.
+const banner = [
+  "import { createRequire as __wdRequire } from 'node:module';",
+  "import { fileURLToPath as __wdPath } from 'node:url';",
+  "import { dirname as __wdDir } from 'node:path';",
+  'const __filename = __wdPath(import.meta.url);',
+  'const __dirname = __wdDir(__filename);',
+  'const require = __wdRequire(import.meta.url);',
+].join('\n');
+
+export default defineConfig({
+  input: { cli: 'dist/cli.js', 'mirror-thread': 'dist/pty/mirror-thread.js' },
+  platform: 'node',
+  external: ['node-pty'],
+  output: { dir: 'dist/bundle', format: 'esm', banner, sourcemap: true },
+  logLevel: 'warn',
+});
