@@ -3,12 +3,22 @@
  * xterm, off the deck's main thread, so reading a PTY and parsing its output
  * overlap. Messages: see src/pty/mirror-pool.ts.
  */
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { ScreenMirror } from './mirror.js';
 import type { ToThread, FromThread } from './mirror-pool.js';
 
 const port = parentPort;
 if (!port) throw new Error('mirror-thread.js runs only as a worker thread');
+// Parsing yields to the main thread: keystrokes and replies must not wait behind a flood.
+// Linux nice values are per thread; /proc/thread-self names this thread's id.
+try {
+  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+  if (tid > 0) setPriority(tid, 5);
+} catch {
+  // Not Linux, or not allowed: parse at normal priority.
+}
 const mirrors = new Map<number, ScreenMirror>();
 const post = (message: FromThread) => port.postMessage(message);
 
@@ -35,7 +45,10 @@ port.on('message', (m: ToThread) => {
       mirror.write('', () => post({ t: 'reply', req: m.req, value: true }));
       return;
     case 'rows':
-      post({ t: 'reply', req: m.req, value: m.plain ? mirror.textRows() : mirror.styledRows(m.scrollBack) });
+      // Reads see everything written before them.
+      mirror.write('', () =>
+        post({ t: 'reply', req: m.req, value: m.plain ? mirror.textRows() : mirror.styledRows(m.scrollBack) }),
+      );
       return;
     case 'serialize':
       mirror.write('', () => post({ t: 'reply', req: m.req, value: mirror.serialize() }));
