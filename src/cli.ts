@@ -245,13 +245,29 @@ async function openDeck(flags: {
   const cwd = process.cwd();
   const env = userEnvironment(process.env);
   const git = execaGit();
-  const choice = await chooseStateDir({ flag: flags.stateDir, env, cwd, git });
-  const warnings: string[] = [];
-  const [{ loadConfig, ConfigError, mergeConfig, configPaths, readConfigFile }, agents, ui] = await Promise.all([
+  // Load the deck's code while git answers where the repo is.
+  const loading = Promise.all([
     import('./agents/config.js'),
     import('./agents/index.js'),
     import('./ui/index.js'),
+    import('./agents/builtin.js'),
+    import('./registry/registry.js'),
+    import('./deck.js'),
+    import('./pty/node-pty-host.js'),
+    import('./mail/mailbox.js'),
   ]);
+  const choice = await chooseStateDir({ flag: flags.stateDir, env, cwd, git });
+  const warnings: string[] = [];
+  const [
+    { loadConfig, ConfigError, mergeConfig, configPaths, readConfigFile },
+    agents,
+    ui,
+    { agentFactories },
+    { Registry },
+    { Deck },
+    { spawnNodePty },
+    { Mailbox, loadMailHistory },
+  ] = await loading;
   // A broken config file is refused with its file and field named; the deck runs on without it.
   let config;
   try {
@@ -268,7 +284,6 @@ async function openDeck(flags: {
   const layout = await prepareStateDir(choice.dir);
   const releaseLock = await takeLock(layout);
   const launcher = await writeLauncher(layout);
-  const { agentFactories } = await import('./agents/builtin.js');
   const presets = agents.buildPresets(config, agentFactories);
   let defaultAgent: string;
   try {
@@ -277,10 +292,6 @@ async function openDeck(flags: {
     warnings.push(`${(error as Error).message} Using the shell preset.`);
     defaultAgent = 'shell';
   }
-  const { Registry } = await import('./registry/registry.js');
-  const { Deck } = await import('./deck.js');
-  const { spawnNodePty } = await import('./pty/node-pty-host.js');
-  const { Mailbox, loadMailHistory } = await import('./mail/mailbox.js');
   let deck: InstanceType<typeof Deck> | null = null;
   const registry = new Registry(layout.stateFile, layout.eventsFile, (m) => deck?.warn(m));
   deck = new Deck({ spawner: spawnNodePty, git, layout, registry, presets, repo: choice.repo, cwd, env, launcher });
