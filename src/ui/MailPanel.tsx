@@ -1,5 +1,5 @@
 import { Text } from 'ink';
-import { attentionOrder, isLiveWorker, threadOf, type AttentionItem, type DeckState } from '../core/deck-state.js';
+import { attentionOrder, isLiveWorker, threadOf, type AttentionItem, type DeckState, type ThreadEntry } from '../core/deck-state.js';
 import { formatAge } from '../core/worker.js';
 import type { ThemeToken } from './theme.js';
 import { useApp, useDeckContext } from './context.js';
@@ -38,21 +38,33 @@ function attentionLines(state: DeckState, width: number, now: number, max: numbe
   return lines;
 }
 
-function threadLines(state: DeckState, workerId: string, width: number, now: number): Line[] {
+function entryLines(entry: ThreadEntry, width: number, now: number): Line[] {
   const lines: Line[] = [];
-  for (const entry of threadOf(state, workerId)) {
-    if (entry.from === 'worker') {
-      const m = entry.message;
-      const label = { question: 'asked', completion: 'completed', progress: 'progress', error: 'error', 'needs-input': 'needs input' }[m.type];
-      const token: ThemeToken =
-        m.type === 'question' ? 'status.asking' : m.type === 'completion' ? 'status.completed' : m.type === 'error' ? 'text.error' : 'text.muted';
-      lines.push({ text: fit(`${label}`, width - 5) + fit(formatAge(now - m.timestamp), 5), token, bold: true });
-      for (const l of wrap(m.content, width - 2)) lines.push({ text: `  ${l}`, token: 'mail.worker' });
-    } else {
-      const r = entry.reply;
-      lines.push({ text: fit(`you ${r.kind === 'nudge' ? 'nudged' : 'replied'}`, width - 5) + fit(formatAge(now - r.timestamp), 5), token: 'mail.operator', bold: true });
-      for (const l of wrap(r.content, width - 2)) lines.push({ text: `  ${l}`, token: 'mail.operator' });
-    }
+  if (entry.from === 'worker') {
+    const m = entry.message;
+    const label = { question: 'asked', completion: 'completed', progress: 'progress', error: 'error', 'needs-input': 'needs input' }[m.type];
+    const token: ThemeToken =
+      m.type === 'question' ? 'status.asking' : m.type === 'completion' ? 'status.completed' : m.type === 'error' ? 'text.error' : 'text.muted';
+    lines.push({ text: fit(`${label}`, width - 5) + fit(formatAge(now - m.timestamp), 5), token, bold: true });
+    for (const l of wrap(m.content, width - 2)) lines.push({ text: `  ${l}`, token: 'mail.worker' });
+  } else {
+    const r = entry.reply;
+    lines.push({ text: fit(`you ${r.kind === 'nudge' ? 'nudged' : 'replied'}`, width - 5) + fit(formatAge(now - r.timestamp), 5), token: 'mail.operator', bold: true });
+    for (const l of wrap(r.content, width - 2)) lines.push({ text: `  ${l}`, token: 'mail.operator' });
+  }
+  return lines;
+}
+
+/**
+ * At least the last `count` lines of a worker's thread, newest last. Only the
+ * entries that show are wrapped, so a long thread costs no more to draw than
+ * a short one.
+ */
+function threadTail(state: DeckState, workerId: string, width: number, now: number, count: number): Line[] {
+  const entries = threadOf(state, workerId);
+  const lines: Line[] = [];
+  for (let i = entries.length - 1; i >= 0 && lines.length < count; i--) {
+    lines.unshift(...entryLines(entries[i] as ThreadEntry, width, now));
   }
   return lines;
 }
@@ -92,7 +104,8 @@ export function MailPanel({ width, height }: { width: number; height: number }) 
     },
   ];
   const threadSpace = Math.max(1, innerHeight - headerLines.length - replyLines.length);
-  let thread = selectedId ? threadLines(state, selectedId, inner, now) : [];
+  // Wrap only what the scroll position can show: the tail, plus what scrolling back reveals.
+  let thread = selectedId ? threadTail(state, selectedId, inner, now, threadSpace + scroll) : [];
   if (thread.length === 0) thread = [{ text: selectedId ? 'No mail from this worker yet.' : 'Select a worker.', token: 'text.muted' }];
   const maxScroll = Math.max(0, thread.length - threadSpace);
   const offset = Math.min(scroll, maxScroll);
