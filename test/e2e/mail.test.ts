@@ -50,6 +50,12 @@ describe('mail, as a user sees it (built binary at 120x40)', () => {
     d.type('\r');
     await d.waitForText('? colour: Which colour?');
     await d.waitForText(/\? colour\s+shell\s+asking/);
+    // The terminal title and the bell announce the question.
+    expect(d.raw).toContain('\u001b]0;workerdeck: 1 question\u0007');
+    // A bell of its own: more BEL bytes than the title sequences that end in one.
+    const bells = d.raw.split('\u0007').length - 1;
+    const titles = d.raw.split('\u001b]0;').length - 1;
+    expect(bells).toBeGreaterThan(titles);
     d.type('r');
     await d.waitForText('Reply to colour');
     d.type('blue');
