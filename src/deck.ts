@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { emptyDeckState, reduce, unansweredQuestions, type DeckEvent, type DeckState } from './core/deck-state.js';
 import { sanitize, type MailMessage, type OperatorReply } from './core/mail.js';
-import { isLive, newWorkerRecord, slugify, WORKER_NAME_RE, type WorkerRecord } from './core/worker.js';
+import { hasLiveProcess, isLive, newWorkerRecord, slugify, WORKER_NAME_RE, type WorkerRecord } from './core/worker.js';
 import type { GitRunner } from './git/git.js';
 import { createWorktree, ensureExcluded, isDirty, removeWorktree, type RepoInfo } from './git/worktree.js';
 import type { Launch, LaunchContext, Preset } from './agents/preset.js';
@@ -141,7 +141,7 @@ export class Deck {
     let state = emptyDeckState();
     for (const worker of saved?.workers ?? []) {
       let record = worker;
-      if (isLive(worker.status)) {
+      if (hasLiveProcess(worker)) {
         const stillThere = worker.pid !== null && processExists(worker.pid);
         record = {
           ...worker,
@@ -254,7 +254,7 @@ export class Deck {
     if (!WORKER_NAME_RE.test(name)) {
       throw new SpawnError(`"${name}" is not a valid worker name: use lowercase letters, digits, ".", "_" and "-" (at most 40).`);
     }
-    const taken = Object.values(this.state.workers).some((w) => w.name === name && isLive(w.status));
+    const taken = Object.values(this.state.workers).some((w) => w.name === name && hasLiveProcess(w));
     if (taken || this.spawning.has(name)) throw new SpawnError(`A running worker is already called "${name}". Pick another name.`);
     const repo = this.options.repo;
     if (request.worktree && !repo) {

@@ -6,6 +6,7 @@
  */
 import type { MailMessage, OperatorReply } from './mail.js';
 import {
+  hasLiveProcess,
   isLive,
   SIGNAL_RANK,
   statusOnExit,
@@ -145,7 +146,7 @@ export function reduce(state: DeckState, event: DeckEvent): DeckState {
     }
     case 'needs-input': {
       const worker = state.workers[event.id];
-      if (!worker || !isLive(worker.status)) return state;
+      if (!worker || !hasLiveProcess(worker)) return state;
       const current = worker.needsInput;
       // A weaker source may neither set over nor clear a stronger one's signal.
       if (current && SIGNAL_RANK[current.source] > SIGNAL_RANK[event.source]) return state;
@@ -178,7 +179,7 @@ function applyMail(state: DeckState, message: MailMessage): DeckState {
     case 'question':
       return patchWorker(state, worker.id, {
         ...base,
-        status: isLive(worker.status) ? 'asking' : worker.status,
+        status: hasLiveProcess(worker) ? 'asking' : worker.status,
         note: message.content,
         needsInput: null,
         reportsSinceInput: reported,
@@ -196,7 +197,7 @@ function applyMail(state: DeckState, message: MailMessage): DeckState {
     case 'error':
       return patchWorker(state, worker.id, { ...base, note: `error: ${message.content}` });
     case 'needs-input': {
-      if (!isLive(worker.status)) return state;
+      if (!hasLiveProcess(worker)) return state;
       const current = worker.needsInput;
       if (current && SIGNAL_RANK[current.source] > SIGNAL_RANK.hook) return state;
       const reason = message.content.trim();
@@ -219,7 +220,7 @@ export function unreadCount(state: DeckState, workerId: string): number {
 /** True when `workerId` is a worker of this deck whose process is alive. */
 export function isLiveWorker(state: DeckState, workerId: string): boolean {
   const worker = state.workers[workerId];
-  return worker !== undefined && isLive(worker.status);
+  return worker !== undefined && hasLiveProcess(worker);
 }
 
 /** Questions with no operator reply, oldest first. Questions of removed workers are left out. */
@@ -264,7 +265,7 @@ export function attentionOrder(state: DeckState): AttentionItem[] {
   }
   for (const id of state.order) {
     const w = state.workers[id];
-    if (w?.needsInput && isLive(w.status)) {
+    if (w?.needsInput && hasLiveProcess(w)) {
       items.push({ kind: 'needs-input', workerId: id, message: null, since: w.needsInput.since, live: true });
     }
   }

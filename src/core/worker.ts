@@ -79,6 +79,14 @@ export function isLive(status: WorkerStatus): boolean {
   return status === 'starting' || status === 'running' || status === 'asking' || status === 'completed';
 }
 
+/**
+ * True while the worker's process is alive as far as the record shows: a live
+ * status and no end time. A `completed` worker may have ended or be running on.
+ */
+export function hasLiveProcess(worker: Pick<WorkerRecord, 'status' | 'endedAt'>): boolean {
+  return isLive(worker.status) && worker.endedAt === null;
+}
+
 /** True for statuses a worker can never leave without a resume. */
 export function isTerminal(status: WorkerStatus): boolean {
   return !isLive(status);

@@ -9,6 +9,11 @@ import { makeDeck, processGone, request, testPresets, waitForScreen } from '../h
 import { tempDir } from '../helpers/git-repo.js';
 import { waitFor } from '../helpers/term.js';
 
+/** A completion from `workerId`, as the Mailbox hands it over (without its seq). */
+function buildMailMessage(workerId: string) {
+  return { id: `c-${workerId}`, workerId, workerName: null, type: 'completion' as const, content: 'all done', timestamp: Date.now(), inReplyTo: null };
+}
+
 let cleanups: (() => Promise<void> | void)[] = [];
 let pids: number[] = [];
 
@@ -111,6 +116,32 @@ describe('the registry across a restart', () => {
     expect(s.workers.bbbb).toMatchObject({ status: 'exited', reason: 'the deck was closed', activity: 'idle' });
     expect(s.workers.cccc).toMatchObject({ status: 'completed', reason: 'the deck was closed' });
     await registry.flush();
+  });
+
+  it('keeps the reason of a completed worker whose process had already ended', async () => {
+    const cwd = tempDir('wd-reg3-cwd-');
+    const state = tempDir('wd-reg3-state-');
+    cleanups.push(() => {
+      cwd.cleanup();
+      state.cleanup();
+    });
+    const presets = testPresets({ sleeper: { command: '/bin/sh', args: ['-c', 'sleep 100'] } });
+    const first = await makeDeck({ stateDir: state.dir, cwd: cwd.dir, spawner: spawnNodePty, presets });
+    const worker = await first.deck.spawn(request({ agent: 'sleeper', name: 'done' }));
+    pids.push(worker.pid!);
+    first.deck.receiveMail({ ...buildMailMessage(worker.id), seq: first.deck.nextSeq() });
+    expect(first.deck.getState().workers[worker.id]?.status).toBe('completed');
+    await first.deck.stop(worker.id, 500);
+    await first.deck.shutdown(500);
+    const ended = first.deck.getState().workers[worker.id];
+    expect(ended?.reason).toBe('stopped by the operator');
+
+    const second = await makeDeck({ stateDir: state.dir, cwd: cwd.dir, spawner: spawnNodePty, presets });
+    cleanups.push(() => second.deck.shutdown(500));
+    second.deck.restore(await loadState(second.layout.stateFile), []);
+    const restored = second.deck.getState().workers[worker.id];
+    expect(restored?.status).toBe('completed');
+    expect(restored?.reason).toBe('stopped by the operator');
   });
 
   it('loadState names the file and field of a broken registry', async () => {
