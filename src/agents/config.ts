@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { describeIssue } from '../core/validate.js';
 
 const presetOverrideSchema = z.strictObject({
   command: z.string().min(1).optional(),
@@ -82,15 +83,7 @@ export function parseConfigText(file: string, text: string): ConfigFile {
     throw new ConfigError(`${file}: not valid JSON: ${(error as Error).message}`);
   }
   const parsed = configSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue && issue.path.length > 0 ? `field "${issue.path.join('.')}"` : 'top level';
-    let message = issue?.message ?? 'invalid';
-    if (issue?.code === 'unrecognized_keys') message = `unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-    // A bad record key (a preset name) carries the useful message one level down.
-    if (issue?.code === 'invalid_key') message = issue.issues[0]?.message ?? message;
-    throw new ConfigError(`${file}: ${where}: ${message}`);
-  }
+  if (!parsed.success) throw new ConfigError(`${file}: ${describeIssue(parsed.error)}`);
   return parsed.data;
 }
 

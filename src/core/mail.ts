@@ -5,6 +5,7 @@
  * the worker-manager reference format plus `progress` and `error` types.
  */
 import { z } from 'zod';
+import { describeIssue } from './validate.js';
 
 export const MAIL_TYPES = ['question', 'completion', 'progress', 'error', 'needs-input'] as const;
 /**
@@ -79,9 +80,7 @@ export function parseMail(text: string): ParseResult {
   }
   const result = mailSchema.safeParse(json);
   if (!result.success) {
-    const issue = result.error.issues[0];
-    const field = issue && issue.path.length > 0 ? `field "${issue.path.join('.')}"` : 'message';
-    return { ok: false, reason: `${field}: ${issue?.message ?? 'invalid'}` };
+    return { ok: false, reason: describeIssue(result.error, 'message') };
   }
   const m = result.data;
   const timestamp = typeof m.timestamp === 'number' ? m.timestamp : Date.parse(m.timestamp);

@@ -28,66 +28,69 @@ export function createMcpServer(identity: WorkerIdentity, version: string): McpS
     content: [{ type: 'text' as const, text: `The message could not be delivered to the deck: ${(error as Error).message}` }],
   });
 
-  server.registerTool(
-    'ask',
+  const tools: {
+    name: string;
+    title: string;
+    description: string;
+    field: string;
+    fieldDescription: string;
+    type: MailType;
+    result: (id: string) => string;
+  }[] = [
     {
+      name: 'ask',
       title: 'Ask the operator',
       description:
         'Ask the human operator who supervises you a question, when you are blocked, need a decision, or need information only they have. ' +
         'Ask one clear, self-contained question; include the options you see. After calling this tool, END YOUR TURN immediately and wait: ' +
         "the operator's answer arrives as your next user message. Do not guess instead of asking.",
-      inputSchema: { question: z.string().min(1).describe('The question, self-contained, with the options you see.') },
-      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+      field: 'question',
+      fieldDescription: 'The question, self-contained, with the options you see.',
+      type: 'question',
+      result: (id) => `${ASK_RESULT} (message ${id})`,
     },
-    async ({ question }) => {
-      try {
-        const id = await send('question', question);
-        return { content: [{ type: 'text', text: `${ASK_RESULT} (message ${id})` }] };
-      } catch (error) {
-        return fail(error);
-      }
-    },
-  );
-
-  server.registerTool(
-    'complete',
     {
+      name: 'complete',
       title: 'Report the task complete',
       description:
         'Tell the operator that your task is done. Call this once, at the end, after committing your work on your branch. ' +
         'The summary says what you changed, how you checked it (tests, builds), and anything left open or worth a look.',
-      inputSchema: { summary: z.string().min(1).describe('What you did, how you verified it, and what is left open.') },
-      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+      field: 'summary',
+      fieldDescription: 'What you did, how you verified it, and what is left open.',
+      type: 'completion',
+      result: (id) => `The operator has your summary (message ${id}). You can end your turn.`,
     },
-    async ({ summary }) => {
-      try {
-        const id = await send('completion', summary);
-        return { content: [{ type: 'text', text: `The operator has your summary (message ${id}). You can end your turn.` }] };
-      } catch (error) {
-        return fail(error);
-      }
-    },
-  );
-
-  server.registerTool(
-    'progress',
     {
+      name: 'progress',
       title: 'Report progress',
       description:
         'Send the operator a one-line progress note during a long task, e.g. "tests pass, now updating the docs". ' +
         'It does not wait for an answer; keep working after calling it.',
-      inputSchema: { note: z.string().min(1).describe('One short line on where you are.') },
-      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+      field: 'note',
+      fieldDescription: 'One short line on where you are.',
+      type: 'progress',
+      result: () => 'Noted. Keep going.',
     },
-    async ({ note }) => {
-      try {
-        await send('progress', note);
-        return { content: [{ type: 'text', text: 'Noted. Keep going.' }] };
-      } catch (error) {
-        return fail(error);
-      }
-    },
-  );
+  ];
+  for (const tool of tools) {
+    server.registerTool(
+      tool.name,
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: { [tool.field]: z.string().min(1).describe(tool.fieldDescription) },
+        annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+      },
+      async (args: Record<string, string>) => {
+        try {
+          const id = await send(tool.type, args[tool.field] ?? '');
+          return { content: [{ type: 'text' as const, text: tool.result(id) }] };
+        } catch (error) {
+          return fail(error);
+        }
+      },
+    );
+  }
 
   return server;
 }

@@ -1,6 +1,7 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
+import { describeIssue } from '../core/validate.js';
 import type { DeckState } from '../core/deck-state.js';
 import type { OperatorReply } from '../core/mail.js';
 import { WORKER_STATUSES, type WorkerRecord } from '../core/worker.js';
@@ -83,8 +84,7 @@ export async function loadState(file: string): Promise<SavedState | null> {
   }
   const parsed = stateFileSchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`${file}: field "${issue?.path.join('.') ?? '?'}": ${issue?.message ?? 'invalid'}.`);
+    throw new Error(`${file}: ${describeIssue(parsed.error)}.`);
   }
   return {
     nextSeq: parsed.data.nextSeq,

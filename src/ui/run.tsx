@@ -259,12 +259,16 @@ export async function runDeck(options: RunDeckOptions): Promise<number> {
     deck.killAllNow();
     restoreTerminal();
   };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGHUP', onSignal);
-  process.on('SIGINT', onSignal);
-  process.on('uncaughtException', onFatal);
-  process.on('unhandledRejection', onFatal);
-  process.on('exit', onExit);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const processHandlers: [string, (...args: any[]) => void][] = [
+    ['SIGTERM', onSignal],
+    ['SIGHUP', onSignal],
+    ['SIGINT', onSignal],
+    ['uncaughtException', onFatal],
+    ['unhandledRejection', onFatal],
+    ['exit', onExit],
+  ];
+  for (const [event, handler] of processHandlers) process.on(event, handler);
   stdout.on('resize', syncSize);
 
   // Warnings from start-up (broken config, unknown preset) show at once.
@@ -291,11 +295,6 @@ export async function runDeck(options: RunDeckOptions): Promise<number> {
   unsubscribeSeen();
   stdin.off('data', onInput);
   stdout.off('resize', syncSize);
-  process.off('SIGTERM', onSignal);
-  process.off('SIGHUP', onSignal);
-  process.off('SIGINT', onSignal);
-  process.off('uncaughtException', onFatal);
-  process.off('unhandledRejection', onFatal);
-  process.off('exit', onExit);
+  for (const [event, handler] of processHandlers) process.off(event, handler);
   return code;
 }

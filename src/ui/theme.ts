@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { packageRoot } from '../paths.js';
 import { z } from 'zod';
+import { describeIssue } from '../core/validate.js';
 
 export const THEME_TOKENS = [
   'header',
@@ -79,12 +80,7 @@ export async function loadTheme(nameOrPath: string, cwd: string): Promise<Theme>
     throw new Error(`${file}: not valid JSON: ${(error as Error).message}`);
   }
   const parsed = themeSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    let message = issue?.message ?? 'invalid';
-    if (issue?.code === 'unrecognized_keys') message = `unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-    throw new Error(`${file}: field "${issue?.path.join('.') ?? '?'}": ${message}`);
-  }
+  if (!parsed.success) throw new Error(`${file}: ${describeIssue(parsed.error)}`);
   const colors = parsed.data.colors as Record<ThemeToken, string>;
   return { name: parsed.data.name, colour: true, c: (token) => colors[token] };
 }
