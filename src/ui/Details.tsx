@@ -1,8 +1,8 @@
-import { Box, Text } from 'ink';
 import { formatAge, isLive, type WorkerRecord } from '../core/worker.js';
 import { unansweredQuestions } from '../core/deck-state.js';
 import { useApp, useDeckContext } from './context.js';
 import { fit, wrap } from './layout.js';
+import { Overlay } from './Pane.js';
 import { statusLabel } from './WorkerList.js';
 
 /** Why the deck thinks the worker is in its status, in sentences. */
@@ -57,7 +57,7 @@ export function Details({ width, height, worker }: { width: number; height: numb
     ['age', formatAge(Date.now() - worker.createdAt)],
     ['task', worker.task],
   ];
-  const lines: { text: string; muted?: boolean; accent?: boolean }[] = [];
+  const lines: { text: string; accent?: boolean }[] = [];
   for (const [k, v] of rows) {
     const wrapped = wrap(v, inner - 12);
     wrapped.slice(0, 4).forEach((line, i) => lines.push({ text: `${i === 0 ? fit(k, 12) : ' '.repeat(12)}${line}` }));
@@ -68,23 +68,13 @@ export function Details({ width, height, worker }: { width: number; height: numb
     for (const line of wrap(reason, inner - 2)) lines.push({ text: `  ${line}` });
   }
   return (
-    <Box
+    <Overlay
       width={width}
       height={height}
-      flexDirection="column"
-      borderStyle="round"
-      borderColor={theme.c('border.focus')}
-      paddingX={1}
-      overflow="hidden"
-    >
-      <Text bold color={theme.c('text.accent')}>
-        {fit(`${worker.name} — details (i or Esc closes)`, inner)}
-      </Text>
-      {lines.slice(0, height - 3).map((line, i) => (
-        <Text key={i} color={theme.c(line.accent ? 'text.accent' : 'text.normal')} bold={line.accent}>
-          {fit(line.text, inner)}
-        </Text>
-      ))}
-    </Box>
+      title={`${worker.name} — details (i or Esc closes)`}
+      colour={theme.c('border.focus')}
+      titleColour={theme.c('text.accent')}
+      lines={lines.map((line) => ({ text: line.text, colour: theme.c(line.accent ? 'text.accent' : 'text.normal'), bold: line.accent ?? false }))}
+    />
   );
 }

@@ -1,14 +1,13 @@
-import { Box, Text } from 'ink';
 import { COMMANDS, displayKey } from '../core/commands.js';
 import { formatAge } from '../core/worker.js';
 import { useApp } from './context.js';
 import { useDeckContext } from './context.js';
 import { fit } from './layout.js';
+import { Overlay } from './Pane.js';
 
 /** The help overlay (?), generated from the command registry. */
 export function Help({ width, height }: { width: number; height: number }) {
   const { theme, keymap, detachKeyName } = useDeckContext();
-  const inner = width - 4;
   const lines: string[] = [];
   for (const command of COMMANDS) {
     const keys = (keymap.keysOf.get(command.id) ?? []).map(displayKey).join(', ');
@@ -19,16 +18,14 @@ export function Help({ width, height }: { width: number; height: number }) {
   lines.push(fit('n form', 14) + 'Tab/S-Tab move, ←/→ agent, Space toggles, Enter spawns, Esc cancels');
   lines.push(fit('r box', 14) + 'Enter sends, Ctrl-J or Alt-Enter adds a line, Esc cancels (keeps the draft)');
   return (
-    <Box width={width} height={height} flexDirection="column" borderStyle="round" borderColor={theme.c('border.focus')} paddingX={1} overflow="hidden">
-      <Text bold color={theme.c('text.accent')}>
-        {fit('Keys (? or Esc closes)', inner)}
-      </Text>
-      {lines.slice(0, height - 3).map((line, i) => (
-        <Text key={i} color={theme.c('text.normal')}>
-          {fit(line, inner)}
-        </Text>
-      ))}
-    </Box>
+    <Overlay
+      width={width}
+      height={height}
+      title="Keys (? or Esc closes)"
+      colour={theme.c('border.focus')}
+      titleColour={theme.c('text.accent')}
+      lines={lines.map((text) => ({ text, colour: theme.c('text.normal') }))}
+    />
   );
 }
 
@@ -45,15 +42,13 @@ export function Warnings({ width, height }: { width: number; height: number }) {
   }
   if (lines.length === 0) lines.push('No warnings.');
   return (
-    <Box width={width} height={height} flexDirection="column" borderStyle="round" borderColor={theme.c('border.focus')} paddingX={1} overflow="hidden">
-      <Text bold color={theme.c('text.warning')}>
-        {fit(`Warnings (${warnings.length}) — w or Esc closes`, inner)}
-      </Text>
-      {lines.slice(0, height - 3).map((line, i) => (
-        <Text key={i} color={theme.c('text.normal')}>
-          {fit(line, inner)}
-        </Text>
-      ))}
-    </Box>
+    <Overlay
+      width={width}
+      height={height}
+      title={`Warnings (${warnings.length}) — w or Esc closes`}
+      colour={theme.c('border.focus')}
+      titleColour={theme.c('text.warning')}
+      lines={lines.map((text) => ({ text, colour: theme.c('text.normal') }))}
+    />
   );
 }

@@ -49,3 +49,37 @@ export function Pane({
     </Box>
   );
 }
+
+export interface OverlayLine {
+  text: string;
+  colour?: string | undefined;
+  bold?: boolean;
+}
+
+/** A focused pane of plain lines, cut to fit: help, warnings, details. */
+export function Overlay({
+  width,
+  height,
+  title,
+  colour,
+  titleColour,
+  lines,
+}: {
+  width: number;
+  height: number;
+  title: string;
+  colour: string | undefined;
+  titleColour: string | undefined;
+  lines: OverlayLine[];
+}) {
+  const inner = width - 4;
+  return (
+    <Pane width={width} height={height} title={title} colour={colour} titleColour={titleColour} paddingX={1}>
+      {lines.slice(0, Math.max(0, height - 2)).map((line, i) => (
+        <Text key={i} color={line.colour} bold={line.bold}>
+          {fit(line.text, inner)}
+        </Text>
+      ))}
+    </Pane>
+  );
+}

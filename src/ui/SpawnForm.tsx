@@ -3,6 +3,7 @@ import { slugify } from '../core/worker.js';
 import type { SpawnField } from '../store.js';
 import { useApp, useDeckContext } from './context.js';
 import { fit } from './layout.js';
+import { Pane } from './Pane.js';
 
 const LABELS: Record<SpawnField, string> = {
   task: 'Task',
@@ -53,18 +54,7 @@ export function SpawnForm({ width, height }: { width: number; height: number }) 
   };
   const fields: SpawnField[] = ['task', 'name', 'agent', 'worktree', 'base', 'skipPermissions'];
   return (
-    <Box
-      width={width}
-      height={height}
-      flexDirection="column"
-      borderStyle="round"
-      borderColor={theme.c('border.focus')}
-      paddingX={1}
-      overflow="hidden"
-    >
-      <Text bold color={theme.c('text.accent')}>
-        {fit('Spawn a worker', inner)}
-      </Text>
+    <Pane width={width} height={height} title="Spawn a worker" colour={theme.c('border.focus')} titleColour={theme.c('text.accent')} paddingX={1}>
       <Text> </Text>
       {fields.map((field) => {
         const focused = form.field === field;
@@ -93,6 +83,6 @@ export function SpawnForm({ width, height }: { width: number; height: number }) 
       <Text color={theme.c('text.muted')}>
         {fit(form.busy ? 'Spawning…' : 'Tab/S-Tab move · Enter spawns · Esc cancels', inner)}
       </Text>
-    </Box>
+    </Pane>
   );
 }

@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Deck, type SpawnRequest } from '../../src/deck.js';
@@ -100,4 +101,18 @@ export async function waitForScreen(deck: Deck, id: string, pattern: RegExp, wha
     timeoutMs,
     () => last,
   ) as Promise<RegExpExecArray>;
+}
+
+/**
+ * Per-test cleanups and child pids: after each test, the cleanups run newest
+ * first, then every pid must be gone (within 10 s) or the test fails.
+ */
+export function trackResources(): { cleanups: (() => Promise<void> | void)[]; pids: number[] } {
+  const tracked = { cleanups: [] as (() => Promise<void> | void)[], pids: [] as number[] };
+  afterEach(async () => {
+    for (const cleanup of tracked.cleanups.splice(0).reverse()) await cleanup();
+    const pids = tracked.pids.splice(0);
+    await waitFor(() => pids.every(processGone), `no process left of ${pids.join(', ')}`, 10_000);
+  });
+  return tracked;
 }

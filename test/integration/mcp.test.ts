@@ -1,23 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ASK_RESULT } from '../../src/mcp/server.js';
 import { prepareStateDir, type StateLayout } from '../../src/registry/state-dir.js';
-import { processGone } from '../helpers/deck.js';
+import { processGone, trackResources } from '../helpers/deck.js';
 import { tempDir } from '../helpers/git-repo.js';
 import { BIN, waitFor } from '../helpers/term.js';
 
-let cleanups: (() => Promise<void> | void)[] = [];
-let pids: number[] = [];
-
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-  await waitFor(() => pids.every(processGone), `no process left of ${pids.join(', ')}`, 10_000);
-  pids = [];
-});
+/** Cleanups and every pid a test started, checked for survivors after it. */
+const { cleanups, pids } = trackResources();
 
 async function connect(env: Record<string, string>): Promise<{ client: Client; transport: StdioClientTransport; layout: StateLayout }> {
   const state = tempDir('wd-mcp-');

@@ -1,22 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Deck } from '../../src/deck.js';
 import { spawnNodePty } from '../../src/pty/node-pty-host.js';
-import { makeDeck, processGone, request, screenText, testPresets, waitForScreen } from '../helpers/deck.js';
+import { makeDeck, processGone, request, screenText, testPresets, waitForScreen, trackResources } from '../helpers/deck.js';
 import { tempDir } from '../helpers/git-repo.js';
 import { waitFor } from '../helpers/term.js';
 
-let cleanups: (() => Promise<void> | void)[] = [];
-/** Every pid a test started, checked for survivors after it. */
-let pids: number[] = [];
-
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-  await waitFor(() => pids.every(processGone), `no process left of ${pids.join(', ')}`, 10_000);
-  pids = [];
-});
+/** Cleanups and every pid a test started, checked for survivors after it. */
+const { cleanups, pids } = trackResources();
 
 /** A deck on real node-pty whose `sh` preset runs `/bin/sh -c <script>`. */
 async function deckWith(scripts: Record<string, string>): Promise<{ deck: Deck; stateDir: string }> {

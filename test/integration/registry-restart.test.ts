@@ -1,11 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildMail } from '../../src/core/mail.js';
 import { loadMailHistory } from '../../src/mail/mailbox.js';
 import { spawnNodePty } from '../../src/pty/node-pty-host.js';
 import { loadState } from '../../src/registry/registry.js';
-import { makeDeck, processGone, request, testPresets, waitForScreen } from '../helpers/deck.js';
+import { makeDeck, processGone, request, testPresets, waitForScreen, trackResources } from '../helpers/deck.js';
 import { tempDir } from '../helpers/git-repo.js';
 import { waitFor } from '../helpers/term.js';
 
@@ -14,15 +14,8 @@ function buildMailMessage(workerId: string) {
   return { id: `c-${workerId}`, workerId, workerName: null, type: 'completion' as const, content: 'all done', timestamp: Date.now(), inReplyTo: null };
 }
 
-let cleanups: (() => Promise<void> | void)[] = [];
-let pids: number[] = [];
-
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-  await waitFor(() => pids.every(processGone), `no process left of ${pids.join(', ')}`, 10_000);
-  pids = [];
-});
+/** Cleanups and every pid a test started, checked for survivors after it. */
+const { cleanups, pids } = trackResources();
 
 describe('the registry across a restart', () => {
   it('restores earlier workers; a live-recorded worker whose process is gone becomes exited, "the deck was closed"', async () => {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SpawnError } from '../../src/deck.js';
@@ -6,19 +6,12 @@ import { execaGit } from '../../src/git/git.js';
 import { repoInfo } from '../../src/git/worktree.js';
 import { spawnNodePty } from '../../src/pty/node-pty-host.js';
 import { loadState } from '../../src/registry/registry.js';
-import { makeDeck, processGone, request, screenText, testPresets, waitForScreen } from '../helpers/deck.js';
+import { makeDeck, request, screenText, testPresets, waitForScreen, trackResources } from '../helpers/deck.js';
 import { tempDir, tempRepo } from '../helpers/git-repo.js';
-import { waitFor } from '../helpers/term.js';
 
-let cleanups: (() => Promise<void> | void)[] = [];
-let pids: number[] = [];
 
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-  await waitFor(() => pids.every(processGone), `no process left of ${pids.join(', ')}`, 10_000);
-  pids = [];
-});
+/** Cleanups and every pid a test started, checked for survivors after it. */
+const { cleanups, pids } = trackResources();
 
 async function repoDeck() {
   const repo = tempRepo();
