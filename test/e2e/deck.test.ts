@@ -1,54 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, DeckTerminal, processAlive, waitFor } from '../helpers/term.js';
-import { tempDir, tempRepo } from '../helpers/git-repo.js';
-
-interface ListedWorker {
-  id: string;
-  name: string;
-  status: string;
-  pid: number | null;
-  worktree: string | null;
-  branch: string | null;
-  exitCode: number | null;
-}
-
-function list(cwd: string, stateDir: string): ListedWorker[] {
-  const out = execFileSync(process.execPath, [BIN, 'list', '--json', '--state-dir', stateDir], { cwd, encoding: 'utf8' });
-  return JSON.parse(out) as ListedWorker[];
-}
+import { describe, expect, it } from 'vitest';
+import { DeckTerminal, processAlive, waitFor } from '../helpers/term.js';
+import { tempDir } from '../helpers/git-repo.js';
+import { deckFixture } from '../helpers/e2e.js';
 
 describe('the deck, as a user drives it (built binary at 120x40)', () => {
-  let repo: ReturnType<typeof tempRepo>;
-  let home: ReturnType<typeof tempDir>;
-  let deck: DeckTerminal | null = null;
-  let stateDir: string;
-
-  beforeEach(() => {
-    repo = tempRepo();
-    home = tempDir('wd-home-');
-    mkdirSync(path.join(home.dir, 'config'), { recursive: true });
-    stateDir = path.join(repo.dir, '.git', 'workerdeck');
-  });
-
-  afterEach(() => {
-    deck?.kill();
-    deck = null;
-    repo.cleanup();
-    home.cleanup();
-  });
-
-  const open = (args: string[] = ['--agent', 'shell'], cols = 120, rows = 40) => {
-    deck = new DeckTerminal(args, {
-      cwd: repo.dir,
-      cols,
-      rows,
-      env: { XDG_CONFIG_HOME: path.join(home.dir, 'config'), XDG_STATE_HOME: path.join(home.dir, 'state'), PS1: '$ ' },
-    });
-    return deck;
-  };
+  const f = deckFixture();
+  const open = f.open;
 
   it('spawns a shell worker, previews it, attaches, detaches in every encoding, stops it and quits cleanly', async () => {
     const d = open();
@@ -62,7 +22,7 @@ describe('the deck, as a user drives it (built binary at 120x40)', () => {
     d.type('\r');
     await d.waitForText('hello-2');
     await d.waitForText(/running/);
-    const [worker] = list(repo.dir, stateDir);
+    const [worker] = f.list();
     expect(worker?.status).toBe('running');
     expect(worker?.branch).toMatch(/^worker\/echo-hello-1-1-[0-9a-f]{4}$/);
     const pid = worker?.pid ?? 0;
@@ -94,12 +54,12 @@ describe('the deck, as a user drives it (built binary at 120x40)', () => {
     d.type('x');
     await d.waitForText(/Stop echo-hello-1-1\? \(y\/n\)/);
     d.type('y');
-    await waitFor(() => list(repo.dir, stateDir)[0]?.status === 'stopped', 'the worker to be stopped', 15_000, () => d.screen());
-    const stopped = list(repo.dir, stateDir)[0];
+    await waitFor(() => f.list()[0]?.status === 'stopped', 'the worker to be stopped', 15_000, () => d.screen());
+    const stopped = f.list()[0];
     expect(stopped?.worktree && existsSync(stopped.worktree)).toBe(true);
-    expect(repo.git('worktree', 'list')).toContain(stopped?.worktree ?? '<none>');
-    expect(repo.git('branch', '--list', stopped?.branch ?? '<none>')).toContain(stopped?.branch ?? '<none>');
-    expect(readFileSync(path.join(repo.dir, '.git', 'info', 'exclude'), 'utf8')).toContain('.worktrees/');
+    expect(f.repo.git('worktree', 'list')).toContain(stopped?.worktree ?? '<none>');
+    expect(f.repo.git('branch', '--list', stopped?.branch ?? '<none>')).toContain(stopped?.branch ?? '<none>');
+    expect(readFileSync(path.join(f.repo.dir, '.git', 'info', 'exclude'), 'utf8')).toContain('.worktrees/');
 
     d.type('q');
     const exit = await d.waitForExit();
@@ -115,8 +75,8 @@ describe('the deck, as a user drives it (built binary at 120x40)', () => {
     d.type('n');
     await d.waitForText('Spawn a worker');
     d.type('sleep 300\r');
-    await waitFor(() => list(repo.dir, stateDir)[0]?.status === 'running', 'a running worker', 15_000, () => d.screen());
-    const pid = list(repo.dir, stateDir)[0]?.pid ?? 0;
+    await waitFor(() => f.list()[0]?.status === 'running', 'a running worker', 15_000, () => d.screen());
+    const pid = f.list()[0]?.pid ?? 0;
     d.type('q');
     await d.waitForText('Stop 1 worker and quit? Worktrees are kept. (y/n)');
     d.type('n');
@@ -127,7 +87,7 @@ describe('the deck, as a user drives it (built binary at 120x40)', () => {
     d.type('y');
     await d.waitForExit();
     await waitFor(() => !processAlive(pid), 'the worker process to be gone', 10_000);
-    expect(list(repo.dir, stateDir)[0]?.status).toBe('stopped');
+    expect(f.list()[0]?.status).toBe('stopped');
   });
 
   for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
@@ -137,25 +97,25 @@ describe('the deck, as a user drives it (built binary at 120x40)', () => {
       d.type('n');
       await d.waitForText('Spawn a worker');
       d.type('sleep 300\r');
-      await waitFor(() => list(repo.dir, stateDir)[0]?.status === 'running', 'a running worker', 15_000, () => d.screen());
-      const pid = list(repo.dir, stateDir)[0]?.pid ?? 0;
+      await waitFor(() => f.list()[0]?.status === 'running', 'a running worker', 15_000, () => d.screen());
+      const pid = f.list()[0]?.pid ?? 0;
       process.kill(d.pty.pid, signal);
       await d.waitForExit();
       expect(d.raw.lastIndexOf('\u001b[?1049l')).toBeGreaterThan(d.raw.lastIndexOf('\u001b[?1049h'));
       await waitFor(() => !processAlive(pid), 'the worker process to be gone', 10_000);
-      expect(list(repo.dir, stateDir)[0]?.status).toBe('stopped');
+      expect(f.list()[0]?.status).toBe('stopped');
     });
   }
 
   it('prints an unexpected error under the restored terminal', async () => {
     // A preload throws inside the deck process once it is up: an uncaught error from nowhere in particular.
-    const preload = path.join(home.dir, 'boom.mjs');
+    const preload = path.join(f.home.dir, 'boom.mjs');
     writeFileSync(preload, "setTimeout(() => { throw new Error('injected failure for the test'); }, 1500);\n");
-    deck = new DeckTerminal(['--agent', 'shell'], {
-      cwd: repo.dir,
-      env: { XDG_CONFIG_HOME: path.join(home.dir, 'config'), NODE_OPTIONS: `--import=${preload}` },
+    f.deck = new DeckTerminal(['--agent', 'shell'], {
+      cwd: f.repo.dir,
+      env: { XDG_CONFIG_HOME: path.join(f.home.dir, 'config'), NODE_OPTIONS: `--import=${preload}` },
     });
-    const d = deck;
+    const d = f.deck;
     await d.waitForText('q quit');
     const exit = await d.waitForExit();
     expect(exit.exitCode).toBe(1);
@@ -166,9 +126,9 @@ describe('the deck, as a user drives it (built binary at 120x40)', () => {
 
   it('keeps running on bad input: unknown preset, missing command, worktree outside a repo, broken config', async () => {
     // The user config names a command that does not exist; the repo config is broken.
-    mkdirSync(path.join(home.dir, 'config', 'workerdeck'), { recursive: true });
-    execFileSync('sh', ['-c', `printf '{"presets":{"custom":{"command":"definitely-not-a-command-wd"}}}' > "${path.join(home.dir, 'config', 'workerdeck', 'config.json')}"`]);
-    execFileSync('sh', ['-c', `printf '{"skipPermissions":"yes"}' > .workerdeck.json`], { cwd: repo.dir });
+    mkdirSync(path.join(f.home.dir, 'config', 'workerdeck'), { recursive: true });
+    execFileSync('sh', ['-c', `printf '{"presets":{"custom":{"command":"definitely-not-a-command-wd"}}}' > "${path.join(f.home.dir, 'config', 'workerdeck', 'config.json')}"`]);
+    execFileSync('sh', ['-c', `printf '{"skipPermissions":"yes"}' > .workerdeck.json`], { cwd: f.repo.dir });
     const d = open(['--agent', 'no-such-preset']);
     await d.waitForText('q quit');
     await d.waitForText(/⚠ 2 \(w\)/);
@@ -188,9 +148,9 @@ describe('the deck, as a user drives it (built binary at 120x40)', () => {
     await d.waitForText(/Command not found|has no command/);
     expect(d.exit).toBeNull();
     // Nothing was left behind by the failed spawn.
-    expect(list(repo.dir, stateDir)).toHaveLength(0);
-    expect(repo.git('branch', '--list', 'worker/*').trim()).toBe('');
-    expect(existsSync(path.join(repo.dir, '.worktrees')) ? execFileSync('ls', [path.join(repo.dir, '.worktrees')], { encoding: 'utf8' }).trim() : '').toBe('');
+    expect(f.list()).toHaveLength(0);
+    expect(f.repo.git('branch', '--list', 'worker/*').trim()).toBe('');
+    expect(existsSync(path.join(f.repo.dir, '.worktrees')) ? execFileSync('ls', [path.join(f.repo.dir, '.worktrees')], { encoding: 'utf8' }).trim() : '').toBe('');
     d.type('\u001b');
     await waitFor(() => !d.screen().includes('Spawn a worker'), 'the form to close', 5000, () => d.screen());
     d.type('q');
@@ -201,9 +161,9 @@ describe('the deck, as a user drives it (built binary at 120x40)', () => {
     try {
       const e = new DeckTerminal(['--agent', 'shell', '--state-dir', path.join(plain.dir, 'state')], {
         cwd: plain.dir,
-        env: { XDG_CONFIG_HOME: path.join(home.dir, 'config') },
+        env: { XDG_CONFIG_HOME: path.join(f.home.dir, 'config') },
       });
-      deck = e;
+      f.deck = e;
       await e.waitForText('q quit');
       e.type('n');
       await e.waitForText('Spawn a worker');

@@ -1,43 +1,13 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, DeckTerminal, waitFor } from '../helpers/term.js';
-import { tempDir, tempRepo } from '../helpers/git-repo.js';
+import { describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/term.js';
+import { deckFixture } from '../helpers/e2e.js';
 
 describe('mail, as a user sees it (built binary at 120x40)', () => {
-  let repo: ReturnType<typeof tempRepo>;
-  let home: ReturnType<typeof tempDir>;
-  let deck: DeckTerminal | null = null;
-  let stateDir: string;
-
-  beforeEach(() => {
-    repo = tempRepo();
-    home = tempDir('wd-home-');
-    mkdirSync(path.join(home.dir, 'config'), { recursive: true });
-    stateDir = path.join(repo.dir, '.git', 'workerdeck');
-  });
-
-  afterEach(() => {
-    deck?.kill();
-    deck = null;
-    repo.cleanup();
-    home.cleanup();
-  });
-
-  const open = () => {
-    deck = new DeckTerminal(['--agent', 'shell'], {
-      cwd: repo.dir,
-      env: { XDG_CONFIG_HOME: path.join(home.dir, 'config'), PS1: '$ ' },
-    });
-    return deck;
-  };
-
-  const workers = () =>
-    JSON.parse(execFileSync(process.execPath, [BIN, 'list', '--json', '--state-dir', stateDir], { encoding: 'utf8' })) as {
-      id: string;
-      status: string;
-    }[];
+  const f = deckFixture();
+  const open = () => f.open();
+  const workers = () => f.list();
 
   it('runs the question loop: ask, reply with r, complete', async () => {
     const d = open();
@@ -64,7 +34,7 @@ describe('mail, as a user sees it (built binary at 120x40)', () => {
     await d.waitForText(/colour\s+shell\s+completed/);
     await d.waitForText('you replied');
     // The reply is in the audit log with the question it answers.
-    const events = readFileSync(path.join(stateDir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const events = readFileSync(path.join(f.stateDir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const question = events.find((e) => e.type === 'mail-received' && e.message.type === 'question');
     const reply = events.find((e) => e.type === 'operator-wrote');
     expect(reply?.inReplyTo).toBe(question?.message.id);
@@ -92,33 +62,33 @@ describe('mail, as a user sees it (built binary at 120x40)', () => {
       content: 'Auth done; \u001b[31mtests\u001b[0m pass.',
       timestamp: '2025-01-15T10:35:00.000Z',
     };
-    const tmp = path.join(stateDir, 'mail', 'tmp', '1736937300000-6f1c0a2e.json');
+    const tmp = path.join(f.stateDir, 'mail', 'tmp', '1736937300000-6f1c0a2e.json');
     writeFileSync(tmp, JSON.stringify(reference));
-    renameSync(tmp, path.join(stateDir, 'mail', 'new', '1736937300000-6f1c0a2e.json'));
+    renameSync(tmp, path.join(f.stateDir, 'mail', 'new', '1736937300000-6f1c0a2e.json'));
     await d.waitForText('Auth done; tests pass.');
     await d.waitForText(/refactor-auth\s+shell\s+completed/);
 
-    const bad = path.join(stateDir, 'mail', 'tmp', 'broken.json');
+    const bad = path.join(f.stateDir, 'mail', 'tmp', 'broken.json');
     writeFileSync(bad, '{"id": "x", "type": "shout"');
-    renameSync(bad, path.join(stateDir, 'mail', 'new', 'broken.json'));
+    renameSync(bad, path.join(f.stateDir, 'mail', 'new', 'broken.json'));
     await d.waitForText(/Bad mail broken\.json moved to mail\/bad/);
-    expect(existsSync(path.join(stateDir, 'mail', 'bad', 'broken.json'))).toBe(true);
-    expect(readFileSync(path.join(stateDir, 'mail', 'bad', 'broken.json.reason'), 'utf8')).toMatch(/JSON/);
+    expect(existsSync(path.join(f.stateDir, 'mail', 'bad', 'broken.json'))).toBe(true);
+    expect(readFileSync(path.join(f.stateDir, 'mail', 'bad', 'broken.json.reason'), 'utf8')).toMatch(/JSON/);
     expect(d.exit).toBeNull();
 
     // Mail that arrives for a worker that is not this deck's is shown with a mark.
-    const stray = path.join(stateDir, 'mail', 'tmp', 'stray.json');
+    const stray = path.join(f.stateDir, 'mail', 'tmp', 'stray.json');
     writeFileSync(stray, JSON.stringify({ ...reference, id: 'stray-1', workerId: 'ffff', workerName: 'ghost', type: 'question', content: 'Anyone there?' }));
-    renameSync(stray, path.join(stateDir, 'mail', 'new', 'stray.json'));
+    renameSync(stray, path.join(f.stateDir, 'mail', 'new', 'stray.json'));
     await d.waitForText('?⚠ ghost: Anyone there?');
 
     d.type('q');
     await d.waitForText('(y/n)');
     d.type('y');
     await d.waitForExit();
-    const handled = readdirSync(path.join(stateDir, 'mail', 'cur'));
+    const handled = readdirSync(path.join(f.stateDir, 'mail', 'cur'));
     expect(handled).toHaveLength(2);
-    expect(readdirSync(path.join(stateDir, 'mail', 'new'))).toHaveLength(0);
+    expect(readdirSync(path.join(f.stateDir, 'mail', 'new'))).toHaveLength(0);
 
     const again = open();
     await again.waitForText('q quit');
@@ -126,7 +96,7 @@ describe('mail, as a user sees it (built binary at 120x40)', () => {
     await again.waitForText('?⚠ ghost: Anyone there?');
     const screen = again.screen();
     expect(screen.split('Auth done; tests pass.').length - 1).toBe(1);
-    expect(readdirSync(path.join(stateDir, 'mail', 'cur'))).toHaveLength(2);
+    expect(readdirSync(path.join(f.stateDir, 'mail', 'cur'))).toHaveLength(2);
     again.type('q');
     await again.waitForExit();
   });
