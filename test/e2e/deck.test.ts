@@ -10,6 +10,15 @@ describe('the deck, as a user drives it (built binary at 120x40)', () => {
   const f = deckFixture();
   const open = f.open;
 
+  /** Spawn a shell worker running `sleep 300` through the form; its pid once it runs. */
+  const spawnSleeper = async (d: DeckTerminal): Promise<number> => {
+    d.type('n');
+    await d.waitForText('Spawn a worker');
+    d.type('sleep 300\r');
+    await waitFor(() => f.list()[0]?.status === 'running', 'a running worker', 15_000, () => d.screen());
+    return f.list()[0]?.pid ?? 0;
+  };
+
   it('spawns a shell worker, previews it, attaches, detaches in every encoding, stops it and quits cleanly', async () => {
     const d = open();
     await d.waitForText('workerdeck');
@@ -72,11 +81,7 @@ describe('the deck, as a user drives it (built binary at 120x40)', () => {
   it('asks before quitting with running workers and leaves no worker process behind', async () => {
     const d = open();
     await d.waitForText('q quit');
-    d.type('n');
-    await d.waitForText('Spawn a worker');
-    d.type('sleep 300\r');
-    await waitFor(() => f.list()[0]?.status === 'running', 'a running worker', 15_000, () => d.screen());
-    const pid = f.list()[0]?.pid ?? 0;
+    const pid = await spawnSleeper(d);
     d.type('q');
     await d.waitForText('Stop 1 worker and quit? Worktrees are kept. (y/n)');
     d.type('n');
@@ -94,11 +99,7 @@ describe('the deck, as a user drives it (built binary at 120x40)', () => {
     it(`restores the terminal and stops its workers on ${signal}`, async () => {
       const d = open();
       await d.waitForText('q quit');
-      d.type('n');
-      await d.waitForText('Spawn a worker');
-      d.type('sleep 300\r');
-      await waitFor(() => f.list()[0]?.status === 'running', 'a running worker', 15_000, () => d.screen());
-      const pid = f.list()[0]?.pid ?? 0;
+      const pid = await spawnSleeper(d);
       process.kill(d.pty.pid, signal);
       await d.waitForExit();
       expect(d.raw.lastIndexOf('\u001b[?1049l')).toBeGreaterThan(d.raw.lastIndexOf('\u001b[?1049h'));
