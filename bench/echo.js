@@ -3,7 +3,7 @@
 // from writing a key to the deck's stdout until the deck writes its echo.
 // First with no other load, then while two other workers flood output.
 import path from 'node:path';
-import { DeckTerm, log, now, percentile, sleep, tempDir, tempRepo, trackStateDir } from './lib.js';
+import { DeckTerm, log, now, percentile, sleep, tempDir, tempRepo, trackStateDir, firstArrival } from './lib.js';
 
 /** Presets in the temp repo's .workerdeck.json: `cat`, and `flood` (yes with a coloured line). */
 export const ECHO_CONFIG = {
@@ -34,23 +34,10 @@ async function typeKeys(deck, count) {
   let timeouts = 0;
   for (let i = -3; i < count; i++) {
     const key = KEYS[(i + 3) % KEYS.length];
-    let echoedAt = 0;
-    const echoed = new Promise((resolve) => {
-      const off = deck.onData((data, at) => {
-        if (stripAnsi(data).includes(key)) {
-          echoedAt = at;
-          off();
-          resolve();
-        }
-      });
-      setTimeout(() => {
-        off();
-        resolve();
-      }, 2000);
-    });
+    const echoed = firstArrival((l) => deck.onData(l), (data) => stripAnsi(data).includes(key));
     const t0 = now();
     deck.type(key);
-    await echoed;
+    const echoedAt = await echoed;
     // The first three keys warm up the path and are not counted.
     if (i >= 0) {
       if (echoedAt) samples.push(echoedAt - t0);

@@ -324,3 +324,23 @@ export function cleanup() {
   }
   started.tempDirs.clear();
 }
+
+/**
+ * The arrival time of the first event for which `test(payload)` holds, or 0
+ * after `timeoutMs`. `subscribe(listener)` registers `listener(payload, at)`
+ * and returns an unsubscribe function (DeckTerm.onData / onParsed).
+ */
+export function firstArrival(subscribe, test, timeoutMs = 2000) {
+  return new Promise((resolve) => {
+    const off = subscribe((payload, at) => {
+      if (!test(payload)) return;
+      off();
+      clearTimeout(timer);
+      resolve(at);
+    });
+    const timer = setTimeout(() => {
+      off();
+      resolve(0);
+    }, timeoutMs);
+  });
+}

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DeckTerm, log, now, percentile, sleep, tempDir, tempRepo, trackStateDir } from './lib.js';
+import { DeckTerm, log, now, percentile, sleep, tempDir, tempRepo, trackStateDir, firstArrival } from './lib.js';
 
 export async function benchMail({ messages }) {
   const repo = tempRepo('mail', { defaultAgent: 'sleeper', presets: { sleeper: { command: 'sleep', args: ['1000'] } } });
@@ -25,25 +25,12 @@ export async function benchMail({ messages }) {
       const name = `${Date.now()}.${token}.json`;
       const body = { id: token, workerId: worker.id, workerName: worker.name, type: 'progress', content: `note ${token}`, timestamp: new Date().toISOString() };
       writeFileSync(path.join(tmp, name), JSON.stringify(body));
-      let seenAt = 0;
-      const seen = new Promise((resolve) => {
-        // Ink redraws only the cells that changed, so the token is never whole in
-        // the raw bytes: parse the output and check the screen after each chunk.
-        const off = deck.onParsed((at) => {
-          if (deck.screen().includes(token)) {
-            seenAt = at;
-            off();
-            resolve();
-          }
-        });
-        setTimeout(() => {
-          off();
-          resolve();
-        }, 2000);
-      });
+      // Ink redraws only the cells that changed, so the token is never whole in
+      // the raw bytes: parse the output and check the screen after each chunk.
+      const seen = firstArrival((l) => deck.onParsed((at) => l(null, at)), () => deck.screen().includes(token));
       const t0 = now();
       renameSync(path.join(tmp, name), path.join(fresh, name));
-      await seen;
+      const seenAt = await seen;
       if (seenAt) samples.push(seenAt - t0);
       else timeouts++;
       await sleep(20 + Math.random() * 30);
