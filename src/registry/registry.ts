@@ -146,7 +146,9 @@ export class Registry {
 
   /** Append one event line `{"at": ISO, "type": ..., ...}` to events.jsonl, in order. */
   appendEvent(type: string, fields: Record<string, unknown>, now = Date.now()): void {
-    const line = `${JSON.stringify({ at: new Date(now).toISOString(), type, ...fields })}\n`;
+    // Every line's `at` is ISO-8601; an event's own epoch-ms `at` is the same moment.
+    const { at: _epoch, ...rest } = fields;
+    const line = `${JSON.stringify({ at: new Date(now).toISOString(), type, ...rest })}\n`;
     this.eventsQueue = this.eventsQueue.then(() =>
       appendFile(this.eventsFile, line, { mode: 0o600 }).catch((error: Error) =>
         this.report(`Cannot append to events.jsonl: ${error.message}`),
