@@ -37,6 +37,8 @@ describe('mail, as a user sees it (built binary at 120x40)', () => {
     const events = readFileSync(path.join(f.stateDir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const question = events.find((e) => e.type === 'mail-received' && e.message.type === 'question');
     const reply = events.find((e) => e.type === 'operator-wrote');
+    for (const e of events) expect(e.at, JSON.stringify(e)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['worker-added', 'worker-started', 'mail-received', 'operator-wrote']));
     expect(reply?.inReplyTo).toBe(question?.message.id);
     expect(reply?.reply.content).toBe('blue');
     d.type('q');
