@@ -1,4 +1,5 @@
-import { readFile, writeFile, chmod, rename } from 'node:fs/promises';
+import { readFile, writeFile, chmod, rename, unlink } from 'node:fs/promises';
+import { processExists } from './registry/pid.js';
 import path from 'node:path';
 import { packageRoot } from './paths.js';
 import meow from 'meow';
@@ -186,31 +187,30 @@ async function writeLauncher(layout: StateLayout): Promise<string> {
 }
 
 /**
- * Take the state dir's deck lock (`deck.pid`).
+ * Take the state dir's deck lock: `deck.pid`, created exclusively. A lock
+ * left by a deck that is gone is taken over.
+ * @returns a function that releases the lock
  * @throws Error when another live deck holds it.
  */
 async function takeLock(layout: StateLayout): Promise<() => Promise<void>> {
-  try {
-    const pid = Number((await readFile(layout.lockFile, 'utf8')).trim());
-    if (pid && pid !== process.pid) {
-      let alive = false;
-      try {
-        process.kill(pid, 0);
-        alive = true;
-      } catch {
-        alive = false;
-      }
-      if (alive) {
-        throw new Error(`Another deck (pid ${pid}) is already running on ${layout.dir}. Quit it first, or pass --state-dir.`);
-      }
-    }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  await writeFile(layout.lockFile, `${process.pid}\n`, { mode: 0o600 });
-  return async () => {
-    await writeFile(layout.lockFile, '', { mode: 0o600 }).catch(() => undefined);
+  const release = async () => {
+    const holder = await readFile(layout.lockFile, 'utf8').catch(() => '');
+    if (Number(holder.trim()) === process.pid) await unlink(layout.lockFile).catch(() => undefined);
   };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await writeFile(layout.lockFile, `${process.pid}\n`, { mode: 0o600, flag: 'wx' });
+      return release;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const pid = Number((await readFile(layout.lockFile, 'utf8').catch(() => '')).trim());
+    if (pid && pid !== process.pid && processExists(pid)) {
+      throw new Error(`Another deck (pid ${pid}) is already running on ${layout.dir}. Quit it first, or pass --state-dir.`);
+    }
+    await unlink(layout.lockFile).catch(() => undefined);
+  }
+  throw new Error(`Cannot take the deck lock ${layout.lockFile}; another deck may be starting. Try again.`);
 }
 
 /**
@@ -281,6 +281,7 @@ async function openDeck(flags: {
     const repo = await safe(paths.repo);
     config = mergeConfig(user, repo, [user ? paths.user : null, repo ? paths.repo : null].filter((s): s is string => s !== null));
   }
+  warnings.push(...config.notices);
   const layout = await prepareStateDir(choice.dir);
   const releaseLock = await takeLock(layout);
   const launcher = await writeLauncher(layout);

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { emptyDeckState, reduce, unansweredQuestions, type DeckEvent, type DeckState } from './core/deck-state.js';
@@ -14,6 +15,7 @@ import type { MirrorFactory, MirrorHandle, PtyHandle, PtySpawner } from './pty/t
 import type { Registry } from './registry/registry.js';
 import type { StateLayout } from './registry/state-dir.js';
 import { readTranscriptTail, Transcript } from './registry/transcript.js';
+import { processExists } from './registry/pid.js';
 import { detectPrompt } from './core/prompt-detect.js';
 
 /** Pending mirror bytes above which a worker's PTY is paused, and below which it resumes. */
@@ -95,7 +97,12 @@ export class Deck {
   private readonly now: () => number;
   private size: { cols: number; rows: number };
   private activityTimer: NodeJS.Timeout | null = null;
+  /** Names being spawned and ids being resumed: a second request waits its turn. */
   private readonly spawning = new Set<string>();
+  private readonly resuming = new Set<string>();
+  /** Spawns and resumes under way; shutdown waits for them. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closing = false;
 
   constructor(private readonly options: DeckOptions) {
     this.now = options.now ?? Date.now;
@@ -189,7 +196,8 @@ export class Deck {
 
   /** Add a warning for the operator (also logged in events.jsonl). */
   warn(text: string): void {
-    this.dispatch({ type: 'warning', text, at: this.now() });
+    // Warnings quote file names and contents that workers chose.
+    this.dispatch({ type: 'warning', text: sanitize(text).replace(/\s+/g, ' '), at: this.now() });
   }
 
   /** A message arrived in the mailbox. */
@@ -246,6 +254,7 @@ export class Deck {
    *   leaves no worktree, no branch and no registry entry behind.
    */
   async spawn(request: SpawnRequest): Promise<WorkerRecord> {
+    if (this.closing) throw new SpawnError('The deck is closing; no new workers.');
     const preset = this.options.presets.get(request.agent);
     if (!preset) {
       throw new SpawnError(`Unknown agent preset "${request.agent}". Known presets: ${[...this.options.presets.keys()].join(', ')}.`);
@@ -264,7 +273,7 @@ export class Deck {
     }
     this.spawning.add(name);
     try {
-      return await this.spawnChecked(request, preset, name, repo);
+      return await this.track(this.spawnChecked(request, preset, name, repo));
     } finally {
       this.spawning.delete(name);
     }
@@ -322,19 +331,49 @@ export class Deck {
    * @throws SpawnError when the worker is running, gone, or its preset cannot resume.
    */
   async resume(id: string): Promise<void> {
+    if (this.closing) throw new SpawnError('The deck is closing; no new workers.');
     const worker = this.state.workers[id];
     if (!worker) throw new SpawnError('No such worker.');
-    if (this.runtimes.has(id)) throw new SpawnError(`${worker.name} is still running.`);
+    if (this.runtimes.has(id) || this.resuming.has(id)) throw new SpawnError(`${worker.name} is already running.`);
     const preset = this.options.presets.get(worker.agent);
     if (!preset) throw new SpawnError(`Cannot resume ${worker.name}: the preset "${worker.agent}" is not configured any more.`);
     if (!preset.resume) throw new SpawnError(`The ${preset.name} preset cannot resume a session.`);
-    const launch = preset.resume(this.launchContext(worker));
-    const started = await this.startPty(worker, preset, launch).catch((error: Error) => {
-      throw new SpawnError(error.message);
-    });
-    this.pastScreens.get(id)?.dispose();
-    this.pastScreens.delete(id);
-    this.dispatch({ type: 'worker-started', id, pid: started.pid, command: started.command, at: this.now() });
+    this.resuming.add(id);
+    try {
+      const ctx = this.launchContext(worker);
+      const launch = preset.resume(ctx);
+      const started = await this.track(this.startPty(worker, preset, launch)).catch((error: Error) => {
+        throw new SpawnError(error.message);
+      });
+      this.pastScreens.get(id)?.dispose();
+      this.pastScreens.delete(id);
+      this.dispatch({ type: 'worker-started', id, pid: started.pid, command: started.command, sessionId: ctx.sessionId, at: this.now() });
+    } finally {
+      this.resuming.delete(id);
+    }
+  }
+
+  /** Remember a spawn or resume under way until it settles. */
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    void work.catch(() => undefined).finally(() => this.inFlight.delete(work));
+    return work;
+  }
+
+  /**
+   * The session id to resume: the one the agent reported last (a Claude
+   * SessionStart hook writes `workers/<id>/session.json`, e.g. after /clear),
+   * else the one the deck gave it.
+   */
+  private sessionIdOf(worker: WorkerRecord): string {
+    try {
+      const file = path.join(this.options.layout.workerFiles, worker.id, 'session.json');
+      const reported = (JSON.parse(readFileSync(file, 'utf8')) as { sessionId?: unknown }).sessionId;
+      if (typeof reported === 'string' && /^[\w-]{8,100}$/.test(reported)) return reported;
+    } catch {
+      // No report from the agent: use the deck's own id.
+    }
+    return worker.sessionId ?? randomUUID();
   }
 
   private launchContext(worker: WorkerRecord): LaunchContext {
@@ -342,7 +381,7 @@ export class Deck {
       workerId: worker.id,
       name: worker.name,
       task: worker.task,
-      sessionId: worker.sessionId ?? randomUUID(),
+      sessionId: this.sessionIdOf(worker),
       cwd: worker.cwd,
       worktree: worker.worktree,
       branch: worker.branch,
@@ -391,7 +430,19 @@ export class Deck {
     }
     const transcript = new Transcript(this.transcriptFile(worker.id), (m) => this.warn(m));
     await transcript.open();
+    // Checked after the last await: nothing else may start this worker meanwhile.
+    if (this.closing || this.runtimes.has(worker.id)) {
+      await transcript.close();
+      throw new SpawnError(this.closing ? 'The deck is closing; no new workers.' : `${worker.name} is already running.`);
+    }
+    let mirror: MirrorHandle;
     let pty: PtyHandle;
+    try {
+      mirror = this.makeMirror(this.size.cols, this.size.rows);
+    } catch (error) {
+      await transcript.close();
+      throw new SpawnError(`Cannot make a screen mirror: ${(error as Error).message}`);
+    }
     try {
       pty = this.options.spawner({
         file,
@@ -402,13 +453,14 @@ export class Deck {
         rows: this.size.rows,
       });
     } catch (error) {
+      mirror.dispose();
       await transcript.close();
       throw new SpawnError(`Cannot start "${launch.command}": ${(error as Error).message}`);
     }
     let resolveExited!: () => void;
     const rt: Runtime = {
       pty,
-      mirror: this.makeMirror(this.size.cols, this.size.rows),
+      mirror,
       transcript,
       pending: 0,
       paused: false,
@@ -477,6 +529,11 @@ export class Deck {
     if (rt.promptTimer) clearTimeout(rt.promptTimer);
     await rt.mirror.flush();
     await rt.transcript.close();
+    if (this.runtimes.get(id) !== rt) {
+      // Not the worker's current process (cannot happen through the guards; never clobber the live one).
+      rt.mirror.dispose();
+      return;
+    }
     this.runtimes.delete(id);
     // Keep the final screen: the mirror becomes the worker's past screen.
     this.pastScreens.get(id)?.dispose();
@@ -538,15 +595,18 @@ export class Deck {
     if (!worker || !rt || !isLive(worker.status) || worker.pid !== rt.pty.pid) {
       throw new Error(`${worker?.name ?? 'That worker'} is not running in this deck; nothing was sent.`);
     }
+    const gone = () => new Error(`${worker.name} exited while the reply was being typed; it was not submitted.`);
     // Bracketed paste must be judged on everything the worker printed so far.
     await rt.mirror.flush();
+    if (this.runtimes.get(id) !== rt) throw gone();
     // Operator text may hold newlines but no escapes: an ESC could end the paste early.
     const clean = sanitize(text).replace(/\n+$/, '');
     const body = rt.mirror.bracketedPaste ? `\u001b[200~${clean}\u001b[201~` : clean.replace(/\n/g, '\r');
     rt.pty.write(body);
     const delay = Math.max(rt.preset.submitDelayMs, 50);
     await new Promise((resolve) => setTimeout(resolve, delay));
-    if (this.runtimes.get(id) === rt) rt.pty.write('\r');
+    if (this.runtimes.get(id) !== rt) throw gone();
+    rt.pty.write('\r');
     const reply: OperatorReply = {
       id: randomUUID(),
       workerId: id,
@@ -559,13 +619,13 @@ export class Deck {
     return reply;
   }
 
-  /** The question `r` answers for a selected worker: its oldest unanswered one, else the deck's oldest. */
+  /**
+   * The question `r` answers for a selected worker: its oldest open one, else
+   * the deck's oldest open question of a live worker of this deck.
+   */
   questionToAnswer(selectedId: string | null): MailMessage | null {
-    if (selectedId) {
-      const own = unansweredQuestions(this.state, selectedId)[0];
-      if (own) return own;
-    }
-    return unansweredQuestions(this.state)[0] ?? null;
+    const open = unansweredQuestions(this.state).filter((q) => this.runtimes.has(q.workerId));
+    return open.find((q) => q.workerId === selectedId) ?? open[0] ?? null;
   }
 
   /** Listen to a worker's raw output (attach). Returns a function that removes the tap. */
@@ -600,6 +660,9 @@ export class Deck {
    * for them, then flush the registry.
    */
   async shutdown(graceMs = STOP_GRACE_MS): Promise<void> {
+    this.closing = true;
+    // A spawn under way either starts its worker (stopped below) or fails.
+    await Promise.allSettled([...this.inFlight]);
     await Promise.all(this.runningIds().map((id) => this.stop(id, graceMs)));
     if (this.activityTimer) clearInterval(this.activityTimer);
     this.activityTimer = null;
@@ -631,22 +694,17 @@ export class Deck {
     return path.join(this.options.layout.transcripts, `${id}.log`);
   }
 
+  /** A 4-hex id used by no worker in the list and by no earlier worker's files (transcript, hook state). */
   private newId(): string {
     for (;;) {
       const id = randomBytes(2).toString('hex');
-      if (!this.state.workers[id]) return id;
+      if (this.state.workers[id]) continue;
+      if (existsSync(this.transcriptFile(id)) || existsSync(path.join(this.options.layout.workerFiles, id))) continue;
+      return id;
     }
   }
 }
 
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Fields of an event for events.jsonl, or null for events too chatty to log. */
 function eventLogFields(event: DeckEvent): Record<string, unknown> | null {

@@ -42,6 +42,8 @@ export interface Config {
   notify: { bell: boolean; title: boolean };
   /** The files that were read, user file first. */
   sources: string[];
+  /** Settings that were read but not applied, each a sentence for the operator. */
+  notices: string[];
 }
 
 export const DEFAULT_NUDGE =
@@ -99,13 +101,18 @@ export function mergeConfig(user: ConfigFile | null, repo: ConfigFile | null, so
     keys: { ...(user?.keys ?? {}), ...(repo?.keys ?? {}) },
     detachKey: repo?.detachKey ?? user?.detachKey ?? 'ctrl+]',
     theme: repo?.theme ?? user?.theme ?? null,
-    skipPermissions: repo?.skipPermissions ?? user?.skipPermissions ?? false,
+    // A repo may turn skipping permissions off, never on: a cloned repo must not run agents unchecked.
+    skipPermissions: repo?.skipPermissions === false ? false : (user?.skipPermissions ?? false),
     nudge: repo?.nudge ?? user?.nudge ?? DEFAULT_NUDGE,
     notify: {
       bell: repo?.notify?.bell ?? user?.notify?.bell ?? true,
       title: repo?.notify?.title ?? user?.notify?.title ?? true,
     },
     sources,
+    notices:
+      repo?.skipPermissions === true
+        ? [`${sources.at(-1) ?? '.workerdeck.json'}: "skipPermissions": true is ignored in a repo's file; set it in your user config or pass --skip-permissions.`]
+        : [],
   };
 }
 

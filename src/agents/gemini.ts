@@ -69,6 +69,10 @@ export function geminiSettings(ctx: Pick<LaunchContext, 'launcher' | 'workerId' 
 export const geminiPreset: PresetFactory = (override = {}) => {
   const command = override.command ?? 'gemini';
   const build = (ctx: LaunchContext, head: string[], tail: string[]): Launch => {
+    // Its settings must live in the folder it runs in; never write them into the user's own checkout.
+    if (!ctx.worktree) {
+      throw new Error('The gemini preset needs a worktree: its MCP settings go in <worktree>/.gemini/. Turn Worktree on (Space).');
+    }
     const settingsFile = path.join(ctx.cwd, '.gemini', 'settings.json');
     let existing: string | null = null;
     try {

@@ -36,7 +36,7 @@ export interface DeckState {
 
 export type DeckEvent =
   | { type: 'worker-added'; worker: WorkerRecord }
-  | { type: 'worker-started'; id: string; pid: number; command: string[]; at: number }
+  | { type: 'worker-started'; id: string; pid: number; command: string[]; at: number; sessionId?: string }
   | {
       type: 'worker-exited';
       id: string;
@@ -46,14 +46,12 @@ export type DeckEvent =
       reason: string | null;
       at: number;
     }
-  | { type: 'worker-failed'; id: string; reason: string; at: number }
   | { type: 'worker-removed'; id: string }
   | { type: 'mail-received'; message: MailMessage }
   | { type: 'operator-wrote'; reply: OperatorReply }
   | { type: 'mail-seen'; workerId: string; seq: number }
   | { type: 'needs-input'; id: string; needsInput: NeedsInput | null; source: SignalSource }
   | { type: 'activity'; id: string; activity: 'busy' | 'idle' }
-  | { type: 'hook-stop-blocked'; id: string }
   | { type: 'warning'; text: string; at: number };
 
 /** Most warnings kept in memory; older ones are still in events.jsonl. */
@@ -80,6 +78,7 @@ export function reduce(state: DeckState, event: DeckEvent): DeckState {
       };
     case 'worker-started':
       return patchWorker(state, event.id, {
+        ...(event.sessionId ? { sessionId: event.sessionId } : {}),
         pid: event.pid,
         command: event.command,
         status: 'running',
@@ -88,7 +87,6 @@ export function reduce(state: DeckState, event: DeckEvent): DeckState {
         reason: null,
         needsInput: null,
         endedAt: null,
-        stopBlocks: 0,
         updatedAt: event.at,
       });
     case 'worker-exited': {
@@ -105,15 +103,6 @@ export function reduce(state: DeckState, event: DeckEvent): DeckState {
         updatedAt: event.at,
       });
     }
-    case 'worker-failed':
-      return patchWorker(state, event.id, {
-        status: 'failed',
-        reason: event.reason,
-        needsInput: null,
-        activity: 'idle',
-        endedAt: event.at,
-        updatedAt: event.at,
-      });
     case 'worker-removed': {
       if (!state.workers[event.id]) return state;
       const { [event.id]: _removed, ...workers } = state.workers;
@@ -134,8 +123,6 @@ export function reduce(state: DeckState, event: DeckEvent): DeckState {
         status: back ? 'running' : worker.status,
         answered: reply.inReplyTo ? [...worker.answered, reply.inReplyTo] : worker.answered,
         needsInput: null,
-        reportsSinceInput: 0,
-        stopBlocks: 0,
         updatedAt: reply.timestamp,
       });
     }
@@ -158,11 +145,6 @@ export function reduce(state: DeckState, event: DeckEvent): DeckState {
       if (!worker || worker.activity === event.activity) return state;
       return patchWorker(state, event.id, { activity: event.activity });
     }
-    case 'hook-stop-blocked': {
-      const worker = state.workers[event.id];
-      if (!worker) return state;
-      return patchWorker(state, event.id, { stopBlocks: worker.stopBlocks + 1 });
-    }
     case 'warning': {
       const warning = { id: (state.warnings.at(-1)?.id ?? 0) + 1, text: event.text, at: event.at };
       return { ...state, warnings: [...state.warnings, warning].slice(-MAX_WARNINGS) };
@@ -174,7 +156,6 @@ function applyMail(state: DeckState, message: MailMessage): DeckState {
   const worker = state.workers[message.workerId];
   if (!worker) return state;
   const base = { updatedAt: Math.max(worker.updatedAt, message.timestamp) };
-  const reported = worker.reportsSinceInput + 1;
   switch (message.type) {
     case 'question':
       return patchWorker(state, worker.id, {
@@ -182,7 +163,6 @@ function applyMail(state: DeckState, message: MailMessage): DeckState {
         status: hasLiveProcess(worker) ? 'asking' : worker.status,
         note: message.content,
         needsInput: null,
-        reportsSinceInput: reported,
       });
     case 'completion':
       return patchWorker(state, worker.id, {
@@ -190,7 +170,6 @@ function applyMail(state: DeckState, message: MailMessage): DeckState {
         status: isLive(worker.status) || worker.status === 'exited' ? 'completed' : worker.status,
         note: message.content,
         needsInput: null,
-        reportsSinceInput: reported,
       });
     case 'progress':
       return patchWorker(state, worker.id, { ...base, note: message.content });
@@ -223,18 +202,22 @@ export function isLiveWorker(state: DeckState, workerId: string): boolean {
   return worker !== undefined && hasLiveProcess(worker);
 }
 
-/** Questions with no operator reply, oldest first. Questions of removed workers are left out. */
+/**
+ * Open questions, oldest first: no operator reply yet, and the asker can
+ * still take one. A worker of this deck whose process ended cannot, so its
+ * questions close with it; mail from a worker this deck does not know stays
+ * open (the panel marks it, and `r` never answers it).
+ */
 export function unansweredQuestions(state: DeckState, workerId?: string): MailMessage[] {
   const answered = new Set<string>();
   for (const r of state.replies) if (r.inReplyTo) answered.add(r.inReplyTo);
   return state.mail
-    .filter(
-      (m) =>
-        m.type === 'question' &&
-        !answered.has(m.id) &&
-        (workerId === undefined || m.workerId === workerId) &&
-        !(state.workers[m.workerId]?.answered.includes(m.id) ?? false),
-    )
+    .filter((m) => {
+      if (m.type !== 'question' || answered.has(m.id)) return false;
+      if (workerId !== undefined && m.workerId !== workerId) return false;
+      const worker = state.workers[m.workerId];
+      return worker === undefined || (hasLiveProcess(worker) && !worker.answered.includes(m.id));
+    })
     .sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq);
 }
 

@@ -102,4 +102,5 @@ export const MODE_RESET =
   '\u001b[?1000l\u001b[?1002l\u001b[?1003l\u001b[?1005l\u001b[?1006l\u001b[?1015l\u001b[?1016l' + // mouse
   '\u001b[?1l\u001b>' + // application cursor keys and keypad off
   '\u001b[?6l\u001b[?7h\u001b[r' + // origin mode off, autowrap on, full scroll region
-  '\u001b[0m\u001b[0 q\u001b[?25h'; // SGR, cursor shape, cursor visible
+  '\u001b[0m\u001b[0 q\u001b[?25h' + // SGR, cursor shape, cursor visible
+  '\u001b[?2026l'; // synchronized output off

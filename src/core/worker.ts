@@ -64,10 +64,6 @@ export interface WorkerRecord {
   seenSeq: number;
   /** Ids of questions the operator has answered. */
   answered: string[];
-  /** Count of `ask`/`complete` calls since the operator last wrote (Stop hook). */
-  reportsSinceInput: number;
-  /** Stop-hook blocks in the current turn. */
-  stopBlocks: number;
   /** epoch ms */
   createdAt: number;
   updatedAt: number;
@@ -85,11 +81,6 @@ export function isLive(status: WorkerStatus): boolean {
  */
 export function hasLiveProcess(worker: Pick<WorkerRecord, 'status' | 'endedAt'>): boolean {
   return isLive(worker.status) && worker.endedAt === null;
-}
-
-/** True for statuses a worker can never leave without a resume. */
-export function isTerminal(status: WorkerStatus): boolean {
-  return !isLive(status);
 }
 
 /**
@@ -173,8 +164,6 @@ export function newWorkerRecord(
     activity: 'idle',
     seenSeq: 0,
     answered: [],
-    reportsSinceInput: 0,
-    stopBlocks: 0,
     updatedAt: fields.createdAt,
     endedAt: null,
     ...fields,

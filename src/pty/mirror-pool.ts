@@ -57,6 +57,8 @@ export class MirrorPool {
       onError(error);
       for (const resolve of this.pending.values()) resolve(null);
       this.pending.clear();
+      // Writes that will never be acknowledged: release them, or flow control would hold their PTYs paused.
+      for (const client of this.clients.values()) for (const callback of client.callbacks.splice(0)) callback?.();
     });
   }
 

@@ -35,8 +35,6 @@ const workerSchema = z.looseObject({
   activity: z.enum(['busy', 'idle']).default('idle'),
   seenSeq: z.number().default(0),
   answered: z.array(z.string()).default([]),
-  reportsSinceInput: z.number().default(0),
-  stopBlocks: z.number().default(0),
   createdAt: z.number(),
   updatedAt: z.number(),
   endedAt: z.number().nullable().default(null),

@@ -13,6 +13,7 @@ export class Transcript {
   private stream: WriteStream | null = null;
   private size = 0;
   private failed = false;
+  private closed = false;
   private rotating = false;
   private queue: string[] = [];
 
@@ -45,6 +46,7 @@ export class Transcript {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const stream = this.stream;
     this.stream = null;
     if (stream) await new Promise<void>((resolve) => stream.end(resolve));
@@ -70,7 +72,16 @@ export class Transcript {
       // Nothing to rotate: keep appending to a fresh file.
     }
     this.size = 0;
+    // Closed while rotating: the output that waited goes into the new file, which is closed at once.
     this.stream = this.failed ? null : this.createStream();
+    if (this.closed) {
+      const stream = this.stream;
+      this.stream = null;
+      for (const data of this.queue.splice(0)) stream?.write(data);
+      this.rotating = false;
+      if (stream) await new Promise<void>((resolve) => stream.end(resolve));
+      return;
+    }
     this.rotating = false;
     const queued = this.queue;
     this.queue = [];

@@ -1,17 +1,12 @@
 import { Text } from 'ink';
-import { attentionOrder, isLiveWorker, threadOf, type AttentionItem, type DeckState, type ThreadEntry } from '../core/deck-state.js';
+import { attentionOrder, isLiveWorker, type AttentionItem, type DeckState } from '../core/deck-state.js';
 import { formatAge } from '../core/worker.js';
 import type { ThemeToken } from './theme.js';
 import { useApp, useDeckContext } from './context.js';
 import { fit, wrap } from './layout.js';
+import { threadTail, type Line } from './thread.js';
 import { Pane } from './Pane.js';
 import { useNow } from './useNow.js';
-
-interface Line {
-  text: string;
-  token: ThemeToken;
-  bold?: boolean;
-}
 
 const KIND_LABEL: Record<AttentionItem['kind'], string> = {
   question: '?',
@@ -35,37 +30,6 @@ function attentionLines(state: DeckState, width: number, now: number, max: numbe
     };
   });
   if (items.length > max) lines.push({ text: `… ${items.length - max} more (space jumps)`, token: 'text.muted' });
-  return lines;
-}
-
-function entryLines(entry: ThreadEntry, width: number, now: number): Line[] {
-  const lines: Line[] = [];
-  if (entry.from === 'worker') {
-    const m = entry.message;
-    const label = { question: 'asked', completion: 'completed', progress: 'progress', error: 'error', 'needs-input': 'needs input' }[m.type];
-    const token: ThemeToken =
-      m.type === 'question' ? 'status.asking' : m.type === 'completion' ? 'status.completed' : m.type === 'error' ? 'text.error' : 'text.muted';
-    lines.push({ text: fit(`${label}`, width - 5) + fit(formatAge(now - m.timestamp), 5), token, bold: true });
-    for (const l of wrap(m.content, width - 2)) lines.push({ text: `  ${l}`, token: 'mail.worker' });
-  } else {
-    const r = entry.reply;
-    lines.push({ text: fit(`you ${r.kind === 'nudge' ? 'nudged' : 'replied'}`, width - 5) + fit(formatAge(now - r.timestamp), 5), token: 'mail.operator', bold: true });
-    for (const l of wrap(r.content, width - 2)) lines.push({ text: `  ${l}`, token: 'mail.operator' });
-  }
-  return lines;
-}
-
-/**
- * At least the last `count` lines of a worker's thread, newest last. Only the
- * entries that show are wrapped, so a long thread costs no more to draw than
- * a short one.
- */
-function threadTail(state: DeckState, workerId: string, width: number, now: number, count: number): Line[] {
-  const entries = threadOf(state, workerId);
-  const lines: Line[] = [];
-  for (let i = entries.length - 1; i >= 0 && lines.length < count; i--) {
-    lines.unshift(...entryLines(entries[i] as ThreadEntry, width, now));
-  }
   return lines;
 }
 
@@ -97,7 +61,7 @@ export function MailPanel({ width, height }: { width: number; height: number }) 
     { text: '', token: 'text.muted' },
     {
       text: selected
-        ? `${selected.name}${isLiveWorker(state, selected.id) ? '' : ' (not running)'}${scroll > 0 ? ` ↑${scroll}` : ''}`
+        ? `${selected.name}${isLiveWorker(state, selected.id) ? '' : ' (not running)'}${scroll > 0 ? ' ↑' : ''}`
         : 'Thread',
       token: 'text.accent',
       bold: true,

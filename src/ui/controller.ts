@@ -1,9 +1,11 @@
 import { nextAttentionWorker } from '../core/deck-state.js';
+import { sanitize } from '../core/mail.js';
 import type { Keymap } from '../core/commands.js';
 import { isLive } from '../core/worker.js';
 import type { Deck } from '../deck.js';
 import { setUi, SPAWN_FIELDS, type AppStore, type SpawnFormState } from '../store.js';
 import { computeLayout } from './layout.js';
+import { threadLineCount } from './thread.js';
 import type { KeyPress } from './keys.js';
 
 export interface ControllerOptions {
@@ -149,9 +151,13 @@ export class Controller {
         setUi(store, { previewScroll: next });
         return;
       }
-      case 'mail-up':
-        setUi(store, { mailScroll: ui.mailScroll + 5 });
+      case 'mail-up': {
+        if (!ui.selectedId) return;
+        const width = computeLayout(ui.cols, ui.rows, deck.getState().order.length).mailWidth - 2;
+        const max = Math.max(0, threadLineCount(deck.getState(), ui.selectedId, width) - 1);
+        setUi(store, { mailScroll: Math.min(max, ui.mailScroll + 5) });
         return;
+      }
       case 'mail-down':
         setUi(store, { mailScroll: Math.max(0, ui.mailScroll - 5) });
         return;
@@ -322,7 +328,7 @@ export function editText(text: string, key: KeyPress, allowNewlines = true): str
   if (key.name === 'ctrl+u') return '';
   if (key.name === 'ctrl+w') return text.replace(/\S+\s*$/, '');
   if (key.name === 'paste' && key.text !== undefined) {
-    const pasted = key.text.replace(/\r\n?/g, '\n');
+    const pasted = sanitize(key.text);
     return text + (allowNewlines ? pasted : pasted.replace(/\n/g, ' '));
   }
   if (key.text !== undefined && [...key.name].length === 1) return text + key.text;

@@ -112,6 +112,11 @@ export function decodeKeys(chunk: string): KeyPress[] {
   return keys;
 }
 
+/** A code point a key can carry: printable, in range, not a surrogate. */
+function isKeyCodePoint(code: number): boolean {
+  return Number.isInteger(code) && code >= 0x20 && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff);
+}
+
 function decodeCsi(params: string, final: string): KeyPress {
   const fields = params.split(';');
   if (final === 'u') {
@@ -120,6 +125,8 @@ function decodeCsi(params: string, final: string): KeyPress {
     const mods = Number((fields[1] ?? '1').split(':')[0]) || 1;
     const named = KITTY_NAMED[code];
     if (named) return { name: withMods(named, mods) };
+    // Terminal replies such as CSI ?0u (a kitty query's answer) are not keys.
+    if (!isKeyCodePoint(code) || params.startsWith('?')) return { name: 'unknown' };
     const char = String.fromCodePoint(code);
     if (mods === 1 || mods === 2) return { name: mods === 2 ? char.toUpperCase() : char, text: mods === 2 ? char.toUpperCase() : char };
     return { name: withMods(char, mods) };
@@ -129,6 +136,7 @@ function decodeCsi(params: string, final: string): KeyPress {
       // modifyOtherKeys: 27 ; mods ; code
       const code = Number(fields[2]);
       const named = KITTY_NAMED[code];
+      if (!named && !isKeyCodePoint(code)) return { name: 'unknown' };
       return { name: withMods(named ?? String.fromCodePoint(code), Number(fields[1]) || 1) };
     }
     const name = CSI_TILDE[fields[0] ?? ''];

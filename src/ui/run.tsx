@@ -13,7 +13,9 @@ import { decodeKeys } from './keys.js';
 import { computeLayout } from './layout.js';
 import type { Theme } from './theme.js';
 
-const ENTER_ALT = '\u001b[?1049h\u001b[?25l\u001b[H\u001b[2J';
+// The deck asks for bracketed paste, so a pasted newline is text, not Enter.
+const DECK_MODES = '\u001b[?2004h';
+const ENTER_ALT = `\u001b[?1049h\u001b[?25l\u001b[H\u001b[2J${DECK_MODES}`;
 const LEAVE_ALT = '\u001b[?1049l\u001b[?25h';
 
 export interface RunDeckOptions {
@@ -151,7 +153,7 @@ export async function runDeck(options: RunDeckOptions): Promise<number> {
     if (!current) return;
     current.untap();
     attached = null;
-    writeOut(`${MODE_RESET}\u001b[?1049l\u001b[?1049h\u001b[?25l\u001b[H\u001b[2J`);
+    writeOut(`${MODE_RESET}\u001b[?1049l\u001b[?1049h\u001b[?25l\u001b[H\u001b[2J${DECK_MODES}`);
     syncSize();
     mount();
     if (message) controller.flash(message, 'warn');
@@ -174,7 +176,8 @@ export async function runDeck(options: RunDeckOptions): Promise<number> {
     attached = { id, untap };
     void mirror.serialize().then((screen) => {
       if (attached?.id !== id) return;
-      writeOut(`\u001b[H\u001b[2J\u001b[?25h${screen}${(held ?? []).join('')}`);
+      // The deck's own modes off first; the serialised screen turns on the worker's.
+      writeOut(`${MODE_RESET}\u001b[H\u001b[2J\u001b[?25h${screen}${(held ?? []).join('')}`);
       held = null;
     });
     void deck.whenExited(id).then(() => {
@@ -206,12 +209,20 @@ export async function runDeck(options: RunDeckOptions): Promise<number> {
         return;
       }
       detach();
+      // Keys typed after the detach key in the same read are the deck's.
+      const rest = data.slice(match.end);
+      if (rest) onInput(rest);
       return;
     }
     if (finishing) return;
     for (const key of decodeKeys(data)) {
       if (attached) break;
-      controller.handle(key);
+      try {
+        controller.handle(key);
+      } catch (error) {
+        // A key must never take the deck and its workers down.
+        controller.flash(`That key failed: ${(error as Error).message}`, 'error');
+      }
     }
   };
 
@@ -232,7 +243,7 @@ export async function runDeck(options: RunDeckOptions): Promise<number> {
     const questions = unansweredQuestions(state).length;
     if (questions !== lastQuestions) {
       if (questions > lastQuestions && options.notify.bell && !attached) writeOut('\u0007');
-      if (options.notify.title) writeOut(`\u001b]0;${questions > 0 ? `workerdeck: ${questions} question${questions === 1 ? '' : 's'}` : 'workerdeck'}\u0007`);
+      if (options.notify.title && !attached) writeOut(`\u001b]0;${questions > 0 ? `workerdeck: ${questions} question${questions === 1 ? '' : 's'}` : 'workerdeck'}\u0007`);
       lastQuestions = questions;
     }
   });

@@ -88,7 +88,7 @@ describe('the registry across a restart', () => {
     const base = {
       agent: 'shell', task: '', command: ['/bin/sh'], cwd: cwd.dir, worktree: null, branch: null, base: null, repo: null,
       sessionId: null, skipPermissions: false, exitCode: null, signal: null, reason: null, note: null, needsInput: null,
-      activity: 'busy', seenSeq: 0, answered: [], reportsSinceInput: 0, stopBlocks: 0, createdAt: now, updatedAt: now, endedAt: null,
+      activity: 'busy', seenSeq: 0, answered: [], createdAt: now, updatedAt: now, endedAt: null,
     };
     writeFileSync(
       layout.stateFile,

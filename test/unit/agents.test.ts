@@ -188,6 +188,12 @@ describe('gemini preset', () => {
     cleanup = null;
   });
 
+  it("refuses to run without a worktree, so it never writes into the user's checkout", () => {
+    const preset = geminiPreset(undefined);
+    expect(() => preset.launch(ctx({ worktree: null, cwd: '/repo' }))).toThrow(/needs a worktree/);
+    expect(() => preset.resume?.(ctx({ worktree: null, cwd: '/repo' }))).toThrow(/needs a worktree/);
+  });
+
   it('builds a new worker: settings and instructions in .gemini/ (excluded), trust env, -i task', () => {
     const t = tempDir();
     cleanup = t.cleanup;

@@ -58,6 +58,7 @@ describe('mergeConfig', () => {
       nudge: DEFAULT_NUDGE,
       notify: { bell: true, title: true },
       sources: [],
+      notices: [],
     });
   });
 
@@ -85,5 +86,14 @@ describe('mergeConfig', () => {
     expect(config.presets).toEqual({ custom: { command: 'aider', args: ['b'] }, mine: { command: 'x' } });
     expect(config.notify).toEqual({ bell: false, title: true });
     expect(config.sources).toEqual(['user.json', 'repo.json']);
+  });
+
+  it("never lets a repo's file turn skipping permissions on", () => {
+    const user = parseConfigText('user.json', '{}');
+    const repo = parseConfigText('repo.json', '{"skipPermissions": true}');
+    const config = mergeConfig(user, repo, ['repo.json']);
+    expect(config.skipPermissions).toBe(false);
+    expect(config.notices).toEqual([expect.stringContaining('repo.json: "skipPermissions": true is ignored')]);
+    expect(mergeConfig(parseConfigText('user.json', '{"skipPermissions": true}'), null, ['user.json']).skipPermissions).toBe(true);
   });
 });

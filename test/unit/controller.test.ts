@@ -259,6 +259,35 @@ describe('reply', () => {
     expect(rig.deck.getState().replies).toEqual([]);
   });
 
+  it("a dead worker's open question does not stop r from answering a live one", async () => {
+    const dead = await spawn('gone');
+    rig.question(dead, 'anyone?', 500);
+    rig.ptyOf(dead).emitExit({ exitCode: 0, signal: null });
+    await waitFor(() => rig.deck.getState().workers[dead]?.status === 'exited', 'the worker to exit');
+    const live = await spawn('here');
+    const q = rig.question(live, 'which file?', 2000);
+    rig.controller.select(live);
+    rig.press('r');
+    expect(ui().mode).toBe('reply');
+    expect(ui().reply).toMatchObject({ workerId: live, inReplyTo: q.id });
+    rig.press('\u001b');
+    // With another worker selected, r still finds the live question, not the dead one's older question.
+    rig.controller.select(dead);
+    rig.press('r');
+    expect(ui().reply).toMatchObject({ workerId: live, inReplyTo: q.id });
+  });
+
+  it('resume refuses a second start while the first is under way', async () => {
+    const a = (await rig.deck.spawn(request({ agent: 'shell', name: 'twice' }))).id;
+    rig.ptyOf(a).emitExit({ exitCode: 0, signal: null });
+    await waitFor(() => !rig.deck.isRunning(a), 'the worker to exit');
+    const spawned = rig.spawner.spawned.length;
+    const results = await Promise.allSettled([rig.deck.resume(a), rig.deck.resume(a)]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(rig.spawner.spawned.length).toBe(spawned + 1);
+    expect(rig.deck.isRunning(a)).toBe(true);
+  });
+
   it('u nudges a live worker with the nudge text', async () => {
     const a = await spawn('alpha');
     rig.controller.select(a);

@@ -109,12 +109,6 @@ describe('status machine', () => {
     expect(received(stopped, mail('a', 'question', 10)).workers.a?.status).toBe('stopped');
   });
 
-  it('worker-failed ends a starting worker with its reason', () => {
-    const s = run([added('a'), { type: 'worker-failed', id: 'a', reason: 'no such command', at: 7 }]);
-    expect(s.workers.a?.status).toBe('failed');
-    expect(s.workers.a?.reason).toBe('no such command');
-  });
-
   it('events for unknown workers leave the state unchanged', () => {
     const s = run([added('a')]);
     expect(reduce(s, started('zz'))).toBe(s);
@@ -284,5 +278,21 @@ describe('attention', () => {
     const s = run([added('a'), started('a')]);
     expect(nextAttentionWorker(s, null)).toBeNull();
     expect(nextAttentionWorker(received(emptyDeckState(), mail('ghost', 'question', 1)), null)).toBeNull();
+  });
+});
+
+describe('open questions', () => {
+  it("close when the asking worker's process ends, and stay open for a worker this deck does not know", () => {
+    let s = run([added('a'), started('a'), added('b'), started('b')]);
+    s = received(s, mail('a', 'question', 10, 'from a'));
+    s = received(s, mail('b', 'question', 20, 'from b'));
+    s = received(s, mail('zz', 'question', 5, 'from a stranger'));
+    expect(unansweredQuestions(s).map((q) => q.content)).toEqual(['from a stranger', 'from a', 'from b']);
+    s = reduce(s, exited('a', 0));
+    expect(unansweredQuestions(s).map((q) => q.content)).toEqual(['from a stranger', 'from b']);
+    expect(attentionOrder(s).filter((i) => i.kind === 'question').map((i) => [i.workerId, i.live])).toEqual([
+      ['zz', false],
+      ['b', true],
+    ]);
   });
 });

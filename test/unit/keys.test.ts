@@ -70,4 +70,11 @@ describe('decodeKeys', () => {
     expect(names('\u001b[27;5;99~')).toEqual(['ctrl+c']);
     expect(names('\u001b[27;3;13~')).toEqual(['meta+enter']);
   });
+
+  it('treats terminal replies and impossible code points as unknown keys, never throwing', () => {
+    expect(decodeKeys('\u001b[?0u')).toEqual([{ name: 'unknown' }]);
+    expect(decodeKeys('\u001b[1114112u')).toEqual([{ name: 'unknown' }]);
+    expect(decodeKeys('\u001b[27;5;99999999~')).toEqual([{ name: 'unknown' }]);
+    expect(decodeKeys('\u001b[55357u')).toEqual([{ name: 'unknown' }]);
+  });
 });
