@@ -1,9 +1,12 @@
 import xtermHeadless from '@xterm/headless';
 import serializeAddon from '@xterm/addon-serialize';
+import unicode11Addon from '@xterm/addon-unicode11';
+import stringWidth from 'string-width';
 import type { IBufferCell, IBufferLine, Terminal as TerminalType } from '@xterm/headless';
 
 const { Terminal } = xtermHeadless;
 const { SerializeAddon } = serializeAddon;
+const { Unicode11Addon } = unicode11Addon;
 
 /**
  * Lines of scrollback each mirror keeps for PgUp in the preview. The whole
@@ -26,6 +29,10 @@ export class ScreenMirror {
     this.term = new Terminal({ cols, rows, scrollback, allowProposedApi: true });
     this.serializer = new SerializeAddon();
     this.term.loadAddon(this.serializer);
+    // Unicode 11 widths (emoji such as ✅ take 2 cells), as Ink's string-width
+    // measures them; xterm's default Unicode 6 tables would make them 1 cell.
+    this.term.loadAddon(new Unicode11Addon());
+    this.term.unicode.activeVersion = '11';
     const cell = this.term.buffer.active.getNullCell();
     this.cell = cell;
   }
@@ -106,11 +113,19 @@ export class ScreenMirror {
     this.term.dispose();
   }
 
+  /**
+   * One buffer line as text with SGR colours, exactly `cols` columns wide as
+   * Ink measures it (string-width). A wide cell (2 columns) is followed by a
+   * 0-width placeholder cell, which is skipped. Cells whose text string-width
+   * would measure differently from xterm are adjusted by `cellText`.
+   */
   private styleLine(line: IBufferLine): string {
     const cols = this.term.cols;
     let out = '';
     let current = '';
     let width = 0;
+    let prev = '';
+    let prevWidth = 0;
     for (let x = 0; x < cols; x++) {
       const cell = line.getCell(x, this.cell);
       if (!cell) break;
@@ -122,12 +137,68 @@ export class ScreenMirror {
         current = sgr;
       }
       const chars = cell.getChars();
-      out += chars === '' ? ' ' : chars;
+      const text = chars === '' ? ' '.repeat(w) : isPrintableAscii(chars) ? chars : cellText(prev, prevWidth, chars, w);
+      out += text;
       width += w;
+      prev = text;
+      prevWidth = w;
     }
     if (width < cols) out += ' '.repeat(cols - width);
     return current === '' ? out : `${out}\u001b[0m`;
   }
+}
+
+function isPrintableAscii(chars: string): boolean {
+  if (chars.length !== 1) return false;
+  const code = chars.charCodeAt(0);
+  return code >= 0x20 && code < 0x7f;
+}
+
+/** string-width of short non-ASCII strings (cells and pairs of cells), cached. */
+const widthCache = new Map<string, number>();
+const WIDTH_CACHE_MAX = 4096;
+
+function columns(text: string): number {
+  let w = widthCache.get(text);
+  if (w === undefined) {
+    w = stringWidth(text);
+    if (widthCache.size >= WIDTH_CACHE_MAX) widthCache.clear();
+    widthCache.set(text, w);
+  }
+  return w;
+}
+
+/**
+ * The text to print for a non-ASCII cell that xterm says is `w` columns wide
+ * (1 or 2), so that string-width measures it as exactly `w` columns, also
+ * after the previous cell's text `prev` (`prevWidth` columns). xterm (Unicode
+ * 11 tables, no grapheme clustering) and string-width (newer Unicode, whole
+ * grapheme clusters) disagree on some input:
+ * - ZWJ sequences: xterm keeps the ZWJ in the cell before it and gives each
+ *   emoji its own cells, so the trailing ZWJ is dropped (👨‍👩‍👧 shows as 👨👩👧);
+ * - emoji presentation (VS16, e.g. ❤️, keycaps): xterm gives 1 column,
+ *   string-width 2, so VS16 is dropped and, failing that, only the base
+ *   character is kept;
+ * - a character xterm counts narrower than string-width (emoji newer than
+ *   Unicode 11) shows as `?`; a zero-width one, or one that would merge with
+ *   the previous cell into one cluster (skin-tone modifiers), as spaces.
+ */
+function cellText(prev: string, prevWidth: number, chars: string, w: number): string {
+  let text = chars.endsWith('\u200d') ? chars.replace(/\u200d+$/u, '') : chars;
+  let cw = columns(text);
+  if (cw > w && text.includes('\ufe0f')) {
+    text = text.replaceAll('\ufe0f', '');
+    cw = columns(text);
+  }
+  if (cw > w) {
+    text = String.fromCodePoint(text.codePointAt(0) ?? 0x3f);
+    cw = columns(text);
+  }
+  if (cw > w) return '?'.padEnd(w);
+  if (cw === 0) return ' '.repeat(w);
+  if (cw < w) text += ' '.repeat(w - cw);
+  if (prev !== '' && columns(prev + text) !== prevWidth + w) return ' '.repeat(w);
+  return text;
 }
 
 function colourParams(isRGB: boolean, isPalette: boolean, colour: number, base: 30 | 40): string | null {

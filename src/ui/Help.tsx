@@ -2,7 +2,7 @@ import { COMMANDS, displayKey } from '../core/commands.js';
 import { formatAge } from '../core/worker.js';
 import { useApp } from './context.js';
 import { useDeckContext } from './context.js';
-import { fit } from './layout.js';
+import { fit, wrap } from './layout.js';
 import { Overlay } from './Pane.js';
 
 /** The help overlay (?), generated from the command registry. */
@@ -37,8 +37,7 @@ export function Warnings({ width, height }: { width: number; height: number }) {
   const now = Date.now();
   const lines: string[] = [];
   for (const w of [...warnings].reverse()) {
-    const words = `${formatAge(now - w.at).padStart(4)}  ${w.text}`;
-    for (let i = 0; i < words.length; i += inner) lines.push(words.slice(i, i + inner));
+    lines.push(...wrap(`${formatAge(now - w.at).padStart(4)}  ${w.text}`, inner));
   }
   if (lines.length === 0) lines.push('No warnings.');
   return (
