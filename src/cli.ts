@@ -1,5 +1,6 @@
 import { readFile, writeFile, chmod, rename, unlink } from 'node:fs/promises';
 import { processExists } from './registry/pid.js';
+import { shellQuote } from './agents/common.js';
 import path from 'node:path';
 import { packageRoot } from './paths.js';
 import meow from 'meow';
@@ -33,6 +34,11 @@ const HELP = `
 /** Exit code for usage errors (bad arguments, not inside a worker). */
 const USAGE = 2;
 
+/**
+ * The command line: `workerdeck [options]`, `list`, `mail`, `mcp`, `hook`.
+ * @param argv arguments after the program name
+ * @returns the process exit code: 0, 1 on an error, 2 on a usage error
+ */
 export async function main(argv: string[]): Promise<number> {
   let cli;
   try {
@@ -180,8 +186,7 @@ function binPath(): string {
 /** Write `<state>/bin/workerdeck`, the launcher every worker's PATH starts with. */
 async function writeLauncher(layout: StateLayout): Promise<string> {
   const file = path.join(layout.binDir, 'workerdeck');
-  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  await writeFile(file, `#!/bin/sh\nexec ${quote(process.execPath)} ${quote(binPath())} "$@"\n`, { mode: 0o755 });
+  await writeFile(file, `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(binPath())} "$@"\n`, { mode: 0o755 });
   await chmod(file, 0o755);
   return file;
 }

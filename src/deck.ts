@@ -175,7 +175,7 @@ export class Deck {
     }
     this.state = { ...state, nextSeq };
     this.options.registry.save(this.state);
-    for (const l of this.listeners) l(this.state, { type: 'warning', text: '', at: this.now() });
+    for (const l of this.listeners) l(this.state, { type: 'restored' });
   }
 
   /** Hand out the next mail sequence number (the Mailbox calls this). */
@@ -711,6 +711,7 @@ function eventLogFields(event: DeckEvent): Record<string, unknown> | null {
   switch (event.type) {
     case 'activity':
     case 'mail-seen':
+    case 'restored':
       return null;
     case 'worker-added':
       return { worker: event.worker };

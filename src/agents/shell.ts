@@ -34,6 +34,12 @@ export function shellPreset(override: PresetOverride = {}): Preset {
  * @throws Error at launch when the config gives no command.
  */
 export function commandPreset(name: string, override: PresetOverride = {}): Preset {
+  /** The command with placeholders filled in its args and env values. */
+  const commandLaunch = (command: string, args: string[], ctx: LaunchContext): Launch => {
+    const launch = plainLaunch(command, args.map((a) => fillPlaceholders(a, ctx)));
+    launch.env = Object.fromEntries(Object.entries(override.env ?? {}).map(([k, v]) => [k, fillPlaceholders(v, ctx)]));
+    return launch;
+  };
   return {
     name,
     description: override.description ?? (override.command ? `${override.command} ${(override.args ?? []).join(' ')}`.trim() : 'a command from the config (presets.custom.command)'),
@@ -47,15 +53,11 @@ export function commandPreset(name: string, override: PresetOverride = {}): Pres
       if (!override.command) {
         throw new Error(`The ${name} preset has no command. Set presets.${name}.command in .workerdeck.json or the user config.`);
       }
-      const launch = plainLaunch(override.command, (override.args ?? []).map((a) => fillPlaceholders(a, ctx)));
-      launch.env = Object.fromEntries(Object.entries(override.env ?? {}).map(([k, v]) => [k, fillPlaceholders(v, ctx)]));
-      return launch;
+      return commandLaunch(override.command, override.args ?? [], ctx);
     },
     resume: override.resumeArgs
       ? (ctx: LaunchContext): Launch => {
-          const launch = plainLaunch(override.command ?? '', (override.resumeArgs ?? []).map((a) => fillPlaceholders(a, ctx)));
-          launch.env = Object.fromEntries(Object.entries(override.env ?? {}).map(([k, v]) => [k, fillPlaceholders(v, ctx)]));
-          return launch;
+          return commandLaunch(override.command ?? '', override.resumeArgs ?? [], ctx);
         }
       : undefined,
   };

@@ -52,11 +52,14 @@ export type DeckEvent =
   | { type: 'mail-seen'; workerId: string; seq: number }
   | { type: 'needs-input'; id: string; needsInput: NeedsInput | null; source: SignalSource }
   | { type: 'activity'; id: string; activity: 'busy' | 'idle' }
-  | { type: 'warning'; text: string; at: number };
+  | { type: 'warning'; text: string; at: number }
+  /** Earlier workers and mail were loaded (the state was replaced whole). */
+  | { type: 'restored' };
 
 /** Most warnings kept in memory; older ones are still in events.jsonl. */
 const MAX_WARNINGS = 50;
 
+/** A deck with no workers, mail or warnings; mail sequence numbers start at 1. */
 export function emptyDeckState(): DeckState {
   return { workers: {}, order: [], mail: [], replies: [], warnings: [], nextSeq: 1 };
 }
@@ -145,6 +148,8 @@ export function reduce(state: DeckState, event: DeckEvent): DeckState {
       if (!worker || worker.activity === event.activity) return state;
       return patchWorker(state, event.id, { activity: event.activity });
     }
+    case 'restored':
+      return state;
     case 'warning': {
       const warning = { id: (state.warnings.at(-1)?.id ?? 0) + 1, text: event.text, at: event.at };
       return { ...state, warnings: [...state.warnings, warning].slice(-MAX_WARNINGS) };

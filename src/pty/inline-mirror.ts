@@ -2,8 +2,8 @@ import { ScreenMirror } from './mirror.js';
 import type { MirrorFactory, MirrorHandle } from './types.js';
 
 /**
- * A MirrorHandle that parses on the calling thread. Used by tests and as the
- * fallback when a worker thread cannot be started.
+ * A MirrorHandle that parses on the calling thread, for tests that want no
+ * worker thread (pass it as the Deck's `mirrors`).
  */
 export const inlineMirror: MirrorFactory = (cols, rows) => {
   const mirror = new ScreenMirror(cols, rows);

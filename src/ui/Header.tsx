@@ -9,7 +9,7 @@ export function Header({ width, label }: { width: number; label: string }) {
   const { theme } = useDeckContext();
   const counts = useApp(useShallow((s) => countByStatus(s.deck)));
   const needs = useApp((s) => Object.values(s.deck.workers).filter((w) => w.needsInput !== null).length);
-  const warnings = useApp((s) => s.deck.warnings.filter((w) => w.text).length);
+  const warnings = useApp((s) => s.deck.warnings.length);
   const parts = WORKER_STATUSES.filter((st) => (counts[st] ?? 0) > 0);
   return (
     <Box width={width} height={1} overflow="hidden">

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import { slugify } from '../core/worker.js';
-import type { SpawnField } from '../store.js';
+import { SPAWN_FIELDS, type SpawnField } from '../store.js';
 import { useApp, useDeckContext } from './context.js';
 import { fit } from './layout.js';
 import { Pane } from './Pane.js';
@@ -52,11 +52,10 @@ export function SpawnForm({ width, height }: { width: number; height: number }) 
     base: 'The branch the worktree starts from.',
     skipPermissions: 'Space toggles.',
   };
-  const fields: SpawnField[] = ['task', 'name', 'agent', 'worktree', 'base', 'skipPermissions'];
   return (
     <Pane width={width} height={height} title="Spawn a worker" colour={theme.c('border.focus')} titleColour={theme.c('text.accent')} paddingX={1}>
       <Text> </Text>
-      {fields.map((field) => {
+      {SPAWN_FIELDS.map((field) => {
         const focused = form.field === field;
         const raw = value(field);
         const shown = focused && (field === 'task' || field === 'name' || field === 'base') ? `${raw}▏` : raw;

@@ -34,6 +34,7 @@ export class Controller {
     this.now = o.now ?? Date.now;
   }
 
+  /** Route one key press to the layer in focus (see the class comment). Never throws for unbound keys. */
   handle(key: KeyPress): void {
     const { mode } = this.o.store.getState().ui;
     switch (mode) {

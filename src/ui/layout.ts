@@ -18,10 +18,12 @@ export interface DeckLayout {
   previewRows: number;
 }
 
-/** The smallest terminal the deck lays out for; smaller ones are clamped and may clip. */
-export const MIN_COLS = 80;
-export const MIN_ROWS = 24;
-
+/**
+ * Pane sizes for a terminal of `cols`×`rows` cells with `workerCount` workers.
+ * Laid out for 80×24 and up; smaller terminals are clamped to 40×12 and clip.
+ * The mail panel takes about a third of the width (26–56 columns); the list
+ * shows 3 to 35% of the middle rows; the preview gets the rest.
+ */
 export function computeLayout(cols: number, rows: number, workerCount: number): DeckLayout {
   const c = Math.max(cols, 40);
   const r = Math.max(rows, 12);

@@ -237,7 +237,7 @@ export async function runDeck(options: RunDeckOptions): Promise<number> {
     }
     if (event.type === 'worker-added' || event.type === 'worker-removed') syncSize();
     const lastWarning = state.warnings.at(-1);
-    if (lastWarning && lastWarning.id > ui.lastWarningId && lastWarning.text) {
+    if (lastWarning && lastWarning.id > ui.lastWarningId) {
       setUi(store, { lastWarningId: lastWarning.id, flash: { text: lastWarning.text, level: 'warn', at: Date.now() } });
     }
     const questions = unansweredQuestions(state).length;
@@ -283,7 +283,7 @@ export async function runDeck(options: RunDeckOptions): Promise<number> {
   stdout.on('resize', syncSize);
 
   // Warnings from start-up (broken config, unknown preset) show at once.
-  const startWarnings = deck.getState().warnings.filter((w) => w.text);
+  const startWarnings = deck.getState().warnings;
   const latest = startWarnings.at(-1);
   if (latest) {
     setUi(store, {
