@@ -1,7 +1,7 @@
 import xtermHeadless from '@xterm/headless';
 import serializeAddon from '@xterm/addon-serialize';
 import unicode11Addon from '@xterm/addon-unicode11';
-import stringWidth from 'string-width';
+import { cachedWidth } from '../core/width.js';
 import type { IBufferCell, IBufferLine, Terminal as TerminalType } from '@xterm/headless';
 
 const { Terminal } = xtermHeadless;
@@ -154,19 +154,6 @@ function isPrintableAscii(chars: string): boolean {
   return code >= 0x20 && code < 0x7f;
 }
 
-/** string-width of short non-ASCII strings (cells and pairs of cells), cached. */
-const widthCache = new Map<string, number>();
-const WIDTH_CACHE_MAX = 4096;
-
-function columns(text: string): number {
-  let w = widthCache.get(text);
-  if (w === undefined) {
-    w = stringWidth(text);
-    if (widthCache.size >= WIDTH_CACHE_MAX) widthCache.clear();
-    widthCache.set(text, w);
-  }
-  return w;
-}
 
 /**
  * The text to print for a non-ASCII cell that xterm says is `w` columns wide
@@ -185,19 +172,19 @@ function columns(text: string): number {
  */
 function cellText(prev: string, prevWidth: number, chars: string, w: number): string {
   let text = chars.endsWith('\u200d') ? chars.replace(/\u200d+$/u, '') : chars;
-  let cw = columns(text);
+  let cw = cachedWidth(text);
   if (cw > w && text.includes('\ufe0f')) {
     text = text.replaceAll('\ufe0f', '');
-    cw = columns(text);
+    cw = cachedWidth(text);
   }
   if (cw > w) {
     text = String.fromCodePoint(text.codePointAt(0) ?? 0x3f);
-    cw = columns(text);
+    cw = cachedWidth(text);
   }
   if (cw > w) return '?'.padEnd(w);
   if (cw === 0) return ' '.repeat(w);
   if (cw < w) text += ' '.repeat(w - cw);
-  if (prev !== '' && columns(prev + text) !== prevWidth + w) return ' '.repeat(w);
+  if (prev !== '' && cachedWidth(prev + text) !== prevWidth + w) return ' '.repeat(w);
   return text;
 }
 

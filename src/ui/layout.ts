@@ -1,4 +1,4 @@
-import stringWidth from 'string-width';
+import { cachedWidth } from '../core/width.js';
 
 /** Sizes of the deck's panes for a terminal of `cols`×`rows` cells. Pure. */
 export interface DeckLayout {
@@ -53,19 +53,6 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
-/** Column widths of grapheme clusters seen so far; bounded so odd input cannot grow it forever. */
-const clusterWidths = new Map<string, number>();
-const CLUSTER_CACHE_MAX = 4096;
-
-function clusterWidth(cluster: string): number {
-  let w = clusterWidths.get(cluster);
-  if (w === undefined) {
-    w = stringWidth(cluster);
-    if (clusterWidths.size >= CLUSTER_CACHE_MAX) clusterWidths.clear();
-    clusterWidths.set(cluster, w);
-  }
-  return w;
-}
 
 /**
  * Terminal columns `text` takes, as Ink measures them (string-width): CJK and
@@ -78,7 +65,7 @@ export function textWidth(text: string): number {
   // The sum over grapheme clusters is what string-width computes; caching
   // each cluster's width makes repeated text (every render) cheap.
   let columns = 0;
-  for (const { segment } of graphemes.segment(text)) columns += clusterWidth(segment);
+  for (const { segment } of graphemes.segment(text)) columns += cachedWidth(segment);
   return columns;
 }
 
@@ -96,7 +83,7 @@ function cutColumns(text: string, width: number, atLeastOne = false): { head: st
   let end = 0;
   let columns = 0;
   for (const { segment } of graphemes.segment(text)) {
-    const w = clusterWidth(segment);
+    const w = cachedWidth(segment);
     if (columns + w > width && !(atLeastOne && end === 0)) break;
     end += segment.length;
     columns += w;
@@ -124,7 +111,7 @@ export function fit(text: string, width: number): string {
   let cutEnd = -1;
   let cutWidth = 0;
   for (const { segment } of graphemes.segment(text)) {
-    const w = clusterWidth(segment);
+    const w = cachedWidth(segment);
     if (cutEnd < 0 && columns + w > width - 1) {
       cutEnd = end;
       cutWidth = columns;
