@@ -15,7 +15,8 @@ const banner = [
 export default defineConfig({
   input: { cli: 'dist/cli.js', 'mirror-thread': 'dist/pty/mirror-thread.js' },
   platform: 'node',
-  external: ['node-pty'],
+  // node-pty is native; react-devtools-core is Ink's optional dev tool, loaded only with DEV=true.
+  external: ['node-pty', 'react-devtools-core'],
   output: { dir: 'dist/bundle', format: 'esm', banner, sourcemap: true },
   logLevel: 'warn',
 });
