@@ -183,6 +183,20 @@ describe('the deck, as a user drives it (built binary at 120x40)', () => {
     }
   });
 
+  it('draws with the theme it is given, and without colour under NO_COLOR', async () => {
+    const light = open(['--agent', 'shell', '--theme', 'light'], 120, 40, { COLORTERM: 'truecolor' });
+    await light.waitForText('q quit');
+    // The light theme's header colour #2e7de9 as a truecolour SGR.
+    expect(light.raw).toContain('38;2;46;125;233');
+    light.type('q');
+    await light.waitForExit();
+    const plain = open(['--agent', 'shell'], 120, 40, { NO_COLOR: '1' });
+    await plain.waitForText('q quit');
+    expect(plain.raw).not.toMatch(/\u001b\[[0-9;]*(3[0-7]|38;[25];[0-9;]+|9[0-7])m/);
+    plain.type('q');
+    await plain.waitForExit();
+  });
+
   it('lays out at 80x24 and survives a resize', async () => {
     const d = open(undefined, 80, 24);
     await d.waitForText('q quit');
