@@ -11,6 +11,16 @@ if (process.env.NODE_ENV === undefined) {
   process.env.NODE_ENV = 'production';
   process.env.WORKERDECK_NODE_ENV_SET = '1';
 }
+// The deck always draws on a terminal: pick colours from it, not from CI heuristics
+// (chalk turns colour off whenever CI is set). NO_COLOR and FORCE_COLOR still win.
+if (process.env.FORCE_COLOR === undefined && process.env.NO_COLOR === undefined) {
+  const { COLORTERM = '', TERM = '' } = process.env;
+  const level = /truecolor|24bit/i.test(COLORTERM) ? 3 : /256/.test(TERM) ? 2 : TERM && TERM !== 'dumb' ? 1 : 0;
+  if (level > 0) {
+    process.env.FORCE_COLOR = String(level);
+    process.env.WORKERDECK_FORCE_COLOR_SET = '1';
+  }
+}
 // Cache compiled code on disk: later starts skip most of the parsing and compiling.
 const { enableCompileCache } = await import('node:module');
 enableCompileCache?.();

@@ -220,7 +220,7 @@ async function takeLock(layout: StateLayout): Promise<() => Promise<void>> {
 
 /**
  * The environment workers get and agent detection uses: without the
- * NODE_ENV the launcher set for React. Under `npm start`,
+ * NODE_ENV and FORCE_COLOR the launcher set for the deck itself. Under `npm start`,
  * npm puts this package's node_modules/.bin (with its pinned agent CLIs and
  * Node) first on PATH; workers get the user's own PATH instead.
  */
@@ -228,7 +228,10 @@ export function userEnvironment(input: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env = { ...input };
   // bin/workerdeck.js set NODE_ENV for React's sake; it is not the user's.
   if (env.WORKERDECK_NODE_ENV_SET === '1') delete env.NODE_ENV;
+  // Likewise FORCE_COLOR, set by the launcher for the deck's own colours.
+  if (env.WORKERDECK_FORCE_COLOR_SET === '1') delete env.FORCE_COLOR;
   delete env.WORKERDECK_NODE_ENV_SET;
+  delete env.WORKERDECK_FORCE_COLOR_SET;
   if (env.npm_lifecycle_event !== 'start' || env.npm_package_name !== 'workerdeck') return env;
   const root = packageRoot();
   const added = (dir: string) =>

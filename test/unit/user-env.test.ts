@@ -7,6 +7,8 @@ describe('userEnvironment: what workers inherit', () => {
   it('drops the NODE_ENV that the launcher set, and keeps one the user set', () => {
     expect(userEnvironment({ NODE_ENV: 'production', WORKERDECK_NODE_ENV_SET: '1', PATH: '/usr/bin' })).toEqual({ PATH: '/usr/bin' });
     expect(userEnvironment({ NODE_ENV: 'development', PATH: '/usr/bin' })).toEqual({ NODE_ENV: 'development', PATH: '/usr/bin' });
+    expect(userEnvironment({ FORCE_COLOR: '3', WORKERDECK_FORCE_COLOR_SET: '1', PATH: '/usr/bin' })).toEqual({ PATH: '/usr/bin' });
+    expect(userEnvironment({ FORCE_COLOR: '1', PATH: '/usr/bin' })).toEqual({ FORCE_COLOR: '1', PATH: '/usr/bin' });
   });
 
   it("removes npm start's node_modules/.bin entries from PATH, and nothing else", () => {
