@@ -17,6 +17,6 @@ export default defineConfig({
   platform: 'node',
   // node-pty is native; react-devtools-core is Ink's optional dev tool, loaded only with DEV=true.
   external: ['node-pty', 'react-devtools-core'],
-  output: { dir: 'dist/bundle', format: 'esm', banner, sourcemap: true },
+  output: { dir: 'dist/bundle', format: 'esm', banner, sourcemap: true, cleanDir: true },
   logLevel: 'warn',
 });

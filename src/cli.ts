@@ -253,7 +253,12 @@ async function openDeck(flags: {
   const cwd = process.cwd();
   const env = userEnvironment(process.env);
   const git = execaGit();
-  // Load the deck's code while git answers where the repo is.
+  // Load the deck's code while git answers where the repo is. Ink's layout engine
+  // (yoga) decodes its embedded wasm through fetch() when there is one, which makes
+  // Node load its whole HTTP stack first (~20-60 ms of start-up); without fetch it
+  // decodes the bytes directly. fetch is put back as soon as the modules are in.
+  const fetchProperty = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
+  Reflect.deleteProperty(globalThis, 'fetch');
   const loading = Promise.all([
     import('./agents/config.js'),
     import('./agents/index.js'),
@@ -275,7 +280,9 @@ async function openDeck(flags: {
     { Deck },
     { spawnNodePty },
     { Mailbox, loadMailHistory },
-  ] = await loading;
+  ] = await loading.finally(() => {
+    if (fetchProperty) Object.defineProperty(globalThis, 'fetch', fetchProperty);
+  });
   // A broken config file is refused with its file and field named; the deck runs on without it.
   let config;
   try {
