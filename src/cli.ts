@@ -7,7 +7,7 @@ import meow from 'meow';
 import { execaGit } from './git/git.js';
 import { chooseStateDir, prepareStateDir, stateLayout, type StateLayout } from './registry/state-dir.js';
 import { loadState } from './registry/registry.js';
-import { formatAge, type WorkerRecord } from './core/worker.js';
+import { formatAge, statusLabel, type WorkerRecord } from './core/worker.js';
 import type { MailType } from './core/mail.js';
 
 const HELP = `
@@ -114,7 +114,7 @@ async function listWorkers(flags: { stateDir?: string | undefined; json: boolean
       w.id,
       w.name,
       w.agent,
-      w.needsInput ? 'needs input' : w.status,
+      statusLabel(w),
       w.pid === null ? '-' : String(w.pid),
       w.branch ?? '-',
       formatAge(now - w.createdAt),

@@ -169,3 +169,9 @@ export function newWorkerRecord(
     ...fields,
   };
 }
+
+/** The status word a row shows: `needs input` overrides the status while a prompt waits. */
+export function statusLabel(worker: WorkerRecord): string {
+  if (worker.needsInput && isLive(worker.status)) return 'needs input';
+  return worker.status;
+}

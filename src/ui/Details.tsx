@@ -1,9 +1,8 @@
-import { formatAge, isLive, type WorkerRecord } from '../core/worker.js';
+import { formatAge, isLive, statusLabel, type WorkerRecord } from '../core/worker.js';
 import { unansweredQuestions } from '../core/deck-state.js';
 import { useApp, useDeckContext } from './context.js';
 import { fit, wrap } from './layout.js';
 import { Overlay } from './Pane.js';
-import { statusLabel } from './WorkerList.js';
 
 /** Why the deck thinks the worker is in its status, in sentences. */
 export function statusReasons(worker: WorkerRecord, openQuestions: number, running: boolean): string[] {

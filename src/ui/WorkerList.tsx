@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
 import { unreadCount } from '../core/deck-state.js';
-import { formatAge, isLive, STATUS_SYMBOL, type WorkerRecord } from '../core/worker.js';
+import { formatAge, isLive, STATUS_SYMBOL, statusLabel, type WorkerRecord } from '../core/worker.js';
 import { useApp, useDeckContext } from './context.js';
 import { fit } from './layout.js';
 import { Pane } from './Pane.js';
@@ -29,11 +29,6 @@ function columnsFor(width: number): Columns {
   return { name, agent, status, branch, age, unread, note: Math.max(0, rest - branch - (branch ? 1 : 0)) };
 }
 
-/** The status word a row shows: `needs input` overrides the status while a prompt waits. */
-export function statusLabel(worker: WorkerRecord): string {
-  if (worker.needsInput && isLive(worker.status)) return 'needs input';
-  return worker.status;
-}
 
 const Row = memo(function Row({
   worker,

@@ -110,12 +110,5 @@ export class DeckTerminal {
   }
 }
 
-/** True when a process with this pid exists. */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** True when a process with this pid exists (the deck's own check). */
+export { processExists as processAlive } from '../../src/registry/pid.js';
