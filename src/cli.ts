@@ -1,11 +1,8 @@
-import { readFile, writeFile, chmod, rename, unlink } from 'node:fs/promises';
-import { processExists } from './registry/pid.js';
-import { shellQuote } from './agents/common.js';
 import path from 'node:path';
 import { packageRoot } from './paths.js';
 import meow from 'meow';
 import { execaGit } from './git/git.js';
-import { chooseStateDir, prepareStateDir, stateLayout, type StateLayout } from './registry/state-dir.js';
+import { chooseStateDir, stateLayout, type StateLayout } from './registry/state-dir.js';
 import { loadState } from './registry/registry.js';
 import { formatAge, statusLabel, type WorkerRecord } from './core/worker.js';
 import type { MailType } from './core/mail.js';
@@ -13,19 +10,36 @@ import type { MailType } from './core/mail.js';
 const HELP = `
   Usage
     $ workerdeck [options]                 open the deck on the repo in the current dir
+                                           (starts its server when none runs)
     $ workerdeck list [--json]             print the workers of this repo's deck
+    $ workerdeck spawn [--agent p] [--name n] [--no-worktree] [--base b] [--] <task>
+                                           start a worker; prints its id
+    $ workerdeck send <worker> <text…|->   type a reply into a worker, as r does
+    $ workerdeck stop <worker>             stop a worker (its whole session)
+    $ workerdeck attach <worker>           attach this terminal to a worker (detach: Ctrl-])
+    $ workerdeck logs <worker> [--follow] [--transcript]
+                                           its screen; its raw output as it comes; its transcript
+    $ workerdeck events [--follow] [--json] the audit log, then new events as they happen
+    $ workerdeck kill-server [--yes]       stop every worker and the server
+    $ workerdeck serve                     run the server in the foreground (clients start it)
     $ workerdeck mail <kind> <text…|->     send mail from a worker to its deck
                                            kind: ask, complete, progress, error
     $ workerdeck mcp                       run the workerdeck MCP stdio server (for agents)
     $ workerdeck hook <event>              agent hook entry point (stop, notify, prompt, start)
 
   Options
-    --agent <preset>         default agent preset in the spawn form
+    --agent <preset>         default agent preset in the spawn form; (spawn) the preset
     --state-dir <dir>        state dir (default: <git common dir>/workerdeck)
     --theme <name|path>      default, light, or a theme .json file
     --skip-permissions       default the spawn form's skip-permissions toggle to on
-    --json                   (list) print JSON
+    --json                   (list, events) print JSON
     --worker <id>            (mail) worker id, instead of $WORKERDECK_WORKER_ID
+    --name <name>            (spawn) the worker's name
+    --no-worktree            (spawn) run in the current dir, not a new worktree
+    --base <branch>          (spawn) the base branch of its worktree
+    --follow                 (logs, events) keep printing as it happens
+    --transcript             (logs) the raw transcript instead of the screen
+    --yes                    (kill-server) do not ask
     --help, --version
 
   Config: $XDG_CONFIG_HOME/workerdeck/config.json and <repo>/.workerdeck.json (the repo's wins).
@@ -61,6 +75,12 @@ function parseArgs(argv: string[]) {
       skipPermissions: { type: 'boolean' },
       json: { type: 'boolean', default: false },
       worker: { type: 'string' },
+      name: { type: 'string' },
+      worktree: { type: 'boolean', default: true },
+      base: { type: 'string' },
+      follow: { type: 'boolean', default: false },
+      transcript: { type: 'boolean', default: false },
+      yes: { type: 'boolean', default: false },
     },
     allowUnknownFlags: false,
   });
@@ -68,12 +88,49 @@ function parseArgs(argv: string[]) {
 
 async function run(cli: ReturnType<typeof parseArgs>): Promise<number> {
   const [command, ...rest] = cli.input;
+  const version = cli.pkg.version ?? '0.0.0';
+  const flags = cli.flags;
+  const client = () => import('./client/commands.js');
+  const needWorker = (usage: string): string => {
+    const worker = rest[0];
+    if (!worker) throw new UsageError(`Usage: workerdeck ${usage}`);
+    return worker;
+  };
   try {
     switch (command) {
       case undefined:
-        return await openDeck(cli.flags);
+        return await (await client()).openDeck(flags, version, userEnvironment(process.env));
+      case 'serve':
+        return await serveCommand(flags, version);
       case 'list':
-        return await listWorkers(cli.flags);
+        return await listWorkers(flags, version);
+      case 'spawn': {
+        const task = rest.join(' ');
+        if (!task.trim()) throw new UsageError('Usage: workerdeck spawn [--agent p] [--name n] [--no-worktree] [--base b] [--] <task>');
+        return await (await client()).spawnCommand(task, flags, version);
+      }
+      case 'send': {
+        const worker = needWorker('send <worker> <text…|->');
+        const words = rest.slice(1);
+        const text = words.length === 1 && words[0] === '-' ? await readStdin() : words.join(' ');
+        if (!text.trim()) throw new UsageError('Usage: workerdeck send <worker> <text…|-> (the text is empty)');
+        return await (await client()).sendCommand(worker, text.replace(/\n$/, ''), flags, version);
+      }
+      case 'stop':
+        return await (await client()).stopCommand(needWorker('stop <worker>'), flags, version);
+      case 'attach': {
+        const worker = needWorker('attach <worker>');
+        const { loadConfigTolerant } = await import('./agents/config.js');
+        const choice = await chooseStateDir({ flag: flags.stateDir, env: process.env, cwd: process.cwd(), git: execaGit() });
+        const { config } = await loadConfigTolerant(process.env, choice.repo?.top ?? null);
+        return await (await client()).attachCommand(worker, flags, version, config.detachKey);
+      }
+      case 'logs':
+        return await (await client()).logsCommand(needWorker('logs <worker> [--follow] [--transcript]'), flags, version);
+      case 'events':
+        return await (await client()).eventsCommand(flags, version);
+      case 'kill-server':
+        return await (await client()).killServerCommand(flags, version);
       case 'mail':
         return await mailCommand(rest, cli.flags);
       case 'mcp':
@@ -86,7 +143,29 @@ async function run(cli: ReturnType<typeof parseArgs>): Promise<number> {
     }
   } catch (error) {
     process.stderr.write(`workerdeck: ${(error as Error).message}\n`);
-    return 1;
+    return error instanceof UsageError ? USAGE : 1;
+  }
+}
+
+/** Bad arguments: exit code 2. */
+class UsageError extends Error {}
+
+/** `workerdeck serve`: the server in the foreground (clients start it in its own session). */
+async function serveCommand(flags: { stateDir?: string | undefined }, version: string): Promise<number> {
+  const env = userEnvironment(process.env);
+  const git = execaGit();
+  const choice = await chooseStateDir({ flag: flags.stateDir, env, cwd: process.cwd(), git });
+  const { serve } = await import('./server/serve.js');
+  const { LockHeldError } = await import('./registry/lock.js');
+  try {
+    return await serve({ stateDir: choice.dir, repo: choice.repo, cwd: process.cwd(), env, git, version });
+  } catch (error) {
+    // Another client started the server first: that one serves.
+    if (error instanceof LockHeldError) {
+      process.stderr.write(`${new Date().toISOString()} ${error.message} Leaving it to that one.\n`);
+      return 3;
+    }
+    throw error;
   }
 }
 
@@ -95,10 +174,23 @@ async function stateDirFor(flag: string | undefined): Promise<{ layout: StateLay
   return { layout: stateLayout(choice.dir), repo: choice.repo };
 }
 
-async function listWorkers(flags: { stateDir?: string | undefined; json: boolean }): Promise<number> {
+/** `workerdeck list`: from the running server, else from `state.json`. */
+async function listWorkers(flags: { stateDir?: string | undefined; json: boolean }, version: string): Promise<number> {
   const { layout } = await stateDirFor(flags.stateDir);
-  const saved = await loadState(layout.stateFile);
-  const workers = saved?.workers ?? [];
+  let workers: WorkerRecord[];
+  const { Connection, NoServerError } = await import('./client/connection.js');
+  try {
+    const connection = await Connection.open(layout.socket, version);
+    try {
+      const state = await connection.request({ type: 'state' });
+      workers = state.order.flatMap((id) => (state.workers[id] ? [state.workers[id]] : []));
+    } finally {
+      connection.close();
+    }
+  } catch (error) {
+    if (!(error instanceof NoServerError)) throw error;
+    workers = (await loadState(layout.stateFile))?.workers ?? [];
+  }
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(workers, null, 2)}\n`);
     return 0;
@@ -178,46 +270,6 @@ async function mcpCommand(flags: { worker?: string | undefined; stateDir?: strin
   return 0;
 }
 
-/** The absolute path of bin/workerdeck.js in this install. */
-function binPath(): string {
-  return path.join(packageRoot(), 'bin', 'workerdeck.js');
-}
-
-/** Write `<state>/bin/workerdeck`, the launcher every worker's PATH starts with. */
-async function writeLauncher(layout: StateLayout): Promise<string> {
-  const file = path.join(layout.binDir, 'workerdeck');
-  await writeFile(file, `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(binPath())} "$@"\n`, { mode: 0o755 });
-  await chmod(file, 0o755);
-  return file;
-}
-
-/**
- * Take the state dir's deck lock: `deck.pid`, created exclusively. A lock
- * left by a deck that is gone is taken over.
- * @returns a function that releases the lock
- * @throws Error when another live deck holds it.
- */
-async function takeLock(layout: StateLayout): Promise<() => Promise<void>> {
-  const release = async () => {
-    const holder = await readFile(layout.lockFile, 'utf8').catch(() => '');
-    if (Number(holder.trim()) === process.pid) await unlink(layout.lockFile).catch(() => undefined);
-  };
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      await writeFile(layout.lockFile, `${process.pid}\n`, { mode: 0o600, flag: 'wx' });
-      return release;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const pid = Number((await readFile(layout.lockFile, 'utf8').catch(() => '')).trim());
-    if (pid && pid !== process.pid && processExists(pid)) {
-      throw new Error(`Another deck (pid ${pid}) is already running on ${layout.dir}. Quit it first, or pass --state-dir.`);
-    }
-    await unlink(layout.lockFile).catch(() => undefined);
-  }
-  throw new Error(`Cannot take the deck lock ${layout.lockFile}; another deck may be starting. Try again.`);
-}
-
 /**
  * The environment workers get and agent detection uses: without the
  * NODE_ENV and FORCE_COLOR the launcher set for the deck itself. Under `npm start`,
@@ -240,142 +292,3 @@ export function userEnvironment(input: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...env, PATH };
 }
 
-async function openDeck(flags: {
-  agent?: string | undefined;
-  stateDir?: string | undefined;
-  theme?: string | undefined;
-  skipPermissions?: boolean | undefined;
-}): Promise<number> {
-  if (!process.stdin.isTTY || !process.stdout.isTTY) {
-    process.stderr.write('workerdeck needs a terminal: run it in an interactive terminal, not with piped input or output.\n');
-    return USAGE;
-  }
-  const cwd = process.cwd();
-  const env = userEnvironment(process.env);
-  const git = execaGit();
-  // Load the deck's code while git answers where the repo is. Ink's layout engine
-  // (yoga) decodes its embedded wasm through fetch() when there is one, which makes
-  // Node load its whole HTTP stack first (~20-60 ms of start-up); without fetch it
-  // decodes the bytes directly. fetch is put back as soon as the modules are in.
-  const fetchProperty = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
-  Reflect.deleteProperty(globalThis, 'fetch');
-  const loading = Promise.all([
-    import('./agents/config.js'),
-    import('./agents/index.js'),
-    import('./ui/index.js'),
-    import('./agents/builtin.js'),
-    import('./registry/registry.js'),
-    import('./deck.js'),
-    import('./pty/node-pty-host.js'),
-    import('./mail/mailbox.js'),
-  ]);
-  const choice = await chooseStateDir({ flag: flags.stateDir, env, cwd, git });
-  const warnings: string[] = [];
-  const [
-    { loadConfig, ConfigError, mergeConfig, configPaths, readConfigFile },
-    agents,
-    ui,
-    { agentFactories },
-    { Registry },
-    { Deck },
-    { spawnNodePty },
-    { Mailbox, loadMailHistory },
-  ] = await loading.finally(() => {
-    if (fetchProperty) Object.defineProperty(globalThis, 'fetch', fetchProperty);
-  });
-  // A broken config file is refused with its file and field named; the deck runs on without it.
-  let config;
-  try {
-    config = await loadConfig(env, choice.repo?.top ?? null);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    warnings.push(`${error.message}. That file is ignored until it is fixed.`);
-    const paths = configPaths(env, choice.repo?.top ?? null);
-    const safe = async (file: string | null) => (file ? readConfigFile(file).catch(() => null) : null);
-    const user = await safe(paths.user);
-    const repo = await safe(paths.repo);
-    config = mergeConfig(user, repo, [user ? paths.user : null, repo ? paths.repo : null].filter((s): s is string => s !== null));
-  }
-  warnings.push(...config.notices);
-  const layout = await prepareStateDir(choice.dir);
-  const releaseLock = await takeLock(layout);
-  const launcher = await writeLauncher(layout);
-  const presets = agents.buildPresets(config, agentFactories);
-  let defaultAgent: string;
-  try {
-    defaultAgent = agents.pickDefaultAgent(presets, flags.agent, config, env, cwd);
-  } catch (error) {
-    warnings.push(`${(error as Error).message} Using the shell preset.`);
-    defaultAgent = 'shell';
-  }
-  let deck: InstanceType<typeof Deck> | null = null;
-  const registry = new Registry(layout.stateFile, layout.eventsFile, (m) => deck?.warn(m));
-  deck = new Deck({ spawner: spawnNodePty, git, layout, registry, presets, repo: choice.repo, cwd, env, launcher });
-  let saved = null;
-  try {
-    saved = await loadState(layout.stateFile);
-  } catch (error) {
-    const aside = `${layout.stateFile}.broken-${Date.now()}`;
-    await rename(layout.stateFile, aside).catch(() => undefined);
-    warnings.push(`${(error as Error).message} It was moved to ${aside}; the deck starts with an empty list.`);
-  }
-  deck.restore(saved, await loadMailHistory(layout));
-  for (const w of warnings) deck.warn(w);
-
-  let theme = ui.NO_COLOR_THEME;
-  if (!('NO_COLOR' in env) || env.NO_COLOR === '') {
-    try {
-      theme = await ui.loadTheme(flags.theme ?? config.theme ?? 'default', cwd);
-    } catch (error) {
-      deck.warn(`${(error as Error).message} Using the default theme.`);
-      theme = await ui.loadTheme('default', cwd);
-    }
-  }
-  let keymap;
-  try {
-    keymap = ui.buildKeymap(config.keys);
-  } catch (error) {
-    deck.warn(`${(error as Error).message} Using the default keys.`);
-    keymap = ui.buildKeymap({});
-  }
-  let detachKey;
-  try {
-    detachKey = ui.parseDetachKey(config.detachKey);
-  } catch (error) {
-    deck.warn(`${(error as Error).message} Using ctrl+].`);
-    detachKey = ui.parseDetachKey('ctrl+]');
-  }
-  const presetProblems = new Map<string, string | null>();
-  for (const [name, preset] of presets) {
-    presetProblems.set(name, agents.isInstalled(preset, env, cwd) ? null : (preset.installHint ?? `"${preset.command}" is not on PATH`));
-  }
-  const mailbox = new Mailbox(layout, {
-    onMessage: (message) => deck.receiveMail(message),
-    onBad: (file, reason) => deck.warn(`Bad mail ${file} moved to mail/bad: ${reason}`),
-    nextSeq: () => deck.nextSeq(),
-  });
-  const store = ui.createAppStore(process.stdout.columns || 80, process.stdout.rows || 24);
-  const label = choice.repo ? `${path.basename(choice.repo.mainTop)}${choice.repo.branch ? ` (${choice.repo.branch})` : ''}` : cwd;
-  void mailbox.start().catch((error: Error) => deck.warn(`Cannot watch ${layout.mail.new}: ${error.message}`));
-  const code = await ui.runDeck({
-    deck,
-    store,
-    theme,
-    keymap,
-    detachKey,
-    label,
-    presetProblems,
-    nudgeText: config.nudge,
-    notify: config.notify,
-    spawnDefaults: () => ({
-      agent: defaultAgent,
-      worktree: choice.repo !== null,
-      base: choice.repo?.branch ?? '',
-      skipPermissions: flags.skipPermissions ?? config.skipPermissions,
-    }),
-  });
-  await mailbox.close();
-  await registry.flush();
-  await releaseLock();
-  return code;
-}

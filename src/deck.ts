@@ -142,9 +142,13 @@ export class Deck {
 
   /**
    * Load earlier workers and mail. A worker recorded as live whose process is
-   * gone becomes `exited` with the reason `the deck was closed`.
+   * gone becomes `exited` with the reason `closedReason`.
    */
-  restore(saved: { workers: WorkerRecord[]; replies: OperatorReply[]; nextSeq: number } | null, mail: MailMessage[]): void {
+  restore(
+    saved: { workers: WorkerRecord[]; replies: OperatorReply[]; nextSeq: number } | null,
+    mail: MailMessage[],
+    closedReason = 'the deck was closed',
+  ): void {
     let state = emptyDeckState();
     for (const worker of saved?.workers ?? []) {
       let record = worker;
@@ -154,8 +158,8 @@ export class Deck {
           ...worker,
           status: worker.status === 'completed' ? 'completed' : 'exited',
           reason: stillThere
-            ? `the deck was closed; process ${worker.pid} was still running outside the deck`
-            : 'the deck was closed',
+            ? `${closedReason}; process ${worker.pid} was still running outside the deck`
+            : closedReason,
           needsInput: null,
           activity: 'idle',
           endedAt: worker.endedAt ?? this.now(),
@@ -206,10 +210,10 @@ export class Deck {
   }
 
   /** The preview size changed: every detached PTY and mirror follows. */
-  setSize(cols: number, rows: number, except: string | null = null): void {
+  setSize(cols: number, rows: number, except: ReadonlySet<string> = new Set()): void {
     this.size = { cols, rows };
     for (const [id, rt] of this.runtimes) {
-      if (id === except) continue;
+      if (except.has(id)) continue;
       rt.pty.resize(cols, rows);
       rt.mirror.resize(cols, rows);
     }
@@ -648,6 +652,30 @@ export class Deck {
   /** Resolves when the worker's process has exited (immediately when it is not running). */
   whenExited(id: string): Promise<void> {
     return this.runtimes.get(id)?.exited ?? Promise.resolve();
+  }
+
+  /** The state dir's layout. */
+  get layout(): StateLayout {
+    return this.options.layout;
+  }
+
+  /**
+   * A worker by id, else by name (the newest of that name), else by a unique
+   * id prefix; undefined when none matches.
+   */
+  findWorker(key: string): WorkerRecord | undefined {
+    const { workers, order } = this.state;
+    if (workers[key]) return workers[key];
+    const named = order.map((id) => workers[id]).filter((w): w is WorkerRecord => w?.name === key);
+    if (named.length > 0) return named.find((w) => this.runtimes.has(w.id)) ?? named.at(-1);
+    const prefixed = order.filter((id) => id.startsWith(key));
+    return prefixed.length === 1 && prefixed[0] ? workers[prefixed[0]] : undefined;
+  }
+
+  /** The operator has seen a worker's mail up to `seq` (unread counts). */
+  markSeen(workerId: string, seq: number): void {
+    const worker = this.state.workers[workerId];
+    if (worker && worker.seenSeq < seq) this.dispatch({ type: 'mail-seen', workerId, seq });
   }
 
   /** Ids of workers with a live PTY. */

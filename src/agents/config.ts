@@ -26,6 +26,8 @@ export const configSchema = z.strictObject({
   skipPermissions: z.boolean().optional(),
   nudge: z.string().min(1).max(4000).optional(),
   notify: z.strictObject({ bell: z.boolean().optional(), title: z.boolean().optional() }).optional(),
+  /** Seconds the server waits with no workers and no clients before it exits; 0 keeps it running. */
+  serverIdleExit: z.number().int().min(0).max(7 * 24 * 3600).optional(),
 });
 
 export type ConfigFile = z.infer<typeof configSchema>;
@@ -40,6 +42,8 @@ export interface Config {
   skipPermissions: boolean;
   nudge: string;
   notify: { bell: boolean; title: boolean };
+  /** Seconds the server idles (no workers, no clients) before it exits; 0 = never. */
+  serverIdleExit: number;
   /** The files that were read, user file first. */
   sources: string[];
   /** Settings that were read but not applied, each a sentence for the operator. */
@@ -108,6 +112,7 @@ export function mergeConfig(user: ConfigFile | null, repo: ConfigFile | null, so
       bell: repo?.notify?.bell ?? user?.notify?.bell ?? true,
       title: repo?.notify?.title ?? user?.notify?.title ?? true,
     },
+    serverIdleExit: repo?.serverIdleExit ?? user?.serverIdleExit ?? 600,
     sources,
     notices:
       repo?.skipPermissions === true
@@ -127,4 +132,26 @@ export async function loadConfig(env: NodeJS.ProcessEnv, repoTop: string | null)
   const repo = paths.repo ? await readConfigFile(paths.repo) : null;
   const sources = [user ? paths.user : null, repo ? paths.repo : null].filter((s): s is string => s !== null);
   return mergeConfig(user, repo, sources);
+}
+
+/**
+ * Load the config, and when a file is broken, run on without that file:
+ * `warnings` names the file and the field, to show the operator.
+ */
+export async function loadConfigTolerant(env: NodeJS.ProcessEnv, repoTop: string | null): Promise<{ config: Config; warnings: string[] }> {
+  const warnings: string[] = [];
+  let config: Config;
+  try {
+    config = await loadConfig(env, repoTop);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    warnings.push(`${error.message}. That file is ignored until it is fixed.`);
+    const paths = configPaths(env, repoTop);
+    const safe = async (file: string | null) => (file ? readConfigFile(file).catch(() => null) : null);
+    const user = await safe(paths.user);
+    const repo = await safe(paths.repo);
+    config = mergeConfig(user, repo, [user ? paths.user : null, repo ? paths.repo : null].filter((s): s is string => s !== null));
+  }
+  warnings.push(...config.notices);
+  return { config, warnings };
 }

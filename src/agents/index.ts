@@ -42,19 +42,40 @@ export function pickDefaultAgent(
   env: NodeJS.ProcessEnv,
   cwd: string,
 ): string {
+  return pickDefaultAgentFrom(
+    [...presets.keys()],
+    (name) => {
+      const preset = presets.get(name);
+      return preset !== undefined && isInstalled(preset, env, cwd);
+    },
+    flag,
+    config,
+  );
+}
+
+/**
+ * `pickDefaultAgent` on preset names and an `installed` test, for a client
+ * that knows the presets only from the server's welcome.
+ * @throws Error when `--agent` or `defaultAgent` names an unknown preset.
+ */
+export function pickDefaultAgentFrom(
+  names: string[],
+  installed: (name: string) => boolean,
+  flag: string | undefined,
+  config: Pick<Config, 'defaultAgent' | 'sources'>,
+): string {
   for (const [name, source] of [
     [flag, '--agent'],
     [config.defaultAgent, `defaultAgent in ${config.sources.at(-1) ?? 'the config'}`],
   ] as const) {
     if (!name) continue;
-    if (!presets.has(name)) {
-      throw new Error(`Unknown agent preset "${name}" (from ${source}). Known presets: ${[...presets.keys()].join(', ')}.`);
+    if (!names.includes(name)) {
+      throw new Error(`Unknown agent preset "${name}" (from ${source}). Known presets: ${names.join(', ')}.`);
     }
     return name;
   }
   for (const name of AGENT_PREFERENCE) {
-    const preset = presets.get(name);
-    if (preset && isInstalled(preset, env, cwd)) return name;
+    if (names.includes(name) && installed(name)) return name;
   }
   return 'shell';
 }

@@ -37,7 +37,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   { id: 'mail-down', keys: [']'], description: 'Scroll the mail thread down', hint: null, context: 'list' },
   { id: 'warnings', keys: ['w'], description: 'Show the warnings: bad mail, broken config, failed writes', hint: null, context: 'list' },
   { id: 'help', keys: ['?'], description: 'Show or hide this help', hint: 'help', context: 'global' },
-  { id: 'quit', keys: ['q', 'ctrl+c'], description: 'Quit (asks first while workers run; worktrees are kept)', hint: 'quit', context: 'list' },
+  { id: 'quit', keys: ['q', 'ctrl+c'], description: 'Quit the deck; workers keep running in the server (run workerdeck to come back)', hint: 'quit', context: 'list' },
+  { id: 'kill-server', keys: ['Q'], description: 'Stop every worker and the server, then quit (asks first; worktrees are kept)', hint: null, context: 'list' },
 ];
 
 export type CommandId = (typeof COMMANDS)[number]['id'];

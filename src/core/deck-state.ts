@@ -226,6 +226,15 @@ export function unansweredQuestions(state: DeckState, workerId?: string): MailMe
     .sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq);
 }
 
+/**
+ * The question `r` answers for a selected worker: its oldest open one, else
+ * the deck's oldest open question of a live worker of this deck; null when none.
+ */
+export function questionToAnswer(state: DeckState, selectedId: string | null): MailMessage | null {
+  const open = unansweredQuestions(state).filter((q) => isLiveWorker(state, q.workerId));
+  return open.find((q) => q.workerId === selectedId) ?? open[0] ?? null;
+}
+
 export type AttentionKind = 'question' | 'needs-input' | 'completion' | 'other';
 
 export interface AttentionItem {

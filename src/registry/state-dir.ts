@@ -32,6 +32,21 @@ export async function chooseStateDir(options: {
   return { dir: path.join(stateHome, 'workerdeck', hash), repo };
 }
 
+/** Longest socket path we bind: sun_path holds 108 bytes on Linux and 104 on macOS. */
+const MAX_SOCKET_PATH = 100;
+
+/**
+ * The server's socket: `<state>/server.sock`, or, when that path is too long
+ * for a Unix socket, `<tmpdir>/workerdeck-<uid>/<sha256 of the state dir, 16 hex>.sock`
+ * (that dir is made 0700 by the server).
+ */
+export function socketPath(dir: string): string {
+  const inside = path.join(dir, 'server.sock');
+  if (Buffer.byteLength(inside) <= MAX_SOCKET_PATH) return inside;
+  const hash = createHash('sha256').update(dir).digest('hex').slice(0, 16);
+  return path.join(os.tmpdir(), `workerdeck-${process.getuid?.() ?? 'user'}`, `${hash}.sock`);
+}
+
 /** The layout inside a state dir. */
 export function stateLayout(dir: string) {
   return {
@@ -39,6 +54,8 @@ export function stateLayout(dir: string) {
     stateFile: path.join(dir, 'state.json'),
     eventsFile: path.join(dir, 'events.jsonl'),
     lockFile: path.join(dir, 'deck.pid'),
+    socket: socketPath(dir),
+    serverLog: path.join(dir, 'server.log'),
     mail: {
       root: path.join(dir, 'mail'),
       tmp: path.join(dir, 'mail', 'tmp'),

@@ -1,4 +1,4 @@
-import { formatAge, isLive, statusLabel, type WorkerRecord } from '../core/worker.js';
+import { formatAge, hasLiveProcess, isLive, statusLabel, type WorkerRecord } from '../core/worker.js';
 import { unansweredQuestions } from '../core/deck-state.js';
 import { useApp, useDeckContext } from './context.js';
 import { fit, wrap } from './layout.js';
@@ -40,7 +40,7 @@ export function statusReasons(worker: WorkerRecord, openQuestions: number, runni
 
 /** The details view (i): command, pid, worktree, branch, session id, and the reasons for the status. */
 export function Details({ width, height, worker }: { width: number; height: number; worker: WorkerRecord }) {
-  const { theme, deck } = useDeckContext();
+  const { theme } = useDeckContext();
   const open = useApp((s) => unansweredQuestions(s.deck, worker.id).length);
   const inner = width - 4;
   const rows: [string, string][] = [
@@ -63,7 +63,7 @@ export function Details({ width, height, worker }: { width: number; height: numb
   }
   lines.push({ text: '' });
   lines.push({ text: 'Why this status', accent: true });
-  for (const reason of statusReasons(worker, open, deck.isRunning(worker.id))) {
+  for (const reason of statusReasons(worker, open, hasLiveProcess(worker))) {
     for (const line of wrap(reason, inner - 2)) lines.push({ text: `  ${line}` });
   }
   return (

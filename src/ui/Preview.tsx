@@ -6,53 +6,31 @@ import { Pane } from './Pane.js';
 import { SpawnForm } from './SpawnForm.js';
 import { Details } from './Details.js';
 
-/** How often the preview re-reads the mirror while output streams, in ms. */
-export const SNAPSHOT_MS = 50;
-
 // eslint-disable-next-line no-control-regex
 const SGR_RE = /\u001b\[[0-9;]*m/g;
 
 /**
- * The rows of a worker's screen, re-read from its mirror at most every 50 ms
- * while it changes. PTY bytes never pass through React state: only the
- * finished rows of the one visible worker do.
+ * The rows of a worker's screen, as the server pushes them for the one
+ * watched worker (at most every SCREEN_PUSH_MS). PTY bytes never pass through
+ * React state: only the finished rows of the one visible worker do.
  */
 function useScreenRows(id: string | null, scroll: number, colour: boolean): string[] {
-  const { deck } = useDeckContext();
+  const { client } = useDeckContext();
   const [version, setVersion] = useState(0);
   useEffect(() => {
+    client.watch(id, scroll);
     if (!id) return;
-    let timer: NodeJS.Timeout | null = null;
-    let last = 0;
-    let alive = true;
-    const read = () => {
-      timer = null;
-      last = Date.now();
-      void deck
-        .screen(id)
-        ?.readRows(scroll)
-        .then(() => {
-          if (alive) setVersion((v) => v + 1);
-        });
-    };
-    read();
-    const off = deck.onScreen((changed) => {
-      if (changed !== id || timer) return;
-      timer = setTimeout(read, Math.max(0, SNAPSHOT_MS - (Date.now() - last)));
+    return client.onScreen((snapshot) => {
+      if (snapshot.id === id && snapshot.scroll === scroll) setVersion((v) => v + 1);
     });
-    return () => {
-      alive = false;
-      off();
-      if (timer) clearTimeout(timer);
-    };
-  }, [deck, id, scroll]);
-  // The rows last read: a remount (start-up, detach) shows them on its first frame.
+  }, [client, id, scroll]);
+  // The rows last received: a remount (detach) shows them on its first frame.
   return useMemo(() => {
     if (!id) return [];
-    const styled = deck.screen(id)?.cachedRows(scroll) ?? [];
+    const styled = client.lastScreen(id, scroll)?.rows ?? [];
     return colour ? styled : styled.map((r) => r.replace(SGR_RE, ''));
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [deck, id, scroll, colour, version]);
+  }, [client, id, scroll, colour, version]);
 }
 
 /** The preview pane: the selected worker's live screen, or the spawn form or details in its place. */

@@ -16,13 +16,13 @@ const LABELS: Record<SpawnField, string> = {
 
 /** The spawn form (n): Task, Name, Agent, Worktree, Base branch and Skip permissions. */
 export function SpawnForm({ width, height }: { width: number; height: number }) {
-  const { theme, deck, presetProblems } = useDeckContext();
+  const { theme, client, presetProblems } = useDeckContext();
   const form = useApp((s) => s.ui.spawn);
   if (!form) return null;
   const inner = width - 4;
   const labelWidth = 20;
   const valueWidth = Math.max(8, inner - labelWidth);
-  const preset = deck.presets.get(form.agent);
+  const preset = client.presets.find((p) => p.name === form.agent);
   const problem = presetProblems.get(form.agent) ?? null;
   const value = (field: SpawnField): string => {
     switch (field) {

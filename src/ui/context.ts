@@ -1,13 +1,13 @@
 import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
 import type { Keymap } from '../core/commands.js';
-import type { Deck } from '../deck.js';
+import type { DeckClient } from '../client/remote-deck.js';
 import type { AppState, AppStore } from '../store.js';
 import type { Theme } from './theme.js';
 
 export interface DeckContextValue {
   store: AppStore;
-  deck: Deck;
+  client: DeckClient;
   theme: Theme;
   keymap: Keymap;
   /** Preset name → `not installed (hint)` or null when installed. */

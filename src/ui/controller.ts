@@ -1,8 +1,8 @@
-import { nextAttentionWorker } from '../core/deck-state.js';
+import { nextAttentionWorker, questionToAnswer } from '../core/deck-state.js';
 import { sanitize } from '../core/mail.js';
 import type { Keymap } from '../core/commands.js';
-import { isLive } from '../core/worker.js';
-import type { Deck } from '../deck.js';
+import { hasLiveProcess, isLive } from '../core/worker.js';
+import type { DeckClient } from '../client/remote-deck.js';
 import { setUi, SPAWN_FIELDS, type AppStore, type SpawnFormState } from '../store.js';
 import { computeLayout } from './layout.js';
 import { threadLineCount } from './thread.js';
@@ -10,14 +10,14 @@ import type { KeyPress } from './keys.js';
 
 export interface ControllerOptions {
   store: AppStore;
-  deck: Deck;
+  client: DeckClient;
   keymap: Keymap;
   /** Defaults for a new spawn form. */
   spawnDefaults: () => Omit<SpawnFormState, 'field' | 'busy' | 'task' | 'name' | 'nameTouched'>;
   nudgeText: string;
   /** Hand the terminal to a worker (full-screen passthrough). */
   attach: (id: string) => void;
-  /** Stop every worker and leave. */
+  /** Leave the deck; the workers run on in the server. */
   quit: () => void;
   now?: () => number;
 }
@@ -68,9 +68,9 @@ export class Controller {
 
   /** Run a command of the registry by id. */
   run(command: string): void {
-    const { store, deck } = this.o;
-    const { ui } = store.getState();
-    const selected = ui.selectedId ? deck.getState().workers[ui.selectedId] : undefined;
+    const { store, client } = this.o;
+    const { ui, deck: state } = store.getState();
+    const selected = ui.selectedId ? state.workers[ui.selectedId] : undefined;
     switch (command) {
       case 'spawn':
         setUi(store, {
@@ -80,7 +80,7 @@ export class Controller {
         return;
       case 'attach':
         if (!selected) return this.flash('No worker selected. Press n to spawn one.', 'warn');
-        if (!deck.isRunning(selected.id)) {
+        if (!hasLiveProcess(selected)) {
           return this.flash(`${selected.name} is not running (${selected.status}). R resumes it where its preset can.`, 'warn');
         }
         this.o.attach(selected.id);
@@ -88,44 +88,52 @@ export class Controller {
       case 'reply':
         return this.openReply();
       case 'next-attention': {
-        const next = nextAttentionWorker(deck.getState(), ui.selectedId);
+        const next = nextAttentionWorker(state, ui.selectedId);
         if (!next) return this.flash('Nothing needs your attention.');
         this.select(next);
         return;
       }
       case 'nudge':
         if (!selected) return this.flash('No worker selected.', 'warn');
-        deck
-          .type(selected.id, this.o.nudgeText, 'nudge')
+        client
+          .execute({ type: 'send', id: selected.id, text: this.o.nudgeText, kind: 'nudge', inReplyTo: null })
           .then(() => this.flash(`Nudged ${selected.name}.`))
           .catch((error: Error) => this.flash(error.message, 'error'));
         return;
       case 'stop':
         if (!selected) return this.flash('No worker selected.', 'warn');
-        if (!deck.isRunning(selected.id)) return this.flash(`${selected.name} is not running.`, 'warn');
+        if (!hasLiveProcess(selected)) return this.flash(`${selected.name} is not running.`, 'warn');
         this.confirm(`Stop ${selected.name}? (y/n)`, () => {
           this.flash(`Stopping ${selected.name}…`);
-          void deck.stop(selected.id).then(() => this.flash(`Stopped ${selected.name}. Its worktree and branch are kept.`));
+          client
+            .execute({ type: 'stop', id: selected.id })
+            .then(() => this.flash(`Stopped ${selected.name}. Its worktree and branch are kept.`))
+            .catch((error: Error) => this.flash(error.message, 'error'));
         });
         return;
       case 'resume':
         if (!selected) return this.flash('No worker selected.', 'warn');
-        if (deck.isRunning(selected.id)) return this.flash(`${selected.name} is already running.`, 'warn');
-        deck
-          .resume(selected.id)
+        if (hasLiveProcess(selected)) return this.flash(`${selected.name} is already running.`, 'warn');
+        client
+          .execute({ type: 'resume', id: selected.id })
           .then(() => this.flash(`Resumed ${selected.name}.`))
           .catch((error: Error) => this.flash(error.message, 'error'));
         return;
       case 'remove':
         if (!selected) return this.flash('No worker selected.', 'warn');
-        if (deck.isRunning(selected.id)) return this.flash(`${selected.name} is still running; stop it first (x).`, 'warn');
+        if (hasLiveProcess(selected)) return this.flash(`${selected.name} is still running; stop it first (x).`, 'warn');
         this.confirm(`Remove ${selected.name} from the list? Its worktree and branch are kept. (y/n)`, () => {
-          const order = deck.getState().order;
-          const at = order.indexOf(selected.id);
-          deck.remove(selected.id);
-          const rest = deck.getState().order;
-          setUi(store, { selectedId: rest[Math.min(at, rest.length - 1)] ?? null });
-          this.flash(`Removed ${selected.name}.`);
+          const at = store.getState().deck.order.indexOf(selected.id);
+          client
+            .execute({ type: 'remove', id: selected.id })
+            .then(() => {
+              const rest = store.getState().deck.order;
+              if (store.getState().ui.selectedId === selected.id || !rest.includes(store.getState().ui.selectedId ?? '')) {
+                setUi(store, { selectedId: rest[Math.min(at, rest.length - 1)] ?? null });
+              }
+              this.flash(`Removed ${selected.name}.`);
+            })
+            .catch((error: Error) => this.flash(error.message, 'error'));
         });
         return;
       case 'details':
@@ -134,7 +142,7 @@ export class Controller {
         return;
       case 'select-next':
       case 'select-prev': {
-        const order = deck.getState().order;
+        const order = state.order;
         if (order.length === 0) return;
         const at = ui.selectedId ? order.indexOf(ui.selectedId) : -1;
         const next = command === 'select-next' ? Math.min(order.length - 1, at + 1) : Math.max(0, at - 1);
@@ -145,17 +153,16 @@ export class Controller {
       case 'scroll-up':
       case 'scroll-down': {
         if (!ui.selectedId) return;
-        const mirror = deck.screen(ui.selectedId);
-        const page = Math.max(1, computeLayout(ui.cols, ui.rows, deck.getState().order.length).previewRows - 1);
-        const max = mirror?.scrollbackLength ?? 0;
+        const page = Math.max(1, computeLayout(ui.cols, ui.rows, state.order.length).previewRows - 1);
+        const max = client.lastScreen(ui.selectedId, ui.previewScroll)?.scrollback ?? 0;
         const next = command === 'scroll-up' ? Math.min(max, ui.previewScroll + page) : Math.max(0, ui.previewScroll - page);
         setUi(store, { previewScroll: next });
         return;
       }
       case 'mail-up': {
         if (!ui.selectedId) return;
-        const width = computeLayout(ui.cols, ui.rows, deck.getState().order.length).mailWidth - 2;
-        const max = Math.max(0, threadLineCount(deck.getState(), ui.selectedId, width) - 1);
+        const width = computeLayout(ui.cols, ui.rows, state.order.length).mailWidth - 2;
+        const max = Math.max(0, threadLineCount(state, ui.selectedId, width) - 1);
         setUi(store, { mailScroll: Math.min(max, ui.mailScroll + 5) });
         return;
       }
@@ -168,10 +175,20 @@ export class Controller {
       case 'warnings':
         setUi(store, { mode: 'warnings' });
         return;
-      case 'quit': {
-        const running = deck.runningIds().length;
-        if (running === 0) return this.o.quit();
-        this.confirm(`Stop ${running} worker${running === 1 ? '' : 's'} and quit? Worktrees are kept. (y/n)`, () => this.o.quit());
+      case 'quit':
+        return this.o.quit();
+      case 'kill-server': {
+        const running = Object.values(state.workers).filter(hasLiveProcess).length;
+        this.confirm(
+          `Stop ${running} running worker${running === 1 ? '' : 's'} and the server, and quit? Worktrees are kept. (y/n)`,
+          () => {
+            this.flash('Stopping every worker and the server…');
+            client
+              .execute({ type: 'kill-server' })
+              .catch(() => undefined)
+              .finally(() => this.o.quit());
+          },
+        );
         return;
       }
     }
@@ -193,14 +210,13 @@ export class Controller {
   }
 
   private openReply(): void {
-    const { store, deck } = this.o;
-    const { ui } = store.getState();
-    const state = deck.getState();
-    const question = deck.questionToAnswer(ui.selectedId);
+    const { store } = this.o;
+    const { ui, deck: state } = store.getState();
+    const question = questionToAnswer(state, ui.selectedId);
     const workerId = question?.workerId ?? ui.selectedId;
     if (!workerId) return this.flash('No question to answer and no worker selected.', 'warn');
     const worker = state.workers[workerId];
-    if (!worker || !isLive(worker.status) || !deck.isRunning(workerId)) {
+    if (!worker || !isLive(worker.status) || !hasLiveProcess(worker)) {
       const name = worker?.name ?? question?.workerName ?? workerId;
       return this.flash(`${name} is not a live worker of this deck; a reply cannot reach it.`, 'error');
     }
@@ -218,7 +234,7 @@ export class Controller {
   }
 
   private onReplyKey(key: KeyPress): void {
-    const { store, deck } = this.o;
+    const { store, client } = this.o;
     const { reply, drafts } = store.getState().ui;
     if (!reply) return setUi(store, { mode: 'list' });
     if (reply.busy) return;
@@ -230,9 +246,9 @@ export class Controller {
     if (key.name === 'enter') {
       if (reply.text.trim() === '') return this.flash('Type a reply first, or Esc to cancel.', 'warn');
       setUi(store, { reply: { ...reply, busy: true } });
-      const name = deck.getState().workers[reply.workerId]?.name ?? reply.workerId;
-      deck
-        .type(reply.workerId, reply.text, 'reply', reply.inReplyTo)
+      const name = store.getState().deck.workers[reply.workerId]?.name ?? reply.workerId;
+      client
+        .execute({ type: 'send', id: reply.workerId, text: reply.text, kind: 'reply', inReplyTo: reply.inReplyTo })
         .then(() => {
           const rest = { ...store.getState().ui.drafts };
           delete rest[reply.workerId];
@@ -254,7 +270,7 @@ export class Controller {
   }
 
   private onSpawnKey(key: KeyPress): void {
-    const { store, deck } = this.o;
+    const { store, client } = this.o;
     const form = store.getState().ui.spawn;
     if (!form) return setUi(store, { mode: 'list' });
     if (form.busy) return;
@@ -274,7 +290,7 @@ export class Controller {
         return this.submitSpawn(form);
     }
     if (form.field === 'agent' && (key.name === 'left' || key.name === 'right' || key.name === 'space')) {
-      const names = [...deck.presets.keys()];
+      const names = client.presets.map((p) => p.name);
       const at = names.indexOf(form.agent);
       const step = key.name === 'left' ? -1 : 1;
       return patch({ agent: names[(at + step + names.length) % names.length] ?? form.agent });
@@ -294,16 +310,19 @@ export class Controller {
   }
 
   private submitSpawn(form: SpawnFormState): void {
-    const { store, deck } = this.o;
+    const { store, client } = this.o;
     setUi(store, { spawn: { ...form, busy: true } });
-    deck
-      .spawn({
-        task: form.task,
-        name: form.nameTouched ? form.name : '',
-        agent: form.agent,
-        worktree: form.worktree,
-        base: form.base,
-        skipPermissions: form.skipPermissions,
+    client
+      .execute({
+        type: 'spawn',
+        request: {
+          task: form.task,
+          name: form.nameTouched ? form.name : '',
+          agent: form.agent,
+          worktree: form.worktree,
+          base: form.base,
+          skipPermissions: form.skipPermissions,
+        },
       })
       .then((worker) => {
         setUi(store, { mode: 'list', spawn: null });

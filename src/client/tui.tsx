@@ -1,0 +1,287 @@
+import { Readable, Writable } from 'node:stream';
+import { render, type Instance } from 'ink';
+import { MODE_RESET, type DetachKey } from '../core/detach-key.js';
+import { unansweredQuestions, unreadCount } from '../core/deck-state.js';
+import type { Keymap } from '../core/commands.js';
+import { hasLiveProcess } from '../core/worker.js';
+import { setUi, type AppStore } from '../store.js';
+import { App } from '../ui/App.js';
+import { DeckContext, type DeckContextValue } from '../ui/context.js';
+import { Controller, type ControllerOptions } from '../ui/controller.js';
+import { decodeKeys } from '../ui/keys.js';
+import { computeLayout } from '../ui/layout.js';
+import type { Theme } from '../ui/theme.js';
+import { passthrough } from './attach.js';
+import type { DeckClient } from './remote-deck.js';
+import { DECK_MODES, TerminalHost } from './terminal.js';
+
+/** Every exit path of the TUI ends the process within this many ms. */
+export const EXIT_DEADLINE_MS = 1900;
+
+export interface RunTuiOptions {
+  client: DeckClient;
+  store: AppStore;
+  theme: Theme;
+  keymap: Keymap;
+  detachKey: DetachKey;
+  spawnDefaults: ControllerOptions['spawnDefaults'];
+  nudgeText: string;
+  notify: { bell: boolean; title: boolean };
+  stdin?: NodeJS.ReadStream;
+  stdout?: NodeJS.WriteStream;
+}
+
+/** How the TUI ended: the exit code and the line to print under the restored terminal. */
+export interface TuiExit {
+  code: number;
+  message: string | null;
+}
+
+/**
+ * Run the TUI client full-screen until the operator quits. Owns the terminal
+ * (through TerminalHost): the alternate screen, raw mode, the Ink instance,
+ * attach and detach. Quitting leaves the workers running in the server.
+ * Every exit path (q, Ctrl-C, SIGTERM, SIGHUP, an uncaught error, the server
+ * going away) restores the terminal and resolves; the caller exits the process.
+ */
+export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
+  const { client, store } = options;
+  const host = new TerminalHost(options.stdin ?? process.stdin, options.stdout ?? process.stdout);
+  let ink: Instance | null = null;
+  let gateOpen = true;
+  let attached: { id: string; input: (data: string) => void } | null = null;
+  let finished = false;
+  let resolveDone!: (exit: TuiExit) => void;
+  const done = new Promise<TuiExit>((resolve) => (resolveDone = resolve));
+
+  // Ink draws through this gate; closing it lets the client hand the screen to a worker.
+  const inkOut = new Writable({
+    decodeStrings: false,
+    write(chunk: string | Buffer, _encoding, callback) {
+      if (gateOpen) host.write(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+      callback();
+    },
+  }) as Writable & { columns: number; rows: number; isTTY: boolean };
+  Object.defineProperty(inkOut, 'columns', { get: () => host.cols });
+  Object.defineProperty(inkOut, 'rows', { get: () => host.rows });
+  inkOut.isTTY = true;
+  // Ink reads no input: the client's own dispatcher does.
+  const inkIn = new Readable({ read() {} }) as Readable & { isTTY: boolean };
+  inkIn.isTTY = false;
+
+  const context: DeckContextValue = {
+    store,
+    client,
+    theme: options.theme,
+    keymap: options.keymap,
+    presetProblems: new Map(client.presets.map((p) => [p.name, p.problem])),
+    detachKeyName: options.detachKey.name,
+  };
+
+  const mount = (): void => {
+    gateOpen = true;
+    ink = render(
+      <DeckContext.Provider value={context}>
+        <App label={client.label} />
+      </DeckContext.Provider>,
+      {
+        stdout: inkOut as unknown as NodeJS.WriteStream,
+        stdin: inkIn as unknown as NodeJS.ReadStream,
+        stderr: inkOut as unknown as NodeJS.WriteStream,
+        exitOnCtrlC: false,
+        patchConsole: false,
+        interactive: true,
+        maxFps: 60,
+        incrementalRendering: true,
+      },
+    );
+  };
+
+  const unmount = (): void => {
+    gateOpen = false;
+    ink?.unmount();
+    ink?.cleanup();
+    ink = null;
+  };
+
+  let lastSize = '';
+  const syncSize = (): void => {
+    const cols = host.cols;
+    const rows = host.rows;
+    setUi(store, { cols, rows });
+    const layout = computeLayout(cols, rows, store.getState().deck.order.length);
+    const key = `${layout.previewCols}x${layout.previewRows}`;
+    if (key !== lastSize) {
+      lastSize = key;
+      void client.execute({ type: 'set-size', cols: Math.max(2, layout.previewCols), rows: Math.max(2, layout.previewRows) }).catch(() => undefined);
+    }
+    if (attached) void client.execute({ type: 'resize-worker', id: attached.id, cols, rows }).catch(() => undefined);
+  };
+
+  const finish = (exit: TuiExit): void => {
+    if (finished) return;
+    finished = true;
+    // The safety net: the caller exits the process after this resolves; if cleanup hangs, exit anyway.
+    setTimeout(() => process.exit(exit.code), EXIT_DEADLINE_MS).unref();
+    attached = null;
+    try {
+      unmount();
+    } catch {
+      // Ink failed on the way out: the terminal is restored below all the same.
+    }
+    host.restore(options.notify.title);
+    resolveDone(exit);
+  };
+
+  const detachedMessage = (): string => {
+    const running = Object.values(store.getState().deck.workers).filter(hasLiveProcess).length;
+    return running > 0
+      ? `Detached from ${running} running worker${running === 1 ? '' : 's'}; run workerdeck to come back.`
+      : 'No workers running.';
+  };
+
+  const backToDeck = (message?: string): void => {
+    attached = null;
+    host.write(`${MODE_RESET}\u001b[?1049l\u001b[?1049h\u001b[?25l\u001b[H\u001b[2J${DECK_MODES}`);
+    lastSize = '';
+    syncSize();
+    mount();
+    if (message) controller.flash(message, 'warn');
+  };
+
+  const attach = (id: string): void => {
+    const worker = store.getState().deck.workers[id];
+    if (!worker || attached) return;
+    unmount();
+    const placeholder = { id, input: (_: string) => undefined as void };
+    attached = placeholder;
+    client
+      .attach(id, host.cols, host.rows)
+      .then((channel) => {
+        if (attached !== placeholder) return channel.close();
+        const p = passthrough(channel, (d) => host.write(d), options.detachKey);
+        attached = { id, input: p.input };
+        void p.ended.then((end) => {
+          if (finished || attached?.id !== id) return;
+          const w = store.getState().deck.workers[id];
+          const message =
+            end.how === 'ended'
+              ? w && !hasLiveProcess(w)
+                ? `${w.name} exited${w.exitCode !== null ? ` with code ${w.exitCode}` : ''} while you were attached.`
+                : `The attach to ${worker.name} ended.`
+              : undefined;
+          backToDeck(message);
+          if (end.rest) onInput(end.rest);
+        });
+      })
+      .catch((error: Error) => {
+        if (attached === placeholder) backToDeck(error.message);
+      });
+  };
+
+  const controller = new Controller({
+    store,
+    client,
+    keymap: options.keymap,
+    spawnDefaults: options.spawnDefaults,
+    nudgeText: options.nudgeText,
+    attach,
+    quit: () => finish({ code: 0, message: detachedMessage() }),
+  });
+
+  function onInput(data: string): void {
+    if (finished) return;
+    if (attached) return attached.input(data);
+    for (const key of decodeKeys(data)) {
+      if (attached || finished) break;
+      try {
+        controller.handle(key);
+      } catch (error) {
+        // A key must never take the client down.
+        controller.flash(`That key failed: ${(error as Error).message}`, 'error');
+      }
+    }
+  }
+
+  // Keep the selection valid, and announce warnings and questions.
+  let lastQuestions = unansweredQuestions(client.getState()).length;
+  const onState = (state: ReturnType<DeckClient['getState']>): void => {
+    store.setState({ deck: state });
+    const { ui } = store.getState();
+    if (ui.selectedId === null || !state.workers[ui.selectedId]) {
+      const first = state.order.at(-1) ?? null;
+      if (first !== ui.selectedId) setUi(store, { selectedId: first });
+    }
+    syncSize();
+    const lastWarning = state.warnings.at(-1);
+    if (lastWarning && lastWarning.id > ui.lastWarningId) {
+      setUi(store, { lastWarningId: lastWarning.id, flash: { text: lastWarning.text, level: 'warn', at: Date.now() } });
+    }
+    const questions = unansweredQuestions(state).length;
+    if (questions !== lastQuestions) {
+      if (questions > lastQuestions && options.notify.bell && !attached) host.write('\u0007');
+      if (options.notify.title && !attached) host.write(`\u001b]0;${questions > 0 ? `workerdeck: ${questions} question${questions === 1 ? '' : 's'}` : 'workerdeck'}\u0007`);
+      lastQuestions = questions;
+    }
+  };
+  const unsubscribe = client.subscribe((state) => onState(state));
+  // Mark the selected worker's mail as seen, once per new message.
+  let seenSent = '';
+  const unsubscribeSeen = store.subscribe((s) => {
+    const id = s.ui.selectedId;
+    if (!id || attached || unreadCount(s.deck, id) === 0) return;
+    const seq = Math.max(...s.deck.mail.filter((m) => m.workerId === id).map((m) => m.seq));
+    if (seenSent === `${id}:${seq}`) return;
+    seenSent = `${id}:${seq}`;
+    void client.execute({ type: 'mark-seen', workerId: id, seq }).catch(() => undefined);
+  });
+  const offClose = client.onClose((reason) =>
+    finish({ code: 1, message: `The workerdeck server went away (${reason}). Its workers ended with it; run workerdeck to start it again.` }),
+  );
+
+  const onSignal = (signal: NodeJS.Signals) =>
+    finish({ code: signal === 'SIGINT' ? 130 : 128 + (signal === 'SIGHUP' ? 1 : 15), message: signal === 'SIGHUP' ? null : detachedMessage() });
+  const onFatal = (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    const stack = error instanceof Error && error.stack ? `\nDetails for a bug report:\n${error.stack}` : '';
+    finish({ code: 1, message: `workerdeck stopped on an unexpected error: ${message}. Its workers run on in the server.${stack}` });
+  };
+  const onExit = () => host.restore(options.notify.title);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const processHandlers: [string, (...args: any[]) => void][] = [
+    ['SIGTERM', onSignal],
+    ['SIGHUP', onSignal],
+    ['SIGINT', onSignal],
+    ['uncaughtException', onFatal],
+    ['unhandledRejection', onFatal],
+    ['exit', onExit],
+  ];
+  for (const [event, handler] of processHandlers) process.on(event, handler);
+  host.stdout.on('resize', syncSize);
+
+  const startWarnings = client.getState().warnings.map((w) => w.text);
+  const latest = client.getState().warnings.at(-1);
+  if (startWarnings.length > 0) {
+    setUi(store, {
+      lastWarningId: latest?.id ?? 0,
+      flash: {
+        text: startWarnings.length > 1 ? `${startWarnings.at(-1)} (+${startWarnings.length - 1} more: w)` : (startWarnings[0] ?? ''),
+        level: 'warn',
+        at: Date.now(),
+      },
+    });
+  }
+  host.open(onInput);
+  store.setState({ deck: client.getState() });
+  if (!store.getState().ui.selectedId) setUi(store, { selectedId: client.getState().order.at(-1) ?? null });
+  syncSize();
+  mount();
+
+  const exit = await done;
+  unsubscribe();
+  unsubscribeSeen();
+  offClose();
+  host.stdout.off('resize', syncSize);
+  for (const [event, handler] of processHandlers) process.off(event, handler);
+  return exit;
+}

@@ -1,0 +1,188 @@
+/**
+ * The client–server protocol of `workerdeck serve`. Pure: types, zod schemas
+ * and the line framing; no I/O. Documented for humans in docs/protocol.md.
+ *
+ * Transport: a Unix socket, `<state>/server.sock` (0600 in the 0700 state dir).
+ * A connection starts with newline-delimited JSON frames, one object per line
+ * (UTF-8, at most MAX_FRAME_BYTES). The client speaks first with `hello`; the
+ * server answers `welcome` or `error` (and closes on a protocol mismatch).
+ * Then:
+ * - control connections send `cmd` frames and get one `result` per `cmd`;
+ *   `subscribe` starts `state` + `event` frames; `watch` starts `screen` frames
+ *   for one worker at a bounded rate;
+ * - an attach connection sends one `attach` frame; after the server's
+ *   `attached` frame the socket carries raw PTY bytes both ways, no JSON.
+ * A malformed frame closes that connection, never the server.
+ */
+import { z } from 'zod';
+import type { DeckEvent, DeckState } from './deck-state.js';
+import type { OperatorReply } from './mail.js';
+import type { WorkerRecord } from './worker.js';
+import { describeIssue } from './validate.js';
+
+/** Bumped on every incompatible change of the frames below. */
+export const PROTOCOL_VERSION = 1;
+
+/** Largest frame accepted, in bytes (a state snapshot with thousands of messages fits). */
+export const MAX_FRAME_BYTES = 32 * 1024 * 1024;
+
+const id = z.string().min(1).max(100);
+const cells = z.number().int().min(2).max(2000);
+
+export const spawnRequestSchema = z.object({
+  task: z.string().max(100_000),
+  name: z.string().max(100),
+  agent: z.string().min(1).max(100),
+  worktree: z.boolean(),
+  base: z.string().max(500),
+  skipPermissions: z.boolean(),
+});
+
+/** Every command a client can give the deck: the one `DeckCommand` union. */
+export const deckCommandSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('spawn'), request: spawnRequestSchema }),
+  z.object({ type: z.literal('resume'), id }),
+  z.object({ type: z.literal('stop'), id }),
+  z.object({ type: z.literal('remove'), id }),
+  z.object({
+    type: z.literal('send'),
+    id,
+    text: z.string().min(1).max(1_000_000),
+    kind: z.enum(['reply', 'nudge']),
+    inReplyTo: z.string().max(200).nullable(),
+  }),
+  z.object({ type: z.literal('mark-seen'), workerId: id, seq: z.number().int().nonnegative() }),
+  /** The preview size of the client: every detached PTY takes it (latest client wins). */
+  z.object({ type: z.literal('set-size'), cols: cells, rows: cells }),
+  z.object({ type: z.literal('resize-worker'), id, cols: cells, rows: cells }),
+  z.object({ type: z.literal('state') }),
+  /** Add a warning for every client (a client's own config problems). */
+  z.object({ type: z.literal('warn'), text: z.string().min(1).max(4000) }),
+  /** A worker's screen: styled rows, or plain text rows. */
+  z.object({ type: z.literal('screen'), id, plain: z.boolean() }),
+  z.object({ type: z.literal('transcript'), id, maxBytes: z.number().int().positive().max(64 * 1024 * 1024) }),
+  /** Stop every worker and end the server. */
+  z.object({ type: z.literal('kill-server') }),
+]);
+
+export type DeckCommand = z.infer<typeof deckCommandSchema>;
+export type SpawnRequestFrame = z.infer<typeof spawnRequestSchema>;
+
+/** What each command resolves to. */
+export interface CommandResults {
+  spawn: WorkerRecord;
+  resume: WorkerRecord;
+  stop: WorkerRecord | null;
+  remove: null;
+  send: OperatorReply;
+  'mark-seen': null;
+  'set-size': null;
+  'resize-worker': null;
+  state: DeckState;
+  warn: null;
+  screen: string[];
+  transcript: string;
+  'kill-server': null;
+}
+
+export type ResultOf<C extends DeckCommand> = CommandResults[C['type']];
+
+/** What a client is told about each preset (the spawn form needs it). */
+export interface PresetInfo {
+  name: string;
+  description: string;
+  supportsSkipPermissions: boolean;
+  canResume: boolean;
+  /** Why it cannot start here (`not installed: …`), or null. */
+  problem: string | null;
+}
+
+/** One screen of the watched worker, pushed at most every SCREEN_PUSH_MS. */
+export interface ScreenSnapshot {
+  id: string;
+  scroll: number;
+  /** Rows with SGR colours, each exactly `cols` cells wide. */
+  rows: string[];
+  /** Lines of scrollback above the screen. */
+  scrollback: number;
+}
+
+/** Screen pushes per watched worker are at least this far apart, in ms. */
+export const SCREEN_PUSH_MS = 50;
+
+export const clientFrameSchema = z.discriminatedUnion('t', [
+  z.object({
+    t: z.literal('hello'),
+    protocol: z.number().int(),
+    version: z.string().max(100),
+    role: z.enum(['control', 'attach']),
+  }),
+  z.object({ t: z.literal('cmd'), n: z.number().int().nonnegative(), cmd: z.unknown() }),
+  z.object({ t: z.literal('subscribe') }),
+  z.object({ t: z.literal('watch'), id: id.nullable(), scroll: z.number().int().nonnegative().max(1_000_000) }),
+  /** `readonly`: only the worker's output from now on (logs --follow): no paint, no resize, input ignored. */
+  z.object({ t: z.literal('attach'), id, cols: cells, rows: cells, readonly: z.boolean().optional() }),
+]);
+
+export type ClientFrame = z.infer<typeof clientFrameSchema>;
+
+export type ServerFrame =
+  | { t: 'welcome'; protocol: number; version: string; pid: number; presets: PresetInfo[]; label: string }
+  | { t: 'error'; message: string }
+  | { t: 'result'; n: number; ok: true; value: unknown }
+  | { t: 'result'; n: number; ok: false; error: string }
+  | { t: 'state'; state: DeckState }
+  | { t: 'event'; event: DeckEvent; nextSeq: number }
+  | ({ t: 'screen' } & ScreenSnapshot)
+  | { t: 'attached'; id: string };
+
+/** Parse one client frame. @returns the frame, or a reason naming the field. */
+export function parseClientFrame(line: string): { ok: true; frame: ClientFrame } | { ok: false; reason: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch (error) {
+    return { ok: false, reason: `not JSON (${(error as Error).message})` };
+  }
+  const parsed = clientFrameSchema.safeParse(json);
+  if (!parsed.success) return { ok: false, reason: describeIssue(parsed.error) };
+  return { ok: true, frame: parsed.data };
+}
+
+/** Validate a command. @returns it, or the reason it is refused. */
+export function parseCommand(value: unknown): { ok: true; command: DeckCommand } | { ok: false; reason: string } {
+  const parsed = deckCommandSchema.safeParse(value);
+  if (!parsed.success) return { ok: false, reason: describeIssue(parsed.error) };
+  return { ok: true, command: parsed.data };
+}
+
+/**
+ * Splits a byte stream into newline-terminated frames. `push` returns the
+ * complete lines; the remainder waits for the next chunk.
+ * @throws Error when a line grows past `maxBytes` (the connection is then closed)
+ */
+export class LineSplitter {
+  private rest = '';
+
+  constructor(private readonly maxBytes = MAX_FRAME_BYTES) {}
+
+  push(chunk: string): string[] {
+    const text = this.rest + chunk;
+    const lines = text.split('\n');
+    this.rest = lines.pop() ?? '';
+    if (this.rest.length > this.maxBytes) throw new Error(`a frame is longer than ${this.maxBytes} bytes`);
+    return lines.filter((l) => l.length > 0);
+  }
+
+  /** What is left after the last newline (raw bytes after a switch to raw mode). */
+  take(): string {
+    const rest = this.rest;
+    this.rest = '';
+    return rest;
+  }
+}
+
+/** One frame as a line. */
+export function frame(value: unknown): string {
+  return `${JSON.stringify(value)}\n`;
+}

@@ -1,0 +1,174 @@
+import { chmod, mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { shellQuote } from '../agents/common.js';
+import { agentFactories } from '../agents/builtin.js';
+import { loadConfigTolerant } from '../agents/config.js';
+import { buildPresets, isInstalled } from '../agents/index.js';
+import type { PresetInfo } from '../core/protocol.js';
+import { Deck } from '../deck.js';
+import type { GitRunner } from '../git/git.js';
+import type { RepoInfo } from '../git/worktree.js';
+import { Mailbox, loadMailHistory } from '../mail/mailbox.js';
+import { packageRoot } from '../paths.js';
+import { spawnNodePty } from '../pty/node-pty-host.js';
+import { takeLock } from '../registry/lock.js';
+import { loadState, Registry } from '../registry/registry.js';
+import { prepareStateDir, type StateLayout } from '../registry/state-dir.js';
+import { DeckServer } from './server.js';
+
+/** Every exit path of the server ends the process within this many ms. */
+const EXIT_DEADLINE_MS = 1900;
+/** Grace between SIGTERM/SIGHUP and SIGKILL for workers when the server itself stops. */
+const SHUTDOWN_GRACE_MS = 1000;
+
+export interface ServeOptions {
+  stateDir: string;
+  repo: RepoInfo | null;
+  cwd: string;
+  /** The user's environment (workers inherit it). */
+  env: NodeJS.ProcessEnv;
+  git: GitRunner;
+  version: string;
+}
+
+/** The absolute path of bin/workerdeck.js in this install. */
+export function binPath(): string {
+  return path.join(packageRoot(), 'bin', 'workerdeck.js');
+}
+
+/** Write `<state>/bin/workerdeck`, the launcher every worker's PATH starts with. */
+async function writeLauncher(layout: StateLayout): Promise<string> {
+  const file = path.join(layout.binDir, 'workerdeck');
+  await writeFile(file, `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(binPath())} "$@"\n`, { mode: 0o755 });
+  await chmod(file, 0o755);
+  return file;
+}
+
+/** One log line with an ISO time, to stderr (which is `<state>/server.log` when a client started the server). */
+function log(line: string): void {
+  try {
+    process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  } catch {
+    // The log is gone: nothing to tell.
+  }
+}
+
+/** Worktrees under `<repo>/.worktrees/` that no worker of the deck owns. */
+async function orphanWorktrees(repo: RepoInfo | null, owned: Set<string>): Promise<string[]> {
+  if (!repo) return [];
+  const dir = path.join(repo.mainTop, '.worktrees');
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names.map((n) => path.join(dir, n)).filter((p) => !owned.has(p));
+}
+
+/**
+ * `workerdeck serve`: own the Deck (PTYs, mirrors, mail, worktrees, registry)
+ * behind `<state>/server.sock` until asked to stop, or until it has had no
+ * workers and no clients for `serverIdleExit` seconds. It never touches a
+ * terminal: SIGHUP is ignored, logs go to stderr. Every exit path stops the
+ * workers' whole sessions and ends the process within 2 s.
+ * @returns never normally: the process exits; rejects when the server cannot start
+ *   (another server holds the lock: exit code 3).
+ */
+export async function serve(o: ServeOptions): Promise<number> {
+  const layout = await prepareStateDir(o.stateDir);
+  const releaseLock = await takeLock(layout);
+  await mkdir(path.dirname(layout.socket), { recursive: true, mode: 0o700 });
+  const launcher = await writeLauncher(layout);
+  const { config, warnings } = await loadConfigTolerant(o.env, o.repo?.top ?? null);
+  const presets = buildPresets(config, agentFactories);
+  let deck: Deck | null = null;
+  const registry = new Registry(layout.stateFile, layout.eventsFile, (m) => deck?.warn(m));
+  deck = new Deck({ spawner: spawnNodePty, git: o.git, layout, registry, presets, repo: o.repo, cwd: o.cwd, env: o.env, launcher });
+  const theDeck = deck;
+  let saved = null;
+  try {
+    saved = await loadState(layout.stateFile);
+  } catch (error) {
+    const aside = `${layout.stateFile}.broken-${Date.now()}`;
+    await rename(layout.stateFile, aside).catch(() => undefined);
+    warnings.push(`${(error as Error).message} It was moved to ${aside}; the deck starts with an empty list.`);
+  }
+  theDeck.restore(saved, await loadMailHistory(layout), 'the server stopped');
+  for (const w of warnings) theDeck.warn(w);
+  const owned = new Set(Object.values(theDeck.getState().workers).flatMap((w) => (w.worktree ? [w.worktree] : [])));
+  for (const orphan of await orphanWorktrees(o.repo, owned)) {
+    theDeck.warn(`Orphan worktree ${orphan}: no worker of this deck owns it. Its branch is kept; remove it with git worktree remove when it is not needed.`);
+  }
+  const mailbox = new Mailbox(layout, {
+    onMessage: (message) => theDeck.receiveMail(message),
+    onBad: (file, reason) => theDeck.warn(`Bad mail ${file} moved to mail/bad: ${reason}`),
+    nextSeq: () => theDeck.nextSeq(),
+  });
+  const presetInfo: PresetInfo[] = [...presets.values()].map((p) => ({
+    name: p.name,
+    description: p.description,
+    supportsSkipPermissions: p.supportsSkipPermissions,
+    canResume: p.resume !== undefined,
+    problem: isInstalled(p, o.env, o.cwd) ? null : (p.installHint ?? `"${p.command}" is not on PATH`),
+  }));
+  const label = o.repo ? `${path.basename(o.repo.mainTop)}${o.repo.branch ? ` (${o.repo.branch})` : ''}` : o.cwd;
+
+  let stopping: Promise<never> | null = null;
+  const stop = (code: number, why: string): Promise<never> => {
+    if (stopping) return stopping;
+    log(`stopping: ${why}`);
+    // The safety net: whatever hangs below, every worker session is killed and the process ends in time.
+    const watchdog = setTimeout(() => {
+      theDeck.killAllNow();
+      process.exit(code);
+    }, EXIT_DEADLINE_MS);
+    stopping = (async () => {
+      server.close();
+      await mailbox.close().catch(() => undefined);
+      await theDeck.shutdown(SHUTDOWN_GRACE_MS).catch(() => undefined);
+      await registry.flush().catch(() => undefined);
+      await releaseLock().catch(() => undefined);
+      clearTimeout(watchdog);
+      process.exit(code);
+    })();
+    return stopping;
+  };
+
+  let idleTimer: NodeJS.Timeout | null = null;
+  const checkIdle = () => {
+    const idle = server.clientCount === 0 && theDeck.runningIds().length === 0;
+    if (!idle || config.serverIdleExit === 0) {
+      if (idleTimer) clearTimeout(idleTimer);
+      idleTimer = null;
+      return;
+    }
+    idleTimer ??= setTimeout(() => void stop(0, `no workers and no clients for ${config.serverIdleExit} s`), config.serverIdleExit * 1000);
+  };
+  const server = new DeckServer({
+    deck: theDeck,
+    socketPath: layout.socket,
+    version: o.version,
+    label,
+    presets: presetInfo,
+    onKillServer: () => void stop(0, 'kill-server'),
+    onClients: checkIdle,
+    log,
+  });
+  theDeck.subscribe((_s, event) => {
+    if (event.type === 'worker-started' || event.type === 'worker-exited') checkIdle();
+  });
+
+  process.on('SIGHUP', () => log('SIGHUP ignored: the server outlives terminals'));
+  process.on('SIGTERM', () => void stop(0, 'SIGTERM'));
+  process.on('SIGINT', () => void stop(0, 'SIGINT'));
+  const fatal = (error: unknown) => {
+    log(`unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    theDeck.killAllNow();
+    process.exit(1);
+  };
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
+  process.on('exit', () => theDeck.killAllNow());
+
+  await server.listen();
+  void mailbox.start().catch((error: Error) => theDeck.warn(`Cannot watch ${layout.mail.new}: ${error.message}`));
+  log(`workerdeck ${o.version} serving ${layout.dir} on ${layout.socket} (pid ${process.pid})`);
+  checkIdle();
+  return new Promise<number>(() => undefined);
+}
