@@ -17,6 +17,7 @@ import {
   type Reply,
 } from '../helpers/fake-anthropic.js';
 import { tempDir, tempRepo } from '../helpers/git-repo.js';
+import { stopServer } from '../helpers/e2e.js';
 import { BIN, DeckTerminal, processAlive, ROOT, waitFor } from '../helpers/term.js';
 
 const NODE_BIN = path.join(ROOT, 'node_modules', '.bin');
@@ -99,6 +100,7 @@ describe('a real Claude Code worker (scripted API on 127.0.0.1)', () => {
     }
     deck?.kill();
     deck = null;
+    await stopServer(stateDir);
     for (const pid of pids) {
       if (!processAlive(pid)) continue;
       try {
@@ -160,10 +162,10 @@ describe('a real Claude Code worker (scripted API on 127.0.0.1)', () => {
     return deck;
   };
 
-  /** Quit the deck and check that no worker process survives it. */
+  /** Quit the deck, stop the server, and check that no worker process survives it. */
   const quit = async (d: DeckTerminal) => {
     list();
-    d.type('q');
+    d.type('Q');
     await d.waitForText('(y/n)');
     d.type('y');
     await d.waitForExit();

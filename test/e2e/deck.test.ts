@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DeckTerminal, processAlive, waitFor } from '../helpers/term.js';
 import { tempDir } from '../helpers/git-repo.js';
-import { deckFixture } from '../helpers/e2e.js';
+import { deckFixture, serverPid, stopServer } from '../helpers/e2e.js';
 
 describe('the deck, as a user drives it (built binary at 120x40)', () => {
   const f = deckFixture();
@@ -78,46 +78,51 @@ describe('the deck, as a user drives it (built binary at 120x40)', () => {
     expect(processAlive(pid)).toBe(false);
   });
 
-  it('asks before quitting with running workers and leaves no worker process behind', async () => {
+  it('leaves its workers running when it quits, and Q stops every worker and the server', async () => {
     const d = open();
     await d.waitForText('q quit');
     const pid = await spawnSleeper(d);
+    const server = serverPid(f.stateDir) ?? 0;
+    expect(processAlive(server)).toBe(true);
     d.type('q');
-    await d.waitForText('Stop 1 worker and quit? Worktrees are kept. (y/n)');
-    d.type('n');
-    await waitFor(() => !d.screen().includes('Stop 1 worker'), 'the prompt to go', 5000, () => d.screen());
-    expect(d.exit).toBeNull();
-    d.type('\u0003'); // Ctrl-C while detached quits too, after the same question.
-    await d.waitForText('Stop 1 worker and quit?');
-    d.type('y');
     await d.waitForExit();
-    await waitFor(() => !processAlive(pid), 'the worker process to be gone', 10_000);
-    expect(f.list()[0]?.status).toBe('stopped');
+    expect(d.raw.slice(d.raw.lastIndexOf('\u001b[?1049l'))).toContain('Detached from 1 running worker; run workerdeck to come back.');
+    expect(processAlive(pid)).toBe(true);
+    expect(f.list()[0]?.status).toBe('running');
+
+    const again = open();
+    await again.waitForText(/sleep-300\s+shell\s+running/);
+    again.type('Q');
+    await again.waitForText('Stop 1 running worker and the server, and quit? Worktrees are kept. (y/n)');
+    again.type('y');
+    await again.waitForExit();
+    await waitFor(() => !processAlive(pid) && !processAlive(server), 'the worker and the server to be gone', 10_000);
   });
 
   for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
-    it(`restores the terminal and stops its workers on ${signal}`, async () => {
+    it(`restores the terminal on ${signal} and leaves the workers to the server`, async () => {
       const d = open();
       await d.waitForText('q quit');
       const pid = await spawnSleeper(d);
       process.kill(d.pty.pid, signal);
       await d.waitForExit();
       expect(d.raw.lastIndexOf('\u001b[?1049l')).toBeGreaterThan(d.raw.lastIndexOf('\u001b[?1049h'));
-      await waitFor(() => !processAlive(pid), 'the worker process to be gone', 10_000);
-      expect(f.list()[0]?.status).toBe('stopped');
+      expect(processAlive(pid)).toBe(true);
+      expect(f.list()[0]?.status).toBe('running');
     });
   }
 
   it('prints an unexpected error under the restored terminal', async () => {
     // A preload throws inside the deck process once it is up: an uncaught error from nowhere in particular.
     const preload = path.join(f.home.dir, 'boom.mjs');
-    writeFileSync(preload, "setTimeout(() => { throw new Error('injected failure for the test'); }, 1500);\n");
-    f.deck = new DeckTerminal(['--agent', 'shell'], {
-      cwd: f.repo.dir,
-      env: { XDG_CONFIG_HOME: path.join(f.home.dir, 'config'), NODE_OPTIONS: `--import=${preload}` },
-    });
-    const d = f.deck;
+    // Only in the TUI (the server it starts gets the same NODE_OPTIONS), once the test sends SIGUSR2.
+    writeFileSync(
+      preload,
+      "if (!process.argv.includes('serve')) process.on('SIGUSR2', () => setTimeout(() => { throw new Error('injected failure for the test'); }));\n",
+    );
+    const d = open(['--agent', 'shell'], 120, 40, { NODE_OPTIONS: `--import=${preload}` });
     await d.waitForText('q quit');
+    process.kill(d.pty.pid, 'SIGUSR2');
     const exit = await d.waitForExit();
     expect(exit.exitCode).toBe(1);
     const after = d.raw.slice(d.raw.lastIndexOf('\u001b[?1049l'));
@@ -179,6 +184,7 @@ describe('the deck, as a user drives it (built binary at 120x40)', () => {
       e.type('q');
       await e.waitForExit();
     } finally {
+      await stopServer(path.join(plain.dir, 'state'));
       plain.cleanup();
     }
   });
@@ -229,12 +235,10 @@ describe('the deck, as a user drives it (built binary at 120x40)', () => {
     await waitFor(whole(90, 30), 'a whole frame at 90x30', 10_000, () => d.screen());
     await d.waitForText('small-6');
     d.type('q');
-    await d.waitForText('(y/n)');
-    d.type('y');
     await d.waitForExit();
   });
 
-  it('shows earlier workers after a restart, with their last screen from the transcript', async () => {
+  it('shows its workers again after a restart of the client, and of the server with their last screen from the transcript', async () => {
     const d = open();
     await d.waitForText('q quit');
     d.type('n');
@@ -242,16 +246,20 @@ describe('the deck, as a user drives it (built binary at 120x40)', () => {
     d.type('echo remembered-$((40+2))\r');
     await d.waitForText('remembered-42');
     d.type('q');
-    await d.waitForText('(y/n)');
-    d.type('y');
     await d.waitForExit();
 
     const again = open();
-    await again.waitForText('q quit');
-    await again.waitForText('echo-remembered');
+    await again.waitForText(/echo-remember\S*\s+shell\s+running/);
     await again.waitForText('remembered-42');
-    expect(again.screen()).toMatch(/stopped/);
     again.type('q');
     await again.waitForExit();
+
+    f.cli(['kill-server', '--yes']);
+    const third = open();
+    await third.waitForText('echo-remembered');
+    await third.waitForText('remembered-42');
+    expect(third.screen()).toMatch(/stopped/);
+    third.type('q');
+    await third.waitForExit();
   });
 });

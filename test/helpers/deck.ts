@@ -2,6 +2,9 @@ import { afterEach } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Deck, type SpawnRequest } from '../../src/deck.js';
+import { Connection } from '../../src/client/connection.js';
+import { RemoteDeck } from '../../src/client/remote-deck.js';
+import { DeckServer } from '../../src/server/server.js';
 import { execaGit } from '../../src/git/git.js';
 import type { RepoInfo } from '../../src/git/worktree.js';
 import type { Preset } from '../../src/agents/preset.js';
@@ -55,6 +58,29 @@ export async function makeDeck(options: {
     ...(options.now ? { now: options.now } : {}),
   });
   return { deck, layout, registry, registryErrors };
+}
+
+/**
+ * A DeckServer for `deck` on a real Unix socket in this process, and a
+ * RemoteDeck client connected to it (subscribed, first snapshot in).
+ */
+export async function serveInProcess(
+  deck: Deck,
+  socketPath: string,
+  onKillServer: () => void = () => undefined,
+): Promise<{ server: DeckServer; client: RemoteDeck }> {
+  const presets = [...deck.presets.values()].map((p) => ({
+    name: p.name,
+    description: p.description,
+    supportsSkipPermissions: p.supportsSkipPermissions,
+    canResume: p.resume !== undefined,
+    problem: null,
+  }));
+  const server = new DeckServer({ deck, socketPath, version: 'test', label: 'test', presets, onKillServer, log: () => undefined });
+  await server.listen();
+  const connection = await Connection.open(socketPath, 'test');
+  const client = await RemoteDeck.connect(connection, socketPath, 'test');
+  return { server, client };
 }
 
 /** A spawn request with defaults: no worktree, no skip-permissions. */

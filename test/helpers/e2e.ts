@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
 import { tempDir, tempRepo } from './git-repo.js';
-import { BIN, DeckTerminal } from './term.js';
+import { BIN, DeckTerminal, processAlive, waitFor } from './term.js';
 
 /** A worker as `workerdeck list --json` prints it (the fields tests read). */
 export interface ListedWorker {
@@ -17,10 +17,46 @@ export interface ListedWorker {
   command: string[];
 }
 
+/** This process's environment without any WORKERDECK_ variable (tests run inside workers too). */
+export function cleanEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('WORKERDECK_')) env[k] = v;
+  return env;
+}
+
 /** `workerdeck list --json --state-dir <stateDir>`, run from `cwd`. */
 export function listWorkers(cwd: string, stateDir: string): ListedWorker[] {
   const out = execFileSync(process.execPath, [BIN, 'list', '--json', '--state-dir', stateDir], { cwd, encoding: 'utf8' });
   return JSON.parse(out) as ListedWorker[];
+}
+
+/** The pid in a state dir's `deck.pid` (its server), or null when there is none. */
+export function serverPid(stateDir: string): number | null {
+  try {
+    const pid = Number(readFileSync(path.join(stateDir, 'deck.pid'), 'utf8').trim());
+    return pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Stop the server a test's client started, by the pid in its lock file:
+ * SIGTERM (it stops its workers' sessions and exits within 2 s), SIGKILL
+ * after 10 s, and wait until it and every given worker pid is gone.
+ */
+export async function stopServer(stateDir: string, workerPids: number[] = []): Promise<void> {
+  const pid = serverPid(stateDir);
+  if (pid !== null && processAlive(pid)) {
+    process.kill(pid, 'SIGTERM');
+    try {
+      await waitFor(() => !processAlive(pid), `the server (pid ${pid}) to exit`, 10_000);
+    } catch (error) {
+      process.kill(pid, 'SIGKILL');
+      throw error;
+    }
+  }
+  await waitFor(() => workerPids.every((p) => !processAlive(p)), `no worker process left of ${workerPids.join(', ')}`, 10_000);
 }
 
 /**
@@ -34,6 +70,8 @@ export function deckFixture() {
     home: null as unknown as ReturnType<typeof tempDir>,
     stateDir: '',
     deck: null as DeckTerminal | null,
+    /** Every client opened in this test; all are killed after it. */
+    decks: [] as DeckTerminal[],
     /** The config home, for XDG_CONFIG_HOME. */
     get configHome(): string {
       return path.join(f.home.dir, 'config');
@@ -45,7 +83,17 @@ export function deckFixture() {
         rows,
         env: { XDG_CONFIG_HOME: f.configHome, XDG_STATE_HOME: path.join(f.home.dir, 'state'), PS1: '$ ', ...env },
       });
+      f.decks.push(f.deck);
       return f.deck;
+    },
+    /** Run the built binary with arguments in the repo (a CLI subcommand); its stdout. */
+    cli(args: string[], input?: string): string {
+      return execFileSync(process.execPath, [BIN, ...args, '--state-dir', f.stateDir], {
+        cwd: f.repo.dir,
+        encoding: 'utf8',
+        env: { ...cleanEnv(), XDG_CONFIG_HOME: f.configHome, XDG_STATE_HOME: path.join(f.home.dir, 'state'), PS1: '$ ' },
+        ...(input !== undefined ? { input } : { stdio: ['ignore', 'pipe', 'pipe'] }),
+      });
     },
     list: (): ListedWorker[] => listWorkers(f.repo.dir, f.stateDir),
   };
@@ -55,9 +103,16 @@ export function deckFixture() {
     mkdirSync(f.configHome, { recursive: true });
     f.stateDir = path.join(f.repo.dir, '.git', 'workerdeck');
   });
-  afterEach(() => {
-    f.deck?.kill();
+  afterEach(async () => {
+    for (const d of f.decks.splice(0)) d.kill();
     f.deck = null;
+    let pids: number[] = [];
+    try {
+      pids = f.list().flatMap((w) => (w.pid ? [w.pid] : []));
+    } catch {
+      // No readable state: no workers to wait for.
+    }
+    await stopServer(f.stateDir, pids);
     f.repo.cleanup();
     f.home.cleanup();
   });

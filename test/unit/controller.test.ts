@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { buildKeymap } from '../../src/core/commands.js';
 import type { MailMessage } from '../../src/core/mail.js';
 import type { Deck } from '../../src/deck.js';
@@ -7,7 +8,7 @@ import { fakeSpawner, type FakePty } from '../../src/pty/fake-pty.js';
 import { createAppStore, type AppStore } from '../../src/store.js';
 import { Controller } from '../../src/ui/controller.js';
 import { decodeKeys } from '../../src/ui/keys.js';
-import { makeDeck, request, testPresets } from '../helpers/deck.js';
+import { makeDeck, request, serveInProcess, testPresets } from '../helpers/deck.js';
 import { tempDir } from '../helpers/git-repo.js';
 import { waitFor } from '../helpers/term.js';
 
@@ -17,14 +18,19 @@ interface Rig {
   controller: Controller;
   spawner: ReturnType<typeof fakeSpawner>;
   quits: number;
+  /** kill-server commands the server received. */
+  killServers: number;
   attached: string[];
-  /** Type raw terminal input through the key decoder into the controller. */
-  press: (input: string) => void;
+  /** Wait until the store (fed by the server's events) has caught up with the deck, then type raw terminal input through the key decoder into the controller. */
+  press: (input: string) => Promise<void>;
+  /** Wait until the store has caught up with the deck. */
+  sync: () => Promise<void>;
   ptyOf: (id: string) => FakePty;
   question: (workerId: string, content: string, timestamp: number) => MailMessage;
 }
 
 let dirs: { cleanup: () => void }[] = [];
+const servers: { server: { close(): void }; client: { close(): void } }[] = [];
 let rig: Rig;
 
 beforeEach(async () => {
@@ -36,17 +42,22 @@ beforeEach(async () => {
   const presets = testPresets({ custom: { command: '/bin/sh', submitDelayMs: 0 }, other: { command: '/bin/sh' } });
   const { deck } = await makeDeck({ stateDir: state.dir, cwd: cwd.dir, spawner, presets });
   const store = createAppStore(120, 40);
-  deck.subscribe((s) => store.setState({ deck: s }));
+  // The controller talks to a real server over a real socket, as the TUI does; the store is fed by its events.
+  const { server, client } = await serveInProcess(deck, path.join(state.dir, 'server.sock'), () => r.killServers++);
+  servers.push({ server, client });
+  client.subscribe((s) => store.setState({ deck: s }));
+  store.setState({ deck: client.getState() });
   const r = {
     deck,
     store,
     spawner,
     quits: 0,
+    killServers: 0,
     attached: [] as string[],
   } as Rig;
   r.controller = new Controller({
     store,
-    deck,
+    client,
     keymap: buildKeymap(),
     spawnDefaults: () => ({ agent: 'custom', worktree: false, base: '', skipPermissions: false }),
     nudgeText: 'please continue',
@@ -55,7 +66,10 @@ beforeEach(async () => {
       r.quits++;
     },
   });
-  r.press = (input) => {
+  const view = (d: { workers: unknown; order: unknown; mail: unknown; replies: unknown }) => JSON.stringify([d.workers, d.order, d.mail, d.replies]);
+  r.sync = () => waitFor(() => view(store.getState().deck) === view(deck.getState()), 'the store to catch up with the deck').then(() => undefined);
+  r.press = async (input) => {
+    await r.sync();
     for (const key of decodeKeys(input)) r.controller.handle(key);
   };
   r.ptyOf = (id) => {
@@ -82,6 +96,10 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  for (const { server, client } of servers.splice(0)) {
+    client.close();
+    server.close();
+  }
   for (const pty of rig.spawner.spawned) pty.emitExit({ exitCode: 0, signal: null });
   await rig.deck.shutdown(50);
   expect(rig.deck.runningIds()).toEqual([]);
@@ -96,27 +114,27 @@ async function spawn(name: string): Promise<string> {
 }
 
 describe('spawn form', () => {
-  it('opens on n, takes typing, moves with Tab, cycles agents with ←/→, cancels on Esc', () => {
-    rig.press('n');
+  it('opens on n, takes typing, moves with Tab, cycles agents with ←/→, cancels on Esc', async () => {
+    await rig.press('n');
     expect(ui().mode).toBe('spawn');
     expect(ui().spawn).toMatchObject({ field: 'task', task: '', agent: 'custom', worktree: false });
-    rig.press('fix the login');
+    await rig.press('fix the login');
     expect(ui().spawn?.task).toBe('fix the login');
-    rig.press('\u007f\u007f');
+    await rig.press('\u007f\u007f');
     expect(ui().spawn?.task).toBe('fix the log');
-    rig.press('\t');
+    await rig.press('\t');
     expect(ui().spawn?.field).toBe('name');
-    rig.press('\t');
+    await rig.press('\t');
     expect(ui().spawn?.field).toBe('agent');
-    rig.press('\u001b[C');
+    await rig.press('\u001b[C');
     expect(ui().spawn?.agent).toBe('other');
-    rig.press('\u001b[C');
+    await rig.press('\u001b[C');
     expect(ui().spawn?.agent).toBe('shell');
-    rig.press('\u001b[D\u001b[D');
+    await rig.press('\u001b[D\u001b[D');
     expect(ui().spawn?.agent).toBe('custom');
-    rig.press('\u001b[Z');
+    await rig.press('\u001b[Z');
     expect(ui().spawn?.field).toBe('name');
-    rig.press('\u001b');
+    await rig.press('\u001b');
     expect(ui().mode).toBe('list');
     expect(ui().spawn).toBeNull();
     expect(rig.spawner.spawned).toHaveLength(0);
@@ -124,9 +142,9 @@ describe('spawn form', () => {
   });
 
   it('spawns on Enter, names the worker after the task, and selects it', async () => {
-    rig.press('n');
-    rig.press('Fix the login');
-    rig.press('\r');
+    await rig.press('n');
+    await rig.press('Fix the login');
+    await rig.press('\r');
     await waitFor(() => ui().mode === 'list', 'the spawn to finish');
     const [id] = rig.deck.getState().order;
     expect(id).toBeDefined();
@@ -142,15 +160,15 @@ describe('spawn form', () => {
   });
 
   it('uses a typed name, and keeps the form when the spawn fails', async () => {
-    rig.press('n');
-    rig.press('task\t');
-    rig.press('Bad Name!');
-    rig.press('\r');
+    await rig.press('n');
+    await rig.press('task\t');
+    await rig.press('Bad Name!');
+    await rig.press('\r');
     await waitFor(() => ui().flash?.level === 'error', 'the spawn error');
     expect(ui().flash?.text).toMatch(/"Bad Name!" is not a valid worker name/);
     expect(ui().mode).toBe('spawn');
     expect(ui().spawn).toMatchObject({ task: 'task', name: 'Bad Name!', busy: false });
-    rig.press('\u0015my-name\r');
+    await rig.press('\u0015my-name\r');
     await waitFor(() => ui().mode === 'list', 'the spawn to finish');
     expect(Object.values(rig.deck.getState().workers).map((w) => w.name)).toEqual(['my-name']);
   });
@@ -164,7 +182,7 @@ describe('reply', () => {
     const q2 = rig.question(a, 'alpha early', 2000);
     rig.question(a, 'alpha late', 3000);
     rig.controller.select(a);
-    rig.press('r');
+    await rig.press('r');
     expect(ui().mode).toBe('reply');
     expect(ui().reply).toMatchObject({ workerId: a, inReplyTo: q2.id, question: 'alpha early', text: '' });
   });
@@ -176,7 +194,7 @@ describe('reply', () => {
     const q1 = rig.question(b, 'beta asks first', 1000);
     rig.question(a, 'alpha asks', 2000);
     rig.controller.select(c);
-    rig.press('r');
+    await rig.press('r');
     expect(ui().reply).toMatchObject({ workerId: b, inReplyTo: q1.id });
     expect(ui().selectedId).toBe(b);
   });
@@ -184,7 +202,7 @@ describe('reply', () => {
   it('r without any question replies to the selected live worker', async () => {
     const a = await spawn('alpha');
     rig.controller.select(a);
-    rig.press('r');
+    await rig.press('r');
     expect(ui().reply).toMatchObject({ workerId: a, inReplyTo: null, question: null });
   });
 
@@ -195,13 +213,13 @@ describe('reply', () => {
     pty.emitData('\u001b[?2004h$ ');
     await waitFor(() => rig.deck.screen(a)?.bracketedPaste, 'the mirror to see bracketed paste on');
     rig.controller.select(a);
-    rig.press('r');
-    rig.press('use postgres');
-    rig.press('\n'); // ctrl+j: a newline in the reply
-    rig.press('and pgbouncer');
+    await rig.press('r');
+    await rig.press('use postgres');
+    await rig.press('\n'); // ctrl+j: a newline in the reply
+    await rig.press('and pgbouncer');
     expect(ui().reply?.text).toBe('use postgres\nand pgbouncer');
     const before = pty.writes.length;
-    rig.press('\r');
+    await rig.press('\r');
     // The body first; the Enter that submits it comes in a write of its own, once the body is out.
     const body = '\u001b[200~use postgres\nand pgbouncer\u001b[201~';
     await waitFor(() => pty.writes.length > before, 'the body to be written');
@@ -221,10 +239,10 @@ describe('reply', () => {
     rig.question(a, 'which db?', 1000);
     const pty = rig.ptyOf(a);
     rig.controller.select(a);
-    rig.press('r');
-    rig.press('\u001b[200~line one\nline two\u001b[201~');
+    await rig.press('r');
+    await rig.press('\u001b[200~line one\nline two\u001b[201~');
     const before = pty.writes.length;
-    rig.press('\r');
+    await rig.press('\r');
     await waitFor(() => ui().mode === 'list', 'the reply to be sent');
     expect(pty.writes.slice(before)).toEqual(['line one\rline two', '\r']);
   });
@@ -232,12 +250,12 @@ describe('reply', () => {
   it('Esc keeps the text as a draft that r opens again', async () => {
     const a = await spawn('alpha');
     rig.controller.select(a);
-    rig.press('r');
-    rig.press('half a thought');
-    rig.press('\u001b');
+    await rig.press('r');
+    await rig.press('half a thought');
+    await rig.press('\u001b');
     expect(ui().mode).toBe('list');
     expect(ui().drafts[a]).toBe('half a thought');
-    rig.press('r');
+    await rig.press('r');
     expect(ui().reply?.text).toBe('half a thought');
     expect(rig.ptyOf(a).writes).toEqual([]);
   });
@@ -249,10 +267,10 @@ describe('reply', () => {
     pty.emitExit({ exitCode: 0, signal: null });
     await waitFor(() => rig.deck.getState().workers[a]?.status === 'exited', 'the worker to exit');
     rig.controller.select(a);
-    rig.press('r');
+    await rig.press('r');
     expect(ui().mode).toBe('list');
     expect(ui().flash).toMatchObject({ level: 'error', text: 'alpha is not a live worker of this deck; a reply cannot reach it.' });
-    rig.press('u');
+    await rig.press('u');
     await waitFor(() => ui().flash?.text.includes('not running'), 'the nudge to be refused');
     expect(ui().flash).toMatchObject({ level: 'error', text: 'alpha is not running in this deck; nothing was sent.' });
     expect(pty.writes).toEqual([]);
@@ -267,13 +285,13 @@ describe('reply', () => {
     const live = await spawn('here');
     const q = rig.question(live, 'which file?', 2000);
     rig.controller.select(live);
-    rig.press('r');
+    await rig.press('r');
     expect(ui().mode).toBe('reply');
     expect(ui().reply).toMatchObject({ workerId: live, inReplyTo: q.id });
-    rig.press('\u001b');
+    await rig.press('\u001b');
     // With another worker selected, r still finds the live question, not the dead one's older question.
     rig.controller.select(dead);
-    rig.press('r');
+    await rig.press('r');
     expect(ui().reply).toMatchObject({ workerId: live, inReplyTo: q.id });
   });
 
@@ -291,7 +309,7 @@ describe('reply', () => {
   it('u nudges a live worker with the nudge text', async () => {
     const a = await spawn('alpha');
     rig.controller.select(a);
-    rig.press('u');
+    await rig.press('u');
     await waitFor(() => ui().flash?.text === 'Nudged alpha.', 'the nudge');
     expect(rig.ptyOf(a).writes).toEqual(['please continue', '\r']);
     expect(rig.deck.getState().replies[0]).toMatchObject({ kind: 'nudge', content: 'please continue', inReplyTo: null });
@@ -299,45 +317,44 @@ describe('reply', () => {
 });
 
 describe('confirmations', () => {
-  it('quit asks "Stop N workers and quit?" while workers run; n cancels, y quits', async () => {
+  it('q and Ctrl-C quit at once: the workers run on in the server', async () => {
     await spawn('alpha');
-    await spawn('beta');
-    rig.press('q');
-    expect(ui().mode).toBe('confirm');
-    expect(ui().confirm?.prompt).toBe('Stop 2 workers and quit? Worktrees are kept. (y/n)');
-    rig.press('n');
+    await rig.press('q');
     expect(ui().mode).toBe('list');
-    expect(rig.quits).toBe(0);
-    rig.press('\u0003');
-    expect(ui().confirm?.prompt).toBe('Stop 2 workers and quit? Worktrees are kept. (y/n)');
-    rig.press('y');
     expect(rig.quits).toBe(1);
+    await rig.press('\u0003');
+    expect(rig.quits).toBe(2);
+    expect(rig.deck.runningIds()).toHaveLength(1);
   });
 
-  it('quit says "1 worker" for one, and quits at once when none runs', async () => {
-    const a = await spawn('alpha');
-    rig.press('q');
-    expect(ui().confirm?.prompt).toBe('Stop 1 worker and quit? Worktrees are kept. (y/n)');
-    rig.press('n');
-    rig.ptyOf(a).emitExit({ exitCode: 0, signal: null });
-    await waitFor(() => rig.deck.runningIds().length === 0, 'the worker to exit');
-    rig.press('q');
+  it('Q asks "Stop N running workers and the server?"; n cancels, y stops the server and quits', async () => {
+    await spawn('alpha');
+    await spawn('beta');
+    await rig.press('Q');
+    expect(ui().mode).toBe('confirm');
+    expect(ui().confirm?.prompt).toBe('Stop 2 running workers and the server, and quit? Worktrees are kept. (y/n)');
+    await rig.press('n');
     expect(ui().mode).toBe('list');
-    expect(rig.quits).toBe(1);
+    expect(rig.quits).toBe(0);
+    expect(rig.killServers).toBe(0);
+    await rig.press('Q');
+    await rig.press('y');
+    await waitFor(() => rig.quits === 1, 'the quit after kill-server');
+    expect(rig.killServers).toBe(1);
   });
 
   it('stop asks "Stop <name>?" and on y sends SIGTERM; the worker ends stopped', async () => {
     const a = await spawn('alpha');
     rig.controller.select(a);
-    rig.press('x');
+    await rig.press('x');
     expect(ui().mode).toBe('confirm');
     expect(ui().confirm?.prompt).toBe('Stop alpha? (y/n)');
-    rig.press('n');
+    await rig.press('n');
     const pty = rig.ptyOf(a);
     expect(pty.signals).toEqual([]);
-    rig.press('x');
-    rig.press('y');
-    expect(pty.signals).toContain('SIGTERM');
+    await rig.press('x');
+    await rig.press('y');
+    await waitFor(() => pty.signals.includes('SIGTERM'), 'SIGTERM to reach the worker');
     pty.emitExit({ exitCode: null, signal: 15 });
     await waitFor(() => rig.deck.getState().workers[a]?.status === 'stopped', 'the worker to stop');
     expect(rig.deck.getState().workers[a]?.reason).toBe('stopped by the operator');
@@ -349,25 +366,25 @@ describe('list keys', () => {
   it('j/k move the selection, Enter attaches a running worker', async () => {
     const a = await spawn('alpha');
     const b = await spawn('beta');
-    rig.press('j');
+    await rig.press('j');
     expect(ui().selectedId).toBe(a);
-    rig.press('j');
+    await rig.press('j');
     expect(ui().selectedId).toBe(b);
-    rig.press('j');
+    await rig.press('j');
     expect(ui().selectedId).toBe(b);
-    rig.press('k');
+    await rig.press('k');
     expect(ui().selectedId).toBe(a);
-    rig.press('\r');
+    await rig.press('\r');
     expect(rig.attached).toEqual([a]);
   });
 
   it('space jumps to the worker that needs attention', async () => {
     await spawn('alpha');
     const b = await spawn('beta');
-    rig.press(' ');
+    await rig.press(' ');
     expect(ui().flash?.text).toBe('Nothing needs your attention.');
     rig.question(b, 'help?', 1000);
-    rig.press(' ');
+    await rig.press(' ');
     expect(ui().selectedId).toBe(b);
   });
 });
