@@ -65,9 +65,9 @@ describe('footerHints', () => {
   });
 
   it('follows overrides', () => {
-    const hints = footerHints(buildKeymap({ attach: 'ctrl+o', quit: ['Q'] }));
+    const hints = footerHints(buildKeymap({ attach: 'ctrl+o', quit: ['Z'] }));
     expect(hints.find((h) => h.label === 'attach')?.key).toBe('^O');
-    expect(hints.find((h) => h.label === 'quit')?.key).toBe('Q');
+    expect(hints.find((h) => h.label === 'quit')?.key).toBe('Z');
   });
 
   it('displayKey reads named keys', () => {

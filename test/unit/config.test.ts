@@ -57,6 +57,7 @@ describe('mergeConfig', () => {
       skipPermissions: false,
       nudge: DEFAULT_NUDGE,
       notify: { bell: true, title: true },
+      serverIdleExit: 600,
       sources: [],
       notices: [],
     });
