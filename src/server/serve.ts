@@ -119,9 +119,10 @@ export async function serve(o: ServeOptions): Promise<number> {
       process.exit(code);
     }, EXIT_DEADLINE_MS);
     stopping = (async () => {
-      server.close();
       await mailbox.close().catch(() => undefined);
       await theDeck.shutdown(SHUTDOWN_GRACE_MS).catch(() => undefined);
+      // Clients see the connection close only once no worker is left.
+      server.close();
       await registry.flush().catch(() => undefined);
       await releaseLock().catch(() => undefined);
       clearTimeout(watchdog);
