@@ -123,6 +123,29 @@ export function workerPids(stateDir) {
   }
 }
 
+/** The pid of a state dir's server (its `deck.pid`), or null. */
+export function serverPid(stateDir) {
+  try {
+    const pid = Number(readFileSync(path.join(stateDir, 'deck.pid'), 'utf8').trim());
+    return pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** End a state dir's server and its workers' process groups (SIGKILL: the bench is done with them). */
+export function killServer(stateDir) {
+  for (const pid of workerPids(stateDir)) if (alive(pid)) killGroup(pid, 'SIGKILL');
+  const pid = serverPid(stateDir);
+  if (pid !== null && alive(pid)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+}
+
 /** Extra node flags for the deck, e.g. WDBENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it. */
 function nodeArgsFromEnv() {
   return (process.env.WDBENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
@@ -265,25 +288,35 @@ export class DeckTerm {
     return this.screen().includes(`◀ ${agent} ▶`);
   }
 
-  /** Quit with q then y (when workers run); falls back to signals. Kills the workers' groups too. */
-  async quit(timeoutMs = 15_000) {
+  /** Quit the TUI with q (the server keeps running); falls back to signals. */
+  async detach(timeoutMs = 15_000) {
     if (!this.exit) {
       this.parse = true;
       this.type('q');
-      await sleep(150);
-      if (!this.exit && this.workers().length > 0) this.type('y');
       const deadline = now() + timeoutMs;
       while (!this.exit && now() < deadline) await sleep(25);
     }
+    if (!this.exit) {
+      try {
+        this.pty.kill('SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    started.ptys.delete(this);
+  }
+
+  /** Quit the TUI, then end its server and the workers' groups. */
+  async quit(timeoutMs = 15_000) {
+    await this.detach(timeoutMs);
     this.kill();
   }
 
   kill() {
-    const pids = this.stateDir ? workerPids(this.stateDir) : [];
     if (!this.exit) {
       killGroup(this.pid, 'SIGTERM');
     }
-    for (const pid of pids) if (alive(pid)) killGroup(pid, 'SIGKILL');
+    if (this.stateDir) killServer(this.stateDir);
     if (!this.exit) {
       try {
         this.pty.kill('SIGKILL');
@@ -306,7 +339,7 @@ export function trackStateDir(dir) {
 /** End everything the bench started and remove its temp dirs. Safe to call twice. */
 export function cleanup() {
   for (const t of [...started.ptys]) t.kill();
-  for (const dir of started.stateDirs) for (const pid of workerPids(dir)) if (alive(pid)) killGroup(pid, 'SIGKILL');
+  for (const dir of started.stateDirs) killServer(dir);
   for (const sock of started.tmuxSockets) {
     try {
       execFileSync('tmux', ['-L', sock, 'kill-server'], { stdio: 'ignore' });

@@ -5,6 +5,7 @@
 // the whole suite in under 2 minutes on a 2-core machine.
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
+import { benchAttach } from './attach.js';
 import { benchEcho } from './echo.js';
 import { cleanup, log, now, round } from './lib.js';
 import { benchMail } from './mail.js';
@@ -22,8 +23,8 @@ const only = process.argv
   .split(',');
 
 const PLAN = quick
-  ? { throughputReps: 1, mailMessages: 200, echoKeys: 200, scaleWorkers: 32, scaleSeconds: 10, startupRuns: 3 }
-  : { throughputReps: 3, mailMessages: 200, echoKeys: 200, scaleWorkers: 32, scaleSeconds: 20, startupRuns: 10 };
+  ? { throughputReps: 1, mailMessages: 200, echoKeys: 200, scaleWorkers: 32, scaleSeconds: 10, startupRuns: 3, attachReps: 1 }
+  : { throughputReps: 3, mailMessages: 200, echoKeys: 200, scaleWorkers: 32, scaleSeconds: 20, startupRuns: 10, attachReps: 3 };
 
 const KEYS = [
   ['throughput_mb_s', 'MB/s', 'deck: 64 MiB cat, spawn to exit, mirror parsed', null],
@@ -33,9 +34,11 @@ const KEYS = [
   ['echo_idle_p50_ms', 'ms', 'attached keystroke echo, no load, median', (v) => v < 2, '< 2'],
   ['echo_p50_ms', 'ms', 'echo while 2 workers flood output, median', null],
   ['echo_p99_ms', 'ms', 'same, 99th percentile', (v) => v < 25, '< 25'],
-  ['scale32_cpu_cores', 'cores', 'deck CPU s per wall s, 32 workers x 10 lines/s', (v) => v < 1.0, '< 1.0'],
-  ['scale32_rss_mb', 'MB', 'deck peak RSS (VmHWM), 32 workers', (v) => v < 300, '< 300'],
-  ['startup_ms', 'ms', 'exec to first full frame, median', (v) => v < 300, '< 300'],
+  ['attach_mb_s', 'MB/s', 'attached TUI, 16 MiB cat through the server to the outer terminal', null],
+  ['scale32_cpu_cores', 'cores', 'server + TUI CPU s per wall s, 32 workers x 10 lines/s', (v) => v < 1.0, '< 1.0'],
+  ['scale32_rss_mb', 'MB', 'server + TUI peak summed RSS, 32 workers', (v) => v < 300, '< 300'],
+  ['startup_ms', 'ms', 'exec to first full frame, server running, median', (v) => v < 300, '< 300'],
+  ['startup_cold_ms', 'ms', 'same, when the client starts the server, median', null],
 ];
 
 function machine() {
@@ -76,6 +79,7 @@ const phases = [
   ['mail', () => benchMail({ messages: PLAN.mailMessages })],
   ['echo', () => benchEcho({ keys: PLAN.echoKeys })],
   ['scale', () => benchScale({ workers: PLAN.scaleWorkers, seconds: PLAN.scaleSeconds })],
+  ['attach', () => benchAttach({ reps: PLAN.attachReps })],
 ];
 log(`${quick ? 'quick' : 'full'} run on ${os.cpus().length} cores, Node ${process.version}`);
 for (const [name, phase] of phases) {
@@ -102,6 +106,8 @@ out.details = {
   echo_idle_p99_ms: round(results.echo_idle_p99_ms ?? NaN),
   scale32_rss_end_mb: round(results.scale32_rss_end_mb ?? NaN),
   startup_runs_ms: results.startup_runs_ms?.map((v) => round(v, 0)),
+  startup_cold_runs_ms: results.startup_cold_runs_ms?.map((v) => round(v, 0)),
+  attach_ms: results.attach_ms?.map((v) => round(v, 0)),
   timeouts: { mail: results.mail_timeouts, echo: results.echo_timeouts },
 };
 if (errors.length) out.errors = errors;

@@ -1,9 +1,10 @@
 // scale32: the built deck in a PTY with 32 shell workers spawned through the
-// UI, each printing a coloured line every 100 ms. Measures the deck process
-// alone (not its workers): CPU seconds per wall second from /proc/<pid>/stat
-// and peak RSS (VmHWM) from /proc/<pid>/status.
+// UI, each printing a coloured line every 100 ms. Measures the deck's own
+// processes, the server and the TUI client together (not the workers): CPU
+// seconds per wall second from /proc/<pid>/stat, and the peak of their summed
+// RSS sampled every 250 ms (plus each one's VmHWM in the details).
 import path from 'node:path';
-import { cpuSeconds, DeckTerm, log, now, sleep, statusMb, tempDir, tempRepo, trackStateDir } from './lib.js';
+import { cpuSeconds, DeckTerm, log, now, serverPid, sleep, statusMb, tempDir, tempRepo, trackStateDir } from './lib.js';
 
 // `read -t 0.1` is a bash builtin that waits on the (silent) terminal: no fork per tick.
 const TICK_SCRIPT =
@@ -25,13 +26,19 @@ export async function benchScale({ workers, seconds }) {
     // Stop parsing the deck's output in the bench while measuring: only drain it.
     deck.parse = false;
     const live = deck.workers().length;
-    const c0 = cpuSeconds(deck.pid);
+    const pids = [deck.pid, serverPid(stateDir)].filter((p) => p !== null);
+    const cpu = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+    const rss = () => pids.reduce((sum, pid) => sum + statusMb(pid, 'VmRSS'), 0);
+    const c0 = cpu();
     const w0 = now();
-    await sleep(seconds * 1000);
-    const c1 = cpuSeconds(deck.pid);
+    let rssPeak = rss();
+    while (now() - w0 < seconds * 1000) {
+      await sleep(250);
+      rssPeak = Math.max(rssPeak, rss());
+    }
+    const c1 = cpu();
     const w1 = now();
-    const rssPeak = statusMb(deck.pid, 'VmHWM');
-    const rssNow = statusMb(deck.pid, 'VmRSS');
+    const rssNow = rss();
     const stillLive = deck.workers().length;
     if (live !== workers || stillLive !== workers) throw new Error(`scale: expected ${workers} live workers, had ${live} then ${stillLive}`);
     return {
