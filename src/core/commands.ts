@@ -8,7 +8,25 @@
  * `up`, `pageup`, `ctrl+c`, `shift+tab`, `meta+enter`).
  */
 
-export type CommandContext = 'list' | 'global';
+/**
+ * The layer a command belongs to: the worker list, the spawn form, the reply
+ * box, a y/n confirmation, or an overlay (help, details, warnings). `global`
+ * commands work in the list and close the overlay they opened.
+ */
+export type CommandContext = 'list' | 'global' | 'form' | 'reply' | 'confirm' | 'overlay';
+
+/** Every layer, in the order the help lists them. */
+export const CONTEXTS: readonly CommandContext[] = ['list', 'global', 'form', 'reply', 'confirm', 'overlay'];
+
+/** How each layer is named in the help. */
+export const CONTEXT_TITLES: Record<CommandContext, string> = {
+  list: 'Worker list',
+  global: 'Anywhere in the deck',
+  form: 'Spawn form (n)',
+  reply: 'Reply box (r)',
+  confirm: 'Confirmations (y/n)',
+  overlay: 'Help, details and warnings',
+};
 
 export interface CommandSpec {
   id: string;
@@ -37,16 +55,35 @@ export const COMMANDS: readonly CommandSpec[] = [
   { id: 'mail-down', keys: [']'], description: 'Scroll the mail thread down', hint: null, context: 'list' },
   { id: 'warnings', keys: ['w'], description: 'Show the warnings: bad mail, broken config, failed writes', hint: null, context: 'list' },
   { id: 'help', keys: ['?'], description: 'Show or hide this help', hint: 'help', context: 'global' },
+  { id: 'form.next-field', keys: ['tab', 'down'], description: 'Next field', hint: 'next field', context: 'form' },
+  { id: 'form.prev-field', keys: ['shift+tab', 'up'], description: 'Previous field', hint: null, context: 'form' },
+  { id: 'form.change', keys: ['space', 'left', 'right'], description: 'Change the agent, or toggle Worktree and Skip permissions (in text fields, Space types a space)', hint: 'change', context: 'form' },
+  { id: 'form.submit', keys: ['enter'], description: 'Spawn the worker, from any field', hint: 'spawn', context: 'form' },
+  { id: 'form.cancel', keys: ['escape'], description: 'Close the form', hint: 'cancel', context: 'form' },
+  { id: 'reply.send', keys: ['enter'], description: 'Send the reply: typed into the worker, then Enter', hint: 'send', context: 'reply' },
+  { id: 'reply.newline', keys: ['ctrl+j', 'meta+enter'], description: 'A new line in the reply', hint: 'new line', context: 'reply' },
+  { id: 'reply.cancel', keys: ['escape'], description: 'Close the box; the text is kept as a draft for next time', hint: 'cancel', context: 'reply' },
+  { id: 'confirm.yes', keys: ['y', 'Y'], description: 'Yes, do it', hint: 'yes', context: 'confirm' },
+  { id: 'confirm.no', keys: ['n', 'N', 'escape'], description: 'No (any other key says no too)', hint: 'no', context: 'confirm' },
+  { id: 'overlay.close', keys: ['escape', 'q'], description: 'Close the overlay (so does the key that opened it)', hint: 'close', context: 'overlay' },
   { id: 'quit', keys: ['q', 'ctrl+c'], description: 'Quit the deck; workers keep running in the server (run workerdeck to come back)', hint: 'quit', context: 'list' },
   { id: 'kill-server', keys: ['Q'], description: 'Stop every worker and the server, then quit (asks first; worktrees are kept)', hint: null, context: 'list' },
 ];
 
 export type CommandId = (typeof COMMANDS)[number]['id'];
 
-/** A resolved keymap: key name → command id, plus each command's effective keys. */
+/** A resolved keymap: key name → command id per layer, plus each command's effective keys. */
 export interface Keymap {
+  /** The worker list's keys (its own and the global ones). */
   byKey: Map<string, string>;
+  /** Each layer's keys; `global` commands are in `list` and `global`. */
+  byContext: Map<CommandContext, Map<string, string>>;
   keysOf: Map<string, string[]>;
+}
+
+/** The command a key runs in a layer (its own keys, then the global ones), or undefined. */
+export function commandFor(keymap: Keymap, context: CommandContext, key: string): string | undefined {
+  return keymap.byContext.get(context)?.get(key) ?? keymap.byContext.get('global')?.get(key);
 }
 
 /**
@@ -62,25 +99,33 @@ export function buildKeymap(overrides: Record<string, string | string[]> = {}): 
       throw new Error(`keys.${id}: unknown command "${id}". Known commands: ${[...known].join(', ')}.`);
     }
   }
-  const byKey = new Map<string, string>();
   const keysOf = new Map<string, string[]>();
+  const contextOf = new Map<string, CommandContext>();
   for (const command of COMMANDS) {
     const override = overrides[command.id];
     const keys = override === undefined ? command.keys : Array.isArray(override) ? override : [override];
     keysOf.set(command.id, [...keys]);
+    contextOf.set(command.id, command.context);
   }
+  const byContext = new Map<CommandContext, Map<string, string>>(CONTEXTS.map((c) => [c, new Map<string, string>()]));
   for (const [id, keys] of keysOf) {
-    for (const key of keys) {
-      const other = byKey.get(key);
-      if (other !== undefined && other !== id) {
-        // Name the command the user overrode, not the one whose default key it took.
-        const [field, holder] = id in overrides || !(other in overrides) ? [id, other] : [other, id];
-        throw new Error(`keys.${field}: key "${key}" is already bound to "${holder}".`);
+    const context = contextOf.get(id) ?? 'list';
+    // A global key must be free in the list; every other layer has keys of its own.
+    const layers: CommandContext[] = context === 'global' ? ['global', 'list'] : [context];
+    for (const layer of layers) {
+      const map = byContext.get(layer)!;
+      for (const key of keys) {
+        const other = map.get(key);
+        if (other !== undefined && other !== id) {
+          // Name the command the user overrode, not the one whose default key it took.
+          const [field, holder] = id in overrides || !(other in overrides) ? [id, other] : [other, id];
+          throw new Error(`keys.${field}: key "${key}" is already bound to "${holder}".`);
+        }
+        map.set(key, id);
       }
-      byKey.set(key, id);
     }
   }
-  return { byKey, keysOf };
+  return { byKey: byContext.get('list')!, byContext, keysOf };
 }
 
 /** How a key name reads in hints, e.g. `enter` → `⏎`, `ctrl+c` → `^C`. */
@@ -104,10 +149,12 @@ export function displayKey(key: string): string {
   return key;
 }
 
-/** Footer hints `[{key, label}]` in registry order, first key of each hinted command. */
-export function footerHints(keymap: Keymap): { key: string; label: string }[] {
+/** Footer hints `[{key, label}]` of one layer in registry order, first key of each hinted command. */
+export function footerHints(keymap: Keymap, context: CommandContext = 'list'): { key: string; label: string }[] {
   const hints: { key: string; label: string }[] = [];
   for (const command of COMMANDS) {
+    const inLayer = command.context === context || (context === 'list' && command.context === 'global');
+    if (!inLayer) continue;
     const key = keymap.keysOf.get(command.id)?.[0];
     if (command.hint && key) hints.push({ key: displayKey(key), label: command.hint });
   }

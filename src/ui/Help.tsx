@@ -1,22 +1,31 @@
-import { COMMANDS, displayKey } from '../core/commands.js';
+import { COMMANDS, CONTEXT_TITLES, CONTEXTS, displayKey } from '../core/commands.js';
+import { disabledReason } from './bindings.js';
 import { formatAge } from '../core/worker.js';
 import { useApp } from './context.js';
 import { useDeckContext } from './context.js';
 import { fit, wrap } from './layout.js';
 import { Overlay } from './Pane.js';
 
-/** The help overlay (?), generated from the command registry. */
+/**
+ * The help overlay (?), generated from the command registry: every layer's
+ * keys (with the user's overrides), and why a list command is unavailable now.
+ */
 export function Help({ width, height }: { width: number; height: number }) {
-  const { theme, keymap, detachKeyName } = useDeckContext();
+  const { theme, keymap, detachKeyName, store } = useDeckContext();
+  const state = store.getState();
+  const inner = width - 4;
   const lines: string[] = [];
-  for (const command of COMMANDS) {
-    const keys = (keymap.keysOf.get(command.id) ?? []).map(displayKey).join(', ');
-    lines.push(fit(keys, 14) + command.description);
+  const keysOf = (id: string) => (keymap.keysOf.get(id) ?? []).map(displayKey).join(', ');
+  // The list and global keys one per line; the other layers one wrapped paragraph each, so it all fits at 80x24 and up.
+  for (const command of COMMANDS.filter((c) => c.context === 'list' || c.context === 'global')) {
+    const reason = command.context === 'list' ? disabledReason(command.id, state) : null;
+    lines.push(...wrap(fit(keysOf(command.id), 14) + command.description + (reason ? ` (now: ${reason})` : ''), inner));
   }
-  lines.push('');
   lines.push(fit(displayKey(detachKeyName), 14) + 'Detach from a worker you are attached to');
-  lines.push(fit('n form', 14) + 'Tab/S-Tab move, ←/→ agent, Space toggles, Enter spawns, Esc cancels');
-  lines.push(fit('r box', 14) + 'Enter sends, Ctrl-J or Alt-Enter adds a line, Esc cancels (keeps the draft)');
+  for (const context of CONTEXTS.filter((c) => c !== 'list' && c !== 'global')) {
+    const pieces = COMMANDS.filter((c) => c.context === context).map((c) => `${keysOf(c.id)} ${c.hint ?? c.description}`);
+    lines.push(...wrap(`${CONTEXT_TITLES[context]}: ${pieces.join(' · ')}`, inner));
+  }
   return (
     <Overlay
       width={width}

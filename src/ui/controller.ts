@@ -1,6 +1,7 @@
 import { nextAttentionWorker, questionToAnswer } from '../core/deck-state.js';
 import { sanitize } from '../core/mail.js';
-import type { Keymap } from '../core/commands.js';
+import { commandFor, type Keymap } from '../core/commands.js';
+import { disabledReason } from './bindings.js';
 import { hasLiveProcess, isLive } from '../core/worker.js';
 import type { DeckClient } from '../client/remote-deck.js';
 import { setUi, SPAWN_FIELDS, type AppStore, type SpawnFormState } from '../store.js';
@@ -41,13 +42,12 @@ export class Controller {
       case 'confirm':
         return this.onConfirm(key);
       case 'help':
-        if (key.name === '?' || key.name === 'escape' || key.name === 'q') setUi(this.o.store, { mode: 'list' });
-        return;
       case 'details':
-        if (key.name === 'i' || key.name === 'escape' || key.name === 'q') setUi(this.o.store, { mode: 'list' });
-        return;
       case 'warnings':
-        if (key.name === 'w' || key.name === 'escape' || key.name === 'q') setUi(this.o.store, { mode: 'list' });
+        // The overlay's own close keys, or the (possibly rebound) key that opened it.
+        if (commandFor(this.o.keymap, 'overlay', key.name) === 'overlay.close' || this.o.keymap.byKey.get(key.name) === mode) {
+          setUi(this.o.store, { mode: 'list' });
+        }
         return;
       case 'spawn':
         return this.onSpawnKey(key);
@@ -71,6 +71,8 @@ export class Controller {
     const { store, client } = this.o;
     const { ui, deck: state } = store.getState();
     const selected = ui.selectedId ? state.workers[ui.selectedId] : undefined;
+    const reason = disabledReason(command, store.getState());
+    if (reason) return this.flash(reason, 'warn');
     switch (command) {
       case 'spawn':
         setUi(store, {
@@ -79,11 +81,7 @@ export class Controller {
         });
         return;
       case 'attach':
-        if (!selected) return this.flash('No worker selected. Press n to spawn one.', 'warn');
-        if (!hasLiveProcess(selected)) {
-          return this.flash(`${selected.name} is not running (${selected.status}). R resumes it where its preset can.`, 'warn');
-        }
-        this.o.attach(selected.id);
+        if (selected) this.o.attach(selected.id);
         return;
       case 'reply':
         return this.openReply();
@@ -94,15 +92,14 @@ export class Controller {
         return;
       }
       case 'nudge':
-        if (!selected) return this.flash('No worker selected.', 'warn');
+        if (!selected) return;
         client
           .execute({ type: 'send', id: selected.id, text: this.o.nudgeText, kind: 'nudge', inReplyTo: null })
           .then(() => this.flash(`Nudged ${selected.name}.`))
           .catch((error: Error) => this.flash(error.message, 'error'));
         return;
       case 'stop':
-        if (!selected) return this.flash('No worker selected.', 'warn');
-        if (!hasLiveProcess(selected)) return this.flash(`${selected.name} is not running.`, 'warn');
+        if (!selected) return;
         this.confirm(`Stop ${selected.name}? (y/n)`, () => {
           this.flash(`Stopping ${selected.name}…`);
           client
@@ -112,16 +109,14 @@ export class Controller {
         });
         return;
       case 'resume':
-        if (!selected) return this.flash('No worker selected.', 'warn');
-        if (hasLiveProcess(selected)) return this.flash(`${selected.name} is already running.`, 'warn');
+        if (!selected) return;
         client
           .execute({ type: 'resume', id: selected.id })
           .then(() => this.flash(`Resumed ${selected.name}.`))
           .catch((error: Error) => this.flash(error.message, 'error'));
         return;
       case 'remove':
-        if (!selected) return this.flash('No worker selected.', 'warn');
-        if (hasLiveProcess(selected)) return this.flash(`${selected.name} is still running; stop it first (x).`, 'warn');
+        if (!selected) return;
         this.confirm(`Remove ${selected.name} from the list? Its worktree and branch are kept. (y/n)`, () => {
           const at = store.getState().deck.order.indexOf(selected.id);
           client
@@ -137,7 +132,6 @@ export class Controller {
         });
         return;
       case 'details':
-        if (!selected) return this.flash('No worker selected.', 'warn');
         setUi(store, { mode: 'details' });
         return;
       case 'select-next':
@@ -206,7 +200,8 @@ export class Controller {
   private onConfirm(key: KeyPress): void {
     const { confirm } = this.o.store.getState().ui;
     setUi(this.o.store, { mode: 'list', confirm: null });
-    if (key.name === 'y' || key.name === 'Y') confirm?.onYes();
+    // Any key but a yes key says no.
+    if (commandFor(this.o.keymap, 'confirm', key.name) === 'confirm.yes') confirm?.onYes();
   }
 
   private openReply(): void {
@@ -238,12 +233,13 @@ export class Controller {
     const { reply, drafts } = store.getState().ui;
     if (!reply) return setUi(store, { mode: 'list' });
     if (reply.busy) return;
-    if (key.name === 'escape') {
+    const command = commandFor(this.o.keymap, 'reply', key.name);
+    if (command === 'reply.cancel') {
       setUi(store, { mode: 'list', reply: null, drafts: { ...drafts, [reply.workerId]: reply.text } });
       if (reply.text) this.flash('Reply kept as a draft; r opens it again.');
       return;
     }
-    if (key.name === 'enter') {
+    if (command === 'reply.send') {
       if (reply.text.trim() === '') return this.flash('Type a reply first, or Esc to cancel.', 'warn');
       setUi(store, { reply: { ...reply, busy: true } });
       const name = store.getState().deck.workers[reply.workerId]?.name ?? reply.workerId;
@@ -261,7 +257,7 @@ export class Controller {
         });
       return;
     }
-    if (key.name === 'ctrl+j' || key.name === 'meta+enter') {
+    if (command === 'reply.newline') {
       setUi(store, { reply: { ...reply, text: `${reply.text}\n` } });
       return;
     }
@@ -276,30 +272,27 @@ export class Controller {
     if (form.busy) return;
     const patch = (p: Partial<SpawnFormState>) => setUi(store, { spawn: { ...form, ...p } });
     const fieldAt = SPAWN_FIELDS.indexOf(form.field);
-    switch (key.name) {
-      case 'escape':
+    const command = commandFor(this.o.keymap, 'form', key.name);
+    switch (command) {
+      case 'form.cancel':
         setUi(store, { mode: 'list', spawn: null });
         return;
-      case 'tab':
-      case 'down':
+      case 'form.next-field':
         return patch({ field: SPAWN_FIELDS[(fieldAt + 1) % SPAWN_FIELDS.length] ?? 'task' });
-      case 'shift+tab':
-      case 'up':
+      case 'form.prev-field':
         return patch({ field: SPAWN_FIELDS[(fieldAt - 1 + SPAWN_FIELDS.length) % SPAWN_FIELDS.length] ?? 'task' });
-      case 'enter':
+      case 'form.submit':
         return this.submitSpawn(form);
-    }
-    if (form.field === 'agent' && (key.name === 'left' || key.name === 'right' || key.name === 'space')) {
-      const names = client.presets.map((p) => p.name);
-      const at = names.indexOf(form.agent);
-      const step = key.name === 'left' ? -1 : 1;
-      return patch({ agent: names[(at + step + names.length) % names.length] ?? form.agent });
-    }
-    if (form.field === 'worktree' && (key.name === 'space' || key.name === 'left' || key.name === 'right')) {
-      return patch({ worktree: !form.worktree });
-    }
-    if (form.field === 'skipPermissions' && (key.name === 'space' || key.name === 'left' || key.name === 'right')) {
-      return patch({ skipPermissions: !form.skipPermissions });
+      case 'form.change':
+        if (form.field === 'agent') {
+          const names = client.presets.map((p) => p.name);
+          const at = names.indexOf(form.agent);
+          const step = key.name === 'left' ? -1 : 1;
+          return patch({ agent: names[(at + step + names.length) % names.length] ?? form.agent });
+        }
+        if (form.field === 'worktree') return patch({ worktree: !form.worktree });
+        if (form.field === 'skipPermissions') return patch({ skipPermissions: !form.skipPermissions });
+        break;
     }
     if (form.field === 'task' || form.field === 'name' || form.field === 'base') {
       const text = editText(form[form.field], key, form.field === 'task');

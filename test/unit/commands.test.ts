@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildKeymap, COMMANDS, displayKey, footerHints } from '../../src/core/commands.js';
+import { buildKeymap, commandFor, COMMANDS, displayKey, footerHints } from '../../src/core/commands.js';
 
 describe('buildKeymap', () => {
   it('binds every default key of the registry', () => {
@@ -13,8 +13,24 @@ describe('buildKeymap', () => {
     expect(keymap.keysOf.get('attach')).toEqual(['enter', 'a']);
     for (const command of COMMANDS) {
       expect(keymap.keysOf.get(command.id)).toEqual(command.keys);
-      for (const key of command.keys) expect(keymap.byKey.get(key)).toBe(command.id);
+      for (const key of command.keys) expect(commandFor(keymap, command.context, key)).toBe(command.id);
     }
+    // The same key means different things in different layers.
+    expect(commandFor(keymap, 'form', 'enter')).toBe('form.submit');
+    expect(commandFor(keymap, 'reply', 'enter')).toBe('reply.send');
+    expect(commandFor(keymap, 'confirm', 'y')).toBe('confirm.yes');
+    expect(commandFor(keymap, 'overlay', 'escape')).toBe('overlay.close');
+    // Global keys work in every layer that does not bind them itself.
+    expect(commandFor(keymap, 'overlay', '?')).toBe('help');
+  });
+
+  it('overrides apply to every layer, and conflicts are checked within a layer', () => {
+    const keymap = buildKeymap({ 'form.submit': 'ctrl+s', 'reply.send': ['ctrl+s'] });
+    expect(commandFor(keymap, 'form', 'ctrl+s')).toBe('form.submit');
+    expect(commandFor(keymap, 'reply', 'ctrl+s')).toBe('reply.send');
+    expect(commandFor(keymap, 'form', 'enter')).toBeUndefined();
+    expect(() => buildKeymap({ 'form.cancel': 'tab' })).toThrow(/keys\.form\.cancel: key "tab" is already bound to "form\.next-field"/);
+    expect(() => buildKeymap({ help: 'n' })).toThrow(/key "n" is already bound/);
   });
 
   it('an override replaces all default keys of that command', () => {

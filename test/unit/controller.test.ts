@@ -16,6 +16,7 @@ interface Rig {
   deck: Deck;
   store: AppStore;
   controller: Controller;
+  client: import('../../src/client/remote-deck.js').DeckClient;
   spawner: ReturnType<typeof fakeSpawner>;
   quits: number;
   /** kill-server commands the server received. */
@@ -55,6 +56,7 @@ beforeEach(async () => {
     killServers: 0,
     attached: [] as string[],
   } as Rig;
+  r.client = client;
   r.controller = new Controller({
     store,
     client,
@@ -386,5 +388,48 @@ describe('list keys', () => {
     rig.question(b, 'help?', 1000);
     await rig.press(' ');
     expect(ui().selectedId).toBe(b);
+  });
+});
+
+describe('layers', () => {
+  it('a rebound help key opens and closes help; Esc and q close every overlay', async () => {
+    const controller = new Controller({
+      store: rig.store,
+      client: rig.client,
+      keymap: buildKeymap({ help: 'H' }),
+      spawnDefaults: () => ({ agent: 'custom', worktree: false, base: '', skipPermissions: false }),
+      nudgeText: 'n',
+      attach: () => undefined,
+      quit: () => undefined,
+    });
+    const press = (input: string) => {
+      for (const key of decodeKeys(input)) controller.handle(key);
+    };
+    press('?');
+    expect(ui().mode).toBe('list');
+    press('H');
+    expect(ui().mode).toBe('help');
+    press('H');
+    expect(ui().mode).toBe('list');
+    press('H');
+    press('q');
+    expect(ui().mode).toBe('list');
+    press('w');
+    expect(ui().mode).toBe('warnings');
+    press('\u001b');
+    expect(ui().mode).toBe('list');
+  });
+
+  it('a command that cannot run says why instead', async () => {
+    await rig.press('x');
+    expect(ui().mode).toBe('list');
+    expect(ui().flash?.text).toBe('No worker selected.');
+    const a = await spawn('alpha');
+    rig.ptyOf(a).emitExit({ exitCode: 0, signal: null });
+    await waitFor(() => rig.deck.getState().workers[a]?.status === 'exited', 'the worker to exit');
+    rig.controller.select(a);
+    await rig.press('\r');
+    expect(rig.attached).toEqual([]);
+    expect(ui().flash?.text).toBe('alpha is not running (exited). R resumes it where its preset can.');
   });
 });

@@ -1,0 +1,38 @@
+/**
+ * Why a list command cannot run right now, in a sentence for the operator, or
+ * null when it can (lazygit's GetDisabledReason). The controller flashes the
+ * reason instead of running the command; the help shows it beside the key.
+ * Pure: reads the app state only.
+ */
+import { hasLiveProcess } from '../core/worker.js';
+import type { AppState } from '../store.js';
+
+export function disabledReason(id: string, s: AppState): string | null {
+  const selected = s.ui.selectedId ? s.deck.workers[s.ui.selectedId] : undefined;
+  switch (id) {
+    case 'attach':
+      if (!selected) return 'No worker selected. Press n to spawn one.';
+      if (!hasLiveProcess(selected)) return `${selected.name} is not running (${selected.status}). R resumes it where its preset can.`;
+      return null;
+    case 'nudge':
+    case 'details':
+      return selected ? null : 'No worker selected.';
+    case 'stop':
+      if (!selected) return 'No worker selected.';
+      return hasLiveProcess(selected) ? null : `${selected.name} is not running.`;
+    case 'resume':
+      if (!selected) return 'No worker selected.';
+      return hasLiveProcess(selected) ? `${selected.name} is already running.` : null;
+    case 'remove':
+      if (!selected) return 'No worker selected.';
+      return hasLiveProcess(selected) ? `${selected.name} is still running; stop it first (x).` : null;
+    case 'select-next':
+    case 'select-prev':
+    case 'scroll-up':
+    case 'scroll-down':
+    case 'mail-up':
+      return s.deck.order.length === 0 ? 'No workers yet.' : null;
+    default:
+      return null;
+  }
+}
