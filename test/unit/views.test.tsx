@@ -94,7 +94,7 @@ describe('the Ink views, from the store alone', () => {
     const { lastFrame, unmount } = renderApp(store, viewClient(state, {}));
     const frame = lastFrame() ?? '';
     expect(frame).toContain('Spawn a worker');
-    expect(frame).toContain('◀ claude ▶  not installed: npm i -g @anthropic-ai/claude-code');
+    expect(frame).toContain('◀ claude ▶  not installed: npm i -g @anthropic-ai/claud');
     expect(frame).toMatch(/⏎ spawn/);
     expect(frame).toMatch(/Esc cancel/);
     expect(frame).not.toMatch(/r reply/);
