@@ -102,6 +102,12 @@ describe('workerdeck serve and its clients (built binary)', () => {
       expect(missing.code).toBe(1);
       expect(missing.stderr.trim().split('\n')).toHaveLength(1);
       expect(missing.stderr).toMatch(/No worker "no-such-worker"/);
+      // From inside another worker's worktree, with no --state-dir: the same deck.
+      const wt = f.cli(['spawn', '--name', 'in-tree', '--', 'true']).trim();
+      const tree = f.list().find((w) => w.id === wt)?.worktree ?? '';
+      expect(tree).toContain('.worktrees');
+      const fromTree = JSON.parse(execFileSync(process.execPath, [BIN, 'list', '--json'], { cwd: tree, encoding: 'utf8', env: cleanEnv() })) as { id: string }[];
+      expect(fromTree.map((w) => w.id)).toEqual(expect.arrayContaining([id, wt]));
     });
   });
 
