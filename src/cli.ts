@@ -353,6 +353,8 @@ async function openDeck(flags: {
     onMessage: (message) => deck.receiveMail(message),
     onBad: (file, reason) => deck.warn(`Bad mail ${file} moved to mail/bad: ${reason}`),
     nextSeq: () => deck.nextSeq(),
+    releaseSeq: (seq) => deck.releaseSeq(seq),
+    onError: (message) => deck.warn(message),
   });
   const store = ui.createAppStore(process.stdout.columns || 80, process.stdout.rows || 24);
   const label = choice.repo ? `${path.basename(choice.repo.mainTop)}${choice.repo.branch ? ` (${choice.repo.branch})` : ''}` : cwd;
@@ -375,7 +377,11 @@ async function openDeck(flags: {
     }),
   });
   await mailbox.close();
-  await registry.flush();
+  // Bounded: a broken disk must not keep the deck from quitting.
+  if (!(await registry.flush({ deadlineMs: 500 }))) {
+    const why = registry.failures().join(', ') || 'the writes did not finish in time';
+    process.stderr.write(`workerdeck: the last changes could not be written to ${layout.dir} (${why}).\n`);
+  }
   await releaseLock();
   return code;
 }

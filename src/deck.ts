@@ -185,6 +185,17 @@ export class Deck {
     return seq;
   }
 
+  /**
+   * Take back `seq` when the Mailbox could not move its message into mail/cur,
+   * so the sequence keeps no gap. Only the last number handed out can come back.
+   * @returns true when it was taken back
+   */
+  releaseSeq(seq: number): boolean {
+    if (this.state.nextSeq !== seq + 1) return false;
+    this.state = { ...this.state, nextSeq: seq };
+    return true;
+  }
+
   /** Apply an event, persist it, and notify listeners. */
   dispatch(event: DeckEvent): void {
     this.state = reduce(this.state, event);
