@@ -144,7 +144,10 @@ export class Deck {
    * Load earlier workers and mail. A worker recorded as live whose process is
    * gone becomes `exited` with the reason `the deck was closed`.
    */
-  restore(saved: { workers: WorkerRecord[]; replies: OperatorReply[]; nextSeq: number } | null, mail: MailMessage[]): void {
+  restore(
+    saved: { workers: WorkerRecord[]; replies: OperatorReply[]; nextSeq: number; dismissed?: Record<string, number> } | null,
+    mail: MailMessage[],
+  ): void {
     let state = emptyDeckState();
     for (const worker of saved?.workers ?? []) {
       let record = worker;
@@ -166,7 +169,7 @@ export class Deck {
     const nextSeq = Math.max(saved?.nextSeq ?? 1, (mail.at(-1)?.seq ?? 0) + 1);
     // Mail handled after the last save still needs its effect on the worker.
     const applied = saved?.nextSeq ?? 1;
-    state = { ...state, replies: saved?.replies ?? [], nextSeq };
+    state = { ...state, replies: saved?.replies ?? [], nextSeq, dismissed: saved?.dismissed ?? {} };
     for (const message of mail) {
       state =
         message.seq >= applied

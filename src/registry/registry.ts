@@ -54,12 +54,15 @@ const stateFileSchema = z.object({
   nextSeq: z.number().int().positive(),
   workers: z.array(workerSchema),
   replies: z.array(replySchema).default([]),
+  dismissed: z.record(z.string(), z.number().int().nonnegative()).default({}),
 });
 
 export interface SavedState {
   nextSeq: number;
   workers: WorkerRecord[];
   replies: OperatorReply[];
+  /** Dismissed mail of workers the deck does not know: worker id → highest dismissed seq. */
+  dismissed: Record<string, number>;
 }
 
 /**
@@ -88,6 +91,7 @@ export async function loadState(file: string): Promise<SavedState | null> {
     nextSeq: parsed.data.nextSeq,
     workers: parsed.data.workers as WorkerRecord[],
     replies: parsed.data.replies,
+    dismissed: parsed.data.dismissed,
   };
 }
 
@@ -95,7 +99,7 @@ export async function loadState(file: string): Promise<SavedState | null> {
 export function serializeState(state: DeckState): string {
   const workers = state.order.map((id) => state.workers[id]).filter((w): w is WorkerRecord => w !== undefined);
   return `${JSON.stringify(
-    { version: 1, nextSeq: state.nextSeq, workers, replies: state.replies.slice(-MAX_SAVED_REPLIES) },
+    { version: 1, nextSeq: state.nextSeq, workers, replies: state.replies.slice(-MAX_SAVED_REPLIES), dismissed: state.dismissed },
     null,
     2,
   )}\n`;

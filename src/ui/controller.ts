@@ -1,6 +1,6 @@
-import { nextAttentionWorker } from '../core/deck-state.js';
+import { nextAttentionWorker, unknownMail, type UnknownMail } from '../core/deck-state.js';
 import { sanitize } from '../core/mail.js';
-import type { Keymap } from '../core/commands.js';
+import { displayKey, type Keymap } from '../core/commands.js';
 import { isLive } from '../core/worker.js';
 import type { Deck } from '../deck.js';
 import { setUi, SPAWN_FIELDS, type AppStore, type SpawnFormState } from '../store.js';
@@ -89,7 +89,16 @@ export class Controller {
         return this.openReply();
       case 'next-attention': {
         const next = nextAttentionWorker(deck.getState(), ui.selectedId);
-        if (!next) return this.flash('Nothing needs your attention.');
+        if (!next) {
+          const unknown = unknownMail(deck.getState());
+          if (unknown.length === 0) return this.flash('Nothing needs your attention.');
+          const count = unknown.reduce((n, g) => n + g.messages.length, 0);
+          // Short enough for the one footer line of a 120-column terminal.
+          return this.flash(
+            `Nothing needs you but ${plural(count, 'message')} from ${describeUnknown(unknown)}, which no reply can reach. ` +
+              `${this.keyOf('dismiss')} dismisses ${count === 1 ? 'it' : 'them'}.`,
+          );
+        }
         this.select(next);
         return;
       }
@@ -162,6 +171,8 @@ export class Controller {
       case 'mail-down':
         setUi(store, { mailScroll: Math.max(0, ui.mailScroll - 5) });
         return;
+      case 'dismiss':
+        return this.dismissUnknown();
       case 'help':
         setUi(store, { mode: 'help' });
         return;
@@ -175,6 +186,26 @@ export class Controller {
         return;
       }
     }
+  }
+
+  /**
+   * Dismiss the mail of the worker this deck does not know whose oldest
+   * message is oldest (the first ⚠ group in "Needs you"). It is recorded as a
+   * `mail-dismissed` event; the files stay in mail/cur.
+   */
+  private dismissUnknown(): void {
+    const { deck } = this.o;
+    const [group, ...rest] = unknownMail(deck.getState());
+    if (!group) return this.flash('No mail from unknown workers to dismiss.');
+    deck.dispatch({ type: 'mail-dismissed', workerId: group.workerId, seq: group.lastSeq, at: this.now() });
+    const more = rest.length > 0 ? ` ${plural(rest.length, 'more unknown worker')}: ${this.keyOf('dismiss')} again.` : '';
+    this.flash(`Dismissed ${plural(group.messages.length, 'message')} from ${describeUnknown([group])}; the files stay in mail/cur.${more}`);
+  }
+
+  /** How the first key bound to `command` reads, for messages. */
+  private keyOf(command: string): string {
+    const key = this.o.keymap.keysOf.get(command)?.[0];
+    return key ? displayKey(key) : `the ${command} key`;
   }
 
   /** Select a worker; the preview and the thread follow it. */
@@ -198,7 +229,16 @@ export class Controller {
     const state = deck.getState();
     const question = deck.questionToAnswer(ui.selectedId);
     const workerId = question?.workerId ?? ui.selectedId;
-    if (!workerId) return this.flash('No question to answer and no worker selected.', 'warn');
+    if (!workerId) {
+      const asking = unknownMail(state).filter((g) => g.questions > 0);
+      if (asking.length === 0) return this.flash('No question to answer and no worker selected.', 'warn');
+      const questions = asking.reduce((n, g) => n + g.questions, 0);
+      return this.flash(
+        `No question to answer: ${plural(questions, 'question')} ${questions === 1 ? 'is' : 'are'} from ${describeUnknown(asking)}, ` +
+          `which no reply can reach. ${this.keyOf('dismiss')} dismisses ${questions === 1 ? 'it' : 'them'}.`,
+        'warn',
+      );
+    }
     const worker = state.workers[workerId];
     if (!worker || !isLive(worker.status) || !deck.isRunning(workerId)) {
       const name = worker?.name ?? question?.workerName ?? workerId;
@@ -317,6 +357,17 @@ export class Controller {
         this.flash(error.message, 'error');
       });
   }
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** `unknown worker ffff (ghost)` for one worker this deck does not know, `3 unknown workers` for more. */
+function describeUnknown(groups: UnknownMail[]): string {
+  const first = groups[0];
+  if (groups.length === 1 && first) return `unknown worker ${first.workerId}${first.workerName ? ` (${first.workerName})` : ''}`;
+  return `${groups.length} unknown workers`;
 }
 
 /**

@@ -1,8 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { buildKeymap } from '../../src/core/commands.js';
 import type { MailMessage } from '../../src/core/mail.js';
 import type { Deck } from '../../src/deck.js';
+import { loadState, type Registry } from '../../src/registry/registry.js';
+import type { StateLayout } from '../../src/registry/state-dir.js';
 import { fakeSpawner, type FakePty } from '../../src/pty/fake-pty.js';
 import { createAppStore, type AppStore } from '../../src/store.js';
 import { Controller } from '../../src/ui/controller.js';
@@ -13,6 +16,8 @@ import { waitFor } from '../helpers/term.js';
 
 interface Rig {
   deck: Deck;
+  registry: Registry;
+  layout: StateLayout;
   store: AppStore;
   controller: Controller;
   spawner: ReturnType<typeof fakeSpawner>;
@@ -22,6 +27,8 @@ interface Rig {
   press: (input: string) => void;
   ptyOf: (id: string) => FakePty;
   question: (workerId: string, content: string, timestamp: number) => MailMessage;
+  /** Mail from a worker this deck does not know, as the Mailbox would hand it over. */
+  stranger: (workerId: string, type: MailMessage['type'], content: string, timestamp: number) => MailMessage;
 }
 
 let dirs: { cleanup: () => void }[] = [];
@@ -34,11 +41,13 @@ beforeEach(async () => {
   const spawner = fakeSpawner();
   // Presets in this order: shell, custom, other (the spawn form cycles them).
   const presets = testPresets({ custom: { command: '/bin/sh', submitDelayMs: 0 }, other: { command: '/bin/sh' } });
-  const { deck } = await makeDeck({ stateDir: state.dir, cwd: cwd.dir, spawner, presets });
+  const { deck, registry, layout } = await makeDeck({ stateDir: state.dir, cwd: cwd.dir, spawner, presets });
   const store = createAppStore(120, 40);
   deck.subscribe((s) => store.setState({ deck: s }));
   const r = {
     deck,
+    registry,
+    layout,
     store,
     spawner,
     quits: 0,
@@ -75,6 +84,11 @@ beforeEach(async () => {
       inReplyTo: null,
       seq: deck.nextSeq(),
     };
+    deck.receiveMail(message);
+    return message;
+  };
+  r.stranger = (workerId, type, content, timestamp) => {
+    const message: MailMessage = { id: randomUUID(), workerId, workerName: 'ghost', type, content, timestamp, inReplyTo: null, seq: deck.nextSeq() };
     deck.receiveMail(message);
     return message;
   };
@@ -366,6 +380,70 @@ describe('list keys', () => {
     const b = await spawn('beta');
     rig.press(' ');
     expect(ui().flash?.text).toBe('Nothing needs your attention.');
+    rig.question(b, 'help?', 1000);
+    rig.press(' ');
+    expect(ui().selectedId).toBe(b);
+  });
+});
+
+describe('mail from workers this deck does not know', () => {
+  it('Space and r say that only stranger mail is left and how to dismiss it; X dismisses it, recorded in state.json and events.jsonl', async () => {
+    for (let i = 0; i < 3; i++) rig.stranger('ffff', 'question', `stale ${i}`, 1000 + i);
+    rig.stranger('ffff', 'progress', 'stale note', 1100);
+    rig.press(' ');
+    expect(ui().flash?.text).toBe(
+      'Nothing needs you but 4 messages from unknown worker ffff (ghost), which no reply can reach. X dismisses them.',
+    );
+    expect(ui().selectedId).toBeNull();
+    rig.press('r');
+    expect(ui().mode).toBe('list');
+    expect(ui().flash).toMatchObject({
+      level: 'warn',
+      text: 'No question to answer: 3 questions are from unknown worker ffff (ghost), which no reply can reach. X dismisses them.',
+    });
+    const lastSeq = rig.deck.getState().nextSeq - 1;
+    rig.press('X');
+    expect(ui().flash?.text).toBe('Dismissed 4 messages from unknown worker ffff (ghost); the files stay in mail/cur.');
+    expect(rig.deck.getState().dismissed).toEqual({ ffff: lastSeq });
+    expect(rig.deck.getState().mail).toHaveLength(4);
+    rig.press(' ');
+    expect(ui().flash?.text).toBe('Nothing needs your attention.');
+    rig.press('r');
+    expect(ui().flash?.text).toBe('No question to answer and no worker selected.');
+    rig.press('X');
+    expect(ui().flash?.text).toBe('No mail from unknown workers to dismiss.');
+    expect(await rig.registry.flush()).toBe(true);
+    expect((await loadState(rig.layout.stateFile))?.dismissed).toEqual({ ffff: lastSeq });
+    const events = readFileSync(rig.layout.eventsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events.filter((e) => e.type === 'mail-dismissed')).toEqual([
+      { at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), type: 'mail-dismissed', workerId: 'ffff', seq: lastSeq },
+    ]);
+    // Nothing was moved or deleted by the dismissal (these messages never were files here).
+    expect(readdirSync(rig.layout.mail.cur)).toEqual([]);
+  });
+
+  it('X dismisses one stranger at a time, oldest first, and never touches a worker of this deck', async () => {
+    const a = await spawn('alpha');
+    const q = rig.question(a, 'which db?', 3000);
+    rig.stranger('eeee', 'completion', 'done elsewhere', 500);
+    rig.stranger('ffff', 'question', 'anyone?', 1000);
+    rig.press('X');
+    expect(ui().flash?.text).toBe('Dismissed 1 message from unknown worker eeee (ghost); the files stay in mail/cur. 1 more unknown worker: X again.');
+    rig.press('X');
+    expect(ui().flash?.text).toBe('Dismissed 1 message from unknown worker ffff (ghost); the files stay in mail/cur.');
+    rig.press('X');
+    expect(ui().flash?.text).toBe('No mail from unknown workers to dismiss.');
+    expect(Object.keys(rig.deck.getState().dismissed).sort()).toEqual(['eeee', 'ffff']);
+    // The live worker's question is still open, and r answers it.
+    rig.controller.select(a);
+    rig.press('r');
+    expect(ui().reply).toMatchObject({ workerId: a, inReplyTo: q.id });
+  });
+
+  it('Space skips stranger mail and goes to the worker that needs you', async () => {
+    await spawn('alpha');
+    const b = await spawn('beta');
+    rig.stranger('ffff', 'question', 'anyone?', 500);
     rig.question(b, 'help?', 1000);
     rig.press(' ');
     expect(ui().selectedId).toBe(b);
