@@ -19,13 +19,12 @@ const KIND_LABEL: Record<AttentionItem['kind'], string> = {
 
 /** The lines of one attention item: one line, or two for a worker this deck does not know. */
 function itemLines(state: DeckState, item: AttentionItem, width: number, now: number, dismissKey: string): Line[] {
-  // A space before the age, so a long line never runs into it.
-  const age = ` ${fit(formatAge(now - item.since), 4)}`;
+  const age = fit(formatAge(now - item.since), 4);
   if (item.kind === 'unknown') {
     const name = item.message?.workerName ? ` (${item.message.workerName})` : '';
     const count = `${item.count} message${item.count === 1 ? '' : 's'}`;
     return [
-      { text: fit(`⚠ unknown worker ${item.workerId}${name}`, width - 5) + age, token: 'text.warning' },
+      { text: fit(`⚠ unknown worker ${item.workerId}${name}`, width - 4) + age, token: 'text.warning' },
       { text: fit(`  press ${dismissKey} to dismiss ${count}`, width), token: 'text.muted' },
     ];
   }
@@ -34,7 +33,7 @@ function itemLines(state: DeckState, item: AttentionItem, width: number, now: nu
   const mark = item.live ? '' : '⚠';
   const token: ThemeToken =
     item.kind === 'question' ? 'status.asking' : item.kind === 'needs-input' ? 'status.needsInput' : item.kind === 'completion' ? 'status.completed' : 'text.normal';
-  return [{ text: fit(`${KIND_LABEL[item.kind]}${mark} ${name}: ${what.replace(/\s+/g, ' ')}`, width - 5) + age, token }];
+  return [{ text: fit(`${KIND_LABEL[item.kind]}${mark} ${name}: ${what.replace(/\s+/g, ' ')}`, width - 4) + age, token }];
 }
 
 function attentionLines(state: DeckState, width: number, now: number, max: number, dismissKey: string): Line[] {
