@@ -378,7 +378,7 @@ async function openDeck(flags: {
   });
   await mailbox.close();
   // Bounded: a broken disk must not keep the deck from quitting.
-  if (!(await registry.flush({ deadlineMs: 500 }))) {
+  if (!(await registry.flush({ deadlineMs: 250 }))) {
     const why = registry.failures().join(', ') || 'the writes did not finish in time';
     process.stderr.write(`workerdeck: the last changes could not be written to ${layout.dir} (${why}).\n`);
   }

@@ -109,7 +109,7 @@ export function serializeState(state: DeckState): string {
 const RETRY_FIRST_MS = 500;
 const RETRY_MAX_MS = 5000;
 /** How long `flush()` keeps trying by default, in ms (it runs on quit, which must end within 2 s). */
-const FLUSH_DEADLINE_MS = 1000;
+const FLUSH_DEADLINE_MS = 750;
 /** Pause between attempts inside `flush()`, in ms. */
 const FLUSH_RETRY_MS = 100;
 
@@ -203,7 +203,7 @@ export class Registry {
 
   /**
    * Write the pending state and every held line now, trying again every
-   * 100 ms while writes fail, for at most `deadlineMs` (1000 ms). A write
+   * 100 ms while writes fail, for at most `deadlineMs` (750 ms). A write
    * that hangs is given up on at the deadline too. Never throws.
    * @returns true when everything was written; false when the deadline
    *   passed first (the retry timer keeps trying while the process lives).
