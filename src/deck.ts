@@ -145,7 +145,7 @@ export class Deck {
    * gone becomes `exited` with the reason `closedReason`.
    */
   restore(
-    saved: { workers: WorkerRecord[]; replies: OperatorReply[]; nextSeq: number } | null,
+    saved: { workers: WorkerRecord[]; replies: OperatorReply[]; nextSeq: number; dismissed?: Record<string, number> } | null,
     mail: MailMessage[],
     closedReason = 'the deck was closed',
   ): void {
@@ -170,7 +170,7 @@ export class Deck {
     const nextSeq = Math.max(saved?.nextSeq ?? 1, (mail.at(-1)?.seq ?? 0) + 1);
     // Mail handled after the last save still needs its effect on the worker.
     const applied = saved?.nextSeq ?? 1;
-    state = { ...state, replies: saved?.replies ?? [], nextSeq };
+    state = { ...state, replies: saved?.replies ?? [], nextSeq, dismissed: saved?.dismissed ?? {} };
     for (const message of mail) {
       state =
         message.seq >= applied
@@ -187,6 +187,17 @@ export class Deck {
     const seq = this.state.nextSeq;
     this.state = { ...this.state, nextSeq: seq + 1 };
     return seq;
+  }
+
+  /**
+   * Take back `seq` when the Mailbox could not move its message into mail/cur,
+   * so the sequence keeps no gap. Only the last number handed out can come back.
+   * @returns true when it was taken back
+   */
+  releaseSeq(seq: number): boolean {
+    if (this.state.nextSeq !== seq + 1) return false;
+    this.state = { ...this.state, nextSeq: seq };
+    return true;
   }
 
   /** Apply an event, persist it, and notify listeners. */
@@ -670,6 +681,16 @@ export class Deck {
     if (named.length > 0) return named.find((w) => this.runtimes.has(w.id)) ?? named.at(-1);
     const prefixed = order.filter((id) => id.startsWith(key));
     return prefixed.length === 1 && prefixed[0] ? workers[prefixed[0]] : undefined;
+  }
+
+  /**
+   * Archive the mail of a worker this deck does not know, up to `seq`: a
+   * `mail-dismissed` event (state.json and events.jsonl); the files stay in mail/cur.
+   * @throws Error when the worker is one of this deck's (its mail is answered, not dismissed)
+   */
+  dismissMail(workerId: string, seq: number): void {
+    if (this.state.workers[workerId]) throw new Error(`${this.state.workers[workerId]?.name ?? workerId} is a worker of this deck; its mail is not dismissed.`);
+    this.dispatch({ type: 'mail-dismissed', workerId, seq, at: this.now() });
   }
 
   /** The operator has seen a worker's mail up to `seq` (unread counts). */

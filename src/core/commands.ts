@@ -53,6 +53,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   { id: 'scroll-down', keys: ['pagedown'], description: 'Scroll the preview forward', hint: null, context: 'list' },
   { id: 'mail-up', keys: ['['], description: 'Scroll the mail thread up', hint: null, context: 'list' },
   { id: 'mail-down', keys: [']'], description: 'Scroll the mail thread down', hint: null, context: 'list' },
+  { id: 'dismiss', keys: ['X'], description: 'Dismiss the mail of a worker this deck does not know (the files stay in mail/cur)', hint: null, context: 'list' },
   { id: 'warnings', keys: ['w'], description: 'Show the warnings: bad mail, broken config, failed writes', hint: null, context: 'list' },
   { id: 'help', keys: ['?'], description: 'Show or hide this help', hint: 'help', context: 'global' },
   { id: 'form.next-field', keys: ['tab', 'down'], description: 'Next field', hint: 'next field', context: 'form' },

@@ -32,6 +32,12 @@ export interface DeckState {
   warnings: Warning[];
   /** The next mail sequence number to hand out. */
   nextSeq: number;
+  /**
+   * Mail from workers this deck does not know that the operator dismissed:
+   * worker id → the highest dismissed `seq`. Dismissed mail stays in
+   * `mail/cur` and in `mail`; it only leaves the attention list.
+   */
+  dismissed: Record<string, number>;
 }
 
 export type DeckEvent =
@@ -50,6 +56,8 @@ export type DeckEvent =
   | { type: 'mail-received'; message: MailMessage }
   | { type: 'operator-wrote'; reply: OperatorReply }
   | { type: 'mail-seen'; workerId: string; seq: number }
+  /** The operator dismissed the mail of a worker this deck does not know, up to `seq`. */
+  | { type: 'mail-dismissed'; workerId: string; seq: number; at: number }
   | { type: 'needs-input'; id: string; needsInput: NeedsInput | null; source: SignalSource }
   | { type: 'activity'; id: string; activity: 'busy' | 'idle' }
   | { type: 'warning'; text: string; at: number }
@@ -61,7 +69,7 @@ const MAX_WARNINGS = 50;
 
 /** A deck with no workers, mail or warnings; mail sequence numbers start at 1. */
 export function emptyDeckState(): DeckState {
-  return { workers: {}, order: [], mail: [], replies: [], warnings: [], nextSeq: 1 };
+  return { workers: {}, order: [], mail: [], replies: [], warnings: [], nextSeq: 1, dismissed: {} };
 }
 
 function patchWorker(state: DeckState, id: string, patch: Partial<WorkerRecord>): DeckState {
@@ -134,6 +142,11 @@ export function reduce(state: DeckState, event: DeckEvent): DeckState {
       if (!worker || worker.seenSeq >= event.seq) return state;
       return patchWorker(state, event.workerId, { seenSeq: event.seq });
     }
+    case 'mail-dismissed': {
+      // A worker of this deck has its mail marked seen instead; dismissal is for strangers only.
+      if (state.workers[event.workerId] || (state.dismissed[event.workerId] ?? 0) >= event.seq) return state;
+      return { ...state, dismissed: { ...state.dismissed, [event.workerId]: event.seq } };
+    }
     case 'needs-input': {
       const worker = state.workers[event.id];
       if (!worker || !hasLiveProcess(worker)) return state;
@@ -192,10 +205,14 @@ function applyMail(state: DeckState, message: MailMessage): DeckState {
   }
 }
 
-/** Count of a worker's messages the operator has not seen yet. */
+/**
+ * Count of a worker's messages the operator has neither seen nor dismissed;
+ * 0 for a worker this deck does not know (its mail is listed by `unknownMail`).
+ */
 export function unreadCount(state: DeckState, workerId: string): number {
   const worker = state.workers[workerId];
-  const seen = worker?.seenSeq ?? 0;
+  if (!worker) return 0;
+  const seen = Math.max(worker.seenSeq, state.dismissed[workerId] ?? 0);
   let count = 0;
   for (const m of state.mail) if (m.workerId === workerId && m.seq > seen && m.type !== 'needs-input') count++;
   return count;
@@ -208,10 +225,11 @@ export function isLiveWorker(state: DeckState, workerId: string): boolean {
 }
 
 /**
- * Open questions, oldest first: no operator reply yet, and the asker can
- * still take one. A worker of this deck whose process ended cannot, so its
- * questions close with it; mail from a worker this deck does not know stays
- * open (the panel marks it, and `r` never answers it).
+ * Open questions, oldest first: no operator reply yet, and the asker is a
+ * worker of this deck that can still take one. A worker whose process ended
+ * cannot, so its questions close with it. Mail from a worker this deck does
+ * not know is never an open question, since no reply can reach it: it is
+ * listed by `unknownMail` until the operator dismisses it.
  */
 export function unansweredQuestions(state: DeckState, workerId?: string): MailMessage[] {
   const answered = new Set<string>();
@@ -221,7 +239,7 @@ export function unansweredQuestions(state: DeckState, workerId?: string): MailMe
       if (m.type !== 'question' || answered.has(m.id)) return false;
       if (workerId !== undefined && m.workerId !== workerId) return false;
       const worker = state.workers[m.workerId];
-      return worker === undefined || (hasLiveProcess(worker) && !worker.answered.includes(m.id));
+      return worker !== undefined && hasLiveProcess(worker) && !worker.answered.includes(m.id);
     })
     .sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq);
 }
@@ -235,55 +253,103 @@ export function questionToAnswer(state: DeckState, selectedId: string | null): M
   return open.find((q) => q.workerId === selectedId) ?? open[0] ?? null;
 }
 
-export type AttentionKind = 'question' | 'needs-input' | 'completion' | 'other';
+/** The undismissed mail of one worker this deck does not know. */
+export interface UnknownMail {
+  workerId: string;
+  /** The name its newest message claims, or null. */
+  workerName: string | null;
+  /** Its undismissed messages in `seq` order (needs-input signals left out). */
+  messages: MailMessage[];
+  /** How many of them are questions. */
+  questions: number;
+  /** epoch ms of the oldest message */
+  since: number;
+  /** The highest `seq` among them: what a dismissal covers. */
+  lastSeq: number;
+}
+
+/**
+ * Mail from workers this deck does not know (another deck's, or a removed
+ * worker's) that the operator has not dismissed, grouped by worker id, the
+ * group with the oldest message first. It is never typed anywhere, never
+ * counted as unread or as a question, and stays until dismissed.
+ */
+export function unknownMail(state: DeckState): UnknownMail[] {
+  const groups = new Map<string, UnknownMail>();
+  for (const m of state.mail) {
+    if (m.type === 'needs-input' || state.workers[m.workerId] || m.seq <= (state.dismissed[m.workerId] ?? 0)) continue;
+    let group = groups.get(m.workerId);
+    if (!group) {
+      group = { workerId: m.workerId, workerName: null, messages: [], questions: 0, since: m.timestamp, lastSeq: m.seq };
+      groups.set(m.workerId, group);
+    }
+    group.messages.push(m);
+    if (m.type === 'question') group.questions++;
+    group.workerName = m.workerName ?? group.workerName;
+    group.since = Math.min(group.since, m.timestamp);
+    group.lastSeq = Math.max(group.lastSeq, m.seq);
+  }
+  return [...groups.values()].sort((a, b) => a.since - b.since || a.lastSeq - b.lastSeq);
+}
+
+export type AttentionKind = 'question' | 'needs-input' | 'completion' | 'other' | 'unknown';
 
 export interface AttentionItem {
   kind: AttentionKind;
   workerId: string;
-  /** The message behind the item, null for a needs-input signal. */
+  /** The message behind the item (for `unknown`, the newest), null for a needs-input signal. */
   message: MailMessage | null;
   /** epoch ms the item began */
   since: number;
   /** false when the mail's workerId is not a live worker of this deck */
   live: boolean;
+  /** For `unknown`: how many undismissed messages the worker sent; else 1. */
+  count: number;
 }
 
-const KIND_RANK: Record<AttentionKind, number> = { question: 0, 'needs-input': 1, completion: 2, other: 3 };
+const KIND_RANK: Record<AttentionKind, number> = { question: 0, 'needs-input': 1, completion: 2, other: 3, unknown: 4 };
 
 /**
  * The attention order across all workers: unanswered questions first (oldest
  * first), then workers that need input, then unseen completions, then the rest
- * of the unseen mail. Mail for unknown workers is included, marked `live: false`.
+ * of the unseen mail, and last one `unknown` item per worker this deck does not
+ * know that has undismissed mail (see `unknownMail`).
  */
 export function attentionOrder(state: DeckState): AttentionItem[] {
   const items: AttentionItem[] = [];
   for (const q of unansweredQuestions(state)) {
-    items.push({ kind: 'question', workerId: q.workerId, message: q, since: q.timestamp, live: isLiveWorker(state, q.workerId) });
+    items.push({ kind: 'question', workerId: q.workerId, message: q, since: q.timestamp, live: true, count: 1 });
   }
   for (const id of state.order) {
     const w = state.workers[id];
     if (w?.needsInput && hasLiveProcess(w)) {
-      items.push({ kind: 'needs-input', workerId: id, message: null, since: w.needsInput.since, live: true });
+      items.push({ kind: 'needs-input', workerId: id, message: null, since: w.needsInput.since, live: true, count: 1 });
     }
   }
   for (const m of state.mail) {
     if (m.type === 'question' || m.type === 'needs-input') continue;
-    const seen = state.workers[m.workerId]?.seenSeq ?? 0;
-    if (m.seq <= seen) continue;
+    const worker = state.workers[m.workerId];
+    if (!worker || m.seq <= worker.seenSeq) continue;
     items.push({
       kind: m.type === 'completion' ? 'completion' : 'other',
       workerId: m.workerId,
       message: m,
       since: m.timestamp,
-      live: isLiveWorker(state, m.workerId),
+      live: hasLiveProcess(worker),
+      count: 1,
     });
+  }
+  for (const group of unknownMail(state)) {
+    const newest = group.messages.at(-1) ?? null;
+    items.push({ kind: 'unknown', workerId: group.workerId, message: newest, since: group.since, live: false, count: group.messages.length });
   }
   return items.sort((a, b) => KIND_RANK[a.kind] - KIND_RANK[b.kind] || a.since - b.since);
 }
 
 /**
  * The worker Space jumps to: the next distinct worker in attention order after
- * `currentId`, wrapping around; null when no known worker needs attention.
+ * `currentId`, wrapping around; null when no worker of this deck needs
+ * attention (mail from workers it does not know never makes Space stop).
  */
 export function nextAttentionWorker(state: DeckState, currentId: string | null): string | null {
   const ids: string[] = [];

@@ -52,6 +52,8 @@ export const deckCommandSchema = z.discriminatedUnion('type', [
     inReplyTo: z.string().max(200).nullable(),
   }),
   z.object({ type: z.literal('mark-seen'), workerId: id, seq: z.number().int().nonnegative() }),
+  /** Archive the mail of a worker this deck does not know, up to `seq` (the files stay in mail/cur). */
+  z.object({ type: z.literal('dismiss-mail'), workerId: z.string().min(1).max(200), seq: z.number().int().nonnegative() }),
   /** The preview size of the client: every detached PTY takes it (latest client wins). */
   z.object({ type: z.literal('set-size'), cols: cells, rows: cells }),
   z.object({ type: z.literal('resize-worker'), id, cols: cells, rows: cells }),
@@ -76,6 +78,7 @@ export interface CommandResults {
   remove: null;
   send: OperatorReply;
   'mark-seen': null;
+  'dismiss-mail': null;
   'set-size': null;
   'resize-worker': null;
   state: DeckState;

@@ -1,8 +1,9 @@
-import { lstat, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { lstat, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { MAX_MAIL_BYTES, parseMail, type MailMessage } from '../core/mail.js';
 import type { StateLayout } from '../registry/state-dir.js';
+import { errorCode, nodeWriteFs, type WriteFs } from '../registry/write-fs.js';
 
 export interface MailboxHandlers {
   /** A valid message, already moved to `cur/`, with its sequence number. */
@@ -11,6 +12,13 @@ export interface MailboxHandlers {
   onBad(file: string, reason: string): void;
   /** Hands out the next sequence number. */
   nextSeq(): number;
+  /**
+   * Takes back `seq`, the last number handed out, when the move into `cur/`
+   * failed, so no gap is left in the sequence. Optional: without it that seq stays unused.
+   */
+  releaseSeq?(seq: number): void;
+  /** A sentence for the operator when moving mail fails (once per error code), and when it works again. */
+  onError?(message: string): void;
 }
 
 /** How often `new/` is listed as a safety net beside the watcher, in ms. */
@@ -32,10 +40,13 @@ export class Mailbox {
   private readonly inFlight = new Set<string>();
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
+  /** The error code moves into cur/ or bad/ last failed with, until one works again. */
+  private failing: string | null = null;
 
   constructor(
     private readonly layout: StateLayout,
     private readonly handlers: MailboxHandlers,
+    private readonly fs: WriteFs = nodeWriteFs,
   ) {}
 
   /** Start watching; resolves once the initial scan is done. */
@@ -102,24 +113,47 @@ export class Mailbox {
     }
     const parsed = parseMail(text);
     if (!parsed.ok) return this.reject(name, parsed.reason);
+    // The seq is taken only now that the message is valid, and given back if the move fails.
     const seq = this.handlers.nextSeq();
     try {
-      await rename(file, path.join(this.layout.mail.cur, `${String(seq).padStart(SEQ_WIDTH, '0')}_${name}`));
-    } catch {
-      return; // Another watcher claimed it first.
+      await this.fs.rename(file, path.join(this.layout.mail.cur, `${String(seq).padStart(SEQ_WIDTH, '0')}_${name}`));
+    } catch (error) {
+      this.handlers.releaseSeq?.(seq);
+      // ENOENT: another watcher claimed it first. Anything else leaves it in new/ for the next rescan.
+      if (errorCode(error) !== 'ENOENT') this.moveFailed(name, 'cur', error);
+      return;
     }
+    this.moveWorked();
     this.handlers.onMessage({ ...parsed.message, seq });
   }
 
   private async reject(name: string, reason: string): Promise<void> {
     const target = path.join(this.layout.mail.bad, name);
     try {
-      await rename(path.join(this.layout.mail.new, name), target);
-    } catch {
+      await this.fs.rename(path.join(this.layout.mail.new, name), target);
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') this.moveFailed(name, 'bad', error);
       return;
     }
-    await writeFile(`${target}.reason`, `${reason}\n`, { mode: 0o600 }).catch(() => undefined);
+    this.moveWorked();
+    // The file is in bad/ already: a missing .reason loses no mail, the warning below still names the reason.
+    await this.fs.writeFile(`${target}.reason`, `${reason}\n`, { mode: 0o600 }).catch(() => undefined);
     this.handlers.onBad(name, reason);
+  }
+
+  private moveFailed(name: string, into: 'cur' | 'bad', error: unknown): void {
+    const code = errorCode(error);
+    if (this.failing === code) return;
+    this.failing = code;
+    this.handlers.onError?.(
+      `Cannot move mail ${name} into mail/${into} (${(error as Error).message}). It stays in mail/new and is tried again every ${RESCAN_MS / 1000} s.`,
+    );
+  }
+
+  private moveWorked(): void {
+    if (this.failing === null) return;
+    this.failing = null;
+    this.handlers.onError?.('Moving mail out of mail/new works again; the mail that waited there is handled.');
   }
 }
 

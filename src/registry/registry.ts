@@ -1,10 +1,10 @@
-import { appendFile, readFile } from 'node:fs/promises';
-import writeFileAtomic from 'write-file-atomic';
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { describeIssue } from '../core/validate.js';
 import type { DeckState } from '../core/deck-state.js';
 import type { OperatorReply } from '../core/mail.js';
 import { WORKER_STATUSES, type WorkerRecord } from '../core/worker.js';
+import { errorCode, nodeWriteFs, type WriteFs } from './write-fs.js';
 
 /** Operator replies kept in state.json for threads after a restart; all are in events.jsonl. */
 const MAX_SAVED_REPLIES = 2000;
@@ -54,12 +54,15 @@ const stateFileSchema = z.object({
   nextSeq: z.number().int().positive(),
   workers: z.array(workerSchema),
   replies: z.array(replySchema).default([]),
+  dismissed: z.record(z.string(), z.number().int().nonnegative()).default({}),
 });
 
 export interface SavedState {
   nextSeq: number;
   workers: WorkerRecord[];
   replies: OperatorReply[];
+  /** Dismissed mail of workers the deck does not know: worker id → highest dismissed seq. */
+  dismissed: Record<string, number>;
 }
 
 /**
@@ -88,6 +91,7 @@ export async function loadState(file: string): Promise<SavedState | null> {
     nextSeq: parsed.data.nextSeq,
     workers: parsed.data.workers as WorkerRecord[],
     replies: parsed.data.replies,
+    dismissed: parsed.data.dismissed,
   };
 }
 
@@ -95,84 +99,250 @@ export async function loadState(file: string): Promise<SavedState | null> {
 export function serializeState(state: DeckState): string {
   const workers = state.order.map((id) => state.workers[id]).filter((w): w is WorkerRecord => w !== undefined);
   return `${JSON.stringify(
-    { version: 1, nextSeq: state.nextSeq, workers, replies: state.replies.slice(-MAX_SAVED_REPLIES) },
+    { version: 1, nextSeq: state.nextSeq, workers, replies: state.replies.slice(-MAX_SAVED_REPLIES), dismissed: state.dismissed },
     null,
     2,
   )}\n`;
 }
 
+/** First wait before a failed write is tried again, in ms; it doubles up to `RETRY_MAX_MS`. */
+const RETRY_FIRST_MS = 500;
+const RETRY_MAX_MS = 5000;
+/** How long `flush()` keeps trying by default, in ms (it runs on quit, which must end within 2 s). */
+const FLUSH_DEADLINE_MS = 750;
+/** Pause between attempts inside `flush()`, in ms. */
+const FLUSH_RETRY_MS = 100;
+
+export interface RegistryOptions {
+  /** The file-system writes; default: node:fs/promises and write-file-atomic. */
+  fs?: WriteFs;
+  /** First retry after a failed write, in ms (500); it doubles after each failure up to `retryMaxMs` (5000). */
+  retryMs?: number;
+  retryMaxMs?: number;
+}
+
+type WriteKind = 'state' | 'events';
+
 /**
  * Writes `state.json` atomically (temp file in the same dir, then rename) and
  * appends to `events.jsonl`. Saves are coalesced: many changes within
- * `delayMs` produce one write. A failed write (full disk, permissions) is
- * reported through `onError` and retried with the next change; the deck's
- * memory keeps the truth meanwhile.
+ * `delayMs` produce one write; event lines are appended in order, batched
+ * while a write is under way.
+ *
+ * A failed write (full disk, permissions) loses nothing: the newest state and
+ * every line not yet written stay in memory, and a retry timer (500 ms,
+ * doubling to 5 s; unref'd, so it never keeps the process alive) writes them,
+ * held lines first and in order. A partly written append is cut back before
+ * it is tried again, so each line lands exactly once. `onNotice` gets one
+ * message per distinct failure (by file and error code), and one when writing
+ * works again; the Deck shows them as warnings, whose own writes cannot start
+ * a new warning while the failure lasts.
  */
 export class Registry {
+  /** The newest state not yet in state.json. */
   private pending: DeckState | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private writing: Promise<void> = Promise.resolve();
-  private eventsQueue: Promise<void> = Promise.resolve();
-  private lastError: string | null = null;
+  /** True when `pending` should be written now (the coalescing window is over). */
+  private stateDue = false;
+  private saveTimer: NodeJS.Timeout | null = null;
+  /** events.jsonl lines not yet written, oldest first. */
+  private lines: string[] = [];
+  /** The write pass under way: true when it wrote everything that was due. */
+  private pass: Promise<boolean> | null = null;
+  /** Work arrived while a pass ran. */
+  private again = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private retryDelay: number;
+  /** File → the failure last reported for it; cleared when a write works again. */
+  private readonly failing = new Map<WriteKind, string>();
+  /** Files that failed and work again, not yet announced (that waits until every write works). */
+  private readonly recovered = new Set<WriteKind>();
+  /** A partly written append could not be cut back: start the next one on a new line. */
+  private tornTail = false;
+  private readonly fs: WriteFs;
+  private readonly retryFirstMs: number;
+  private readonly retryMaxMs: number;
 
+  /**
+   * @param stateFile path of state.json
+   * @param eventsFile path of events.jsonl
+   * @param onNotice gets a sentence for the operator when a write fails and when writing works again
+   * @param delayMs coalescing window for state.json saves, in ms
+   */
   constructor(
     private readonly stateFile: string,
     private readonly eventsFile: string,
-    private readonly onError: (message: string) => void,
+    private readonly onNotice: (message: string) => void,
     private readonly delayMs = 30,
-  ) {}
+    options: RegistryOptions = {},
+  ) {
+    this.fs = options.fs ?? nodeWriteFs;
+    this.retryFirstMs = options.retryMs ?? RETRY_FIRST_MS;
+    this.retryMaxMs = options.retryMaxMs ?? RETRY_MAX_MS;
+    this.retryDelay = this.retryFirstMs;
+  }
 
-  /** Schedule a save of `state`. */
+  /** Schedule a save of `state` (written within `delayMs`, or by the retry after a failure). */
   save(state: DeckState): void {
     this.pending = state;
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void this.writeNow();
+    // While a retry is scheduled, it writes the newest state.
+    if (this.saveTimer || this.retryTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = null;
+      this.stateDue = true;
+      void this.kick();
     }, this.delayMs);
   }
 
-  /** Write any pending state now and wait for all writes and appends. */
-  async flush(): Promise<void> {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
-    await this.writeNow();
-    await this.eventsQueue;
-  }
-
-  /** Append one event line `{"at": ISO, "type": ..., ...}` to events.jsonl, in order. */
+  /** Append one event line `{"at": ISO, "type": ..., ...}` to events.jsonl, after every earlier line. */
   appendEvent(type: string, fields: Record<string, unknown>, now = Date.now()): void {
     // Every line's `at` is ISO-8601; an event's own epoch-ms `at` is the same moment.
     const { at: _epoch, ...rest } = fields;
-    const line = `${JSON.stringify({ at: new Date(now).toISOString(), type, ...rest })}\n`;
-    this.eventsQueue = this.eventsQueue.then(() =>
-      appendFile(this.eventsFile, line, { mode: 0o600 }).catch((error: Error) =>
-        this.report(`Cannot append to events.jsonl: ${error.message}`),
-      ),
-    );
+    this.lines.push(`${JSON.stringify({ at: new Date(now).toISOString(), type, ...rest })}\n`);
+    if (!this.retryTimer) void this.kick();
   }
 
-  private writeNow(): Promise<void> {
-    const state = this.pending;
-    if (!state) return this.writing;
-    this.pending = null;
-    this.writing = this.writing.then(async () => {
-      try {
-        await writeFileAtomic(this.stateFile, serializeState(state), { mode: 0o600 });
-        this.lastError = null;
-      } catch (error) {
-        this.report(`Cannot save state.json: ${(error as Error).message}. The deck keeps running; it retries with the next change.`);
-      }
+  /**
+   * Write the pending state and every held line now, trying again every
+   * 100 ms while writes fail, for at most `deadlineMs` (750 ms). A write
+   * that hangs is given up on at the deadline too. Never throws.
+   * @returns true when everything was written; false when the deadline
+   *   passed first (the retry timer keeps trying while the process lives).
+   */
+  async flush(options: { deadlineMs?: number } = {}): Promise<boolean> {
+    const deadline = Date.now() + (options.deadlineMs ?? FLUSH_DEADLINE_MS);
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = null;
+    let expire: NodeJS.Timeout | null = null;
+    const expired = new Promise<false>((resolve) => {
+      expire = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
     });
-    return this.writing;
+    const attempts = async (): Promise<boolean> => {
+      for (;;) {
+        if (this.retryTimer) clearTimeout(this.retryTimer);
+        this.retryTimer = null;
+        if (this.pending) this.stateDue = true;
+        if ((await this.kick()) && !this.hasWork()) return true;
+        const left = deadline - Date.now();
+        if (left <= 0) return false;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(FLUSH_RETRY_MS, left)));
+      }
+    };
+    try {
+      return await Promise.race([attempts(), expired]);
+    } finally {
+      if (expire) clearTimeout(expire);
+    }
   }
 
-  private report(message: string): void {
-    // One warning per distinct failure, not one per keystroke.
-    if (message === this.lastError) return;
-    this.lastError = message;
-    this.onError(message);
+  /** The failures not yet overcome, as `file: code` (e.g. `events.jsonl: ENOSPC`); empty when all is written. */
+  failures(): string[] {
+    return [...this.failing].map(([kind, code]) => `${kind === 'state' ? 'state.json' : 'events.jsonl'}: ${code}`);
+  }
+
+  private hasWork(): boolean {
+    return this.lines.length > 0 || this.pending !== null;
+  }
+
+  /** Start a write pass, or have the one under way go round again. Resolves with the pass's result. */
+  private kick(): Promise<boolean> {
+    if (this.pass) {
+      this.again = true;
+      return this.pass;
+    }
+    const pass = (async () => {
+      let ok: boolean;
+      do {
+        this.again = false;
+        ok = await this.writeDue();
+      } while (ok && this.again);
+      return ok;
+    })();
+    this.pass = pass;
+    void pass.then((ok) => {
+      this.pass = null;
+      if (!ok) return this.scheduleRetry();
+      this.retryDelay = this.retryFirstMs;
+      // Work that came in after the pass's last round.
+      if (this.again || this.lines.length > 0) void this.kick();
+    });
+    return pass;
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer) return;
+    const delay = this.retryDelay;
+    this.retryDelay = Math.min(this.retryDelay * 2, this.retryMaxMs);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (this.pending) this.stateDue = true;
+      void this.kick();
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  /** One round: held lines first, then the state if it is due. True when both are written. */
+  private async writeDue(): Promise<boolean> {
+    const eventsOk = await this.writeLines();
+    const stateOk = await this.writeState();
+    if (this.recovered.size > 0 && this.failing.size === 0) {
+      const files = [...this.recovered].map((k) => (k === 'state' ? 'state.json' : 'events.jsonl')).join(' and ');
+      this.recovered.clear();
+      this.onNotice(`Writing ${files} works again; nothing was lost.`);
+    }
+    return eventsOk && stateOk;
+  }
+
+  private async writeLines(): Promise<boolean> {
+    const count = this.lines.length;
+    if (count === 0) return true;
+    const data = (this.tornTail ? '\n' : '') + this.lines.join('');
+    let before: number | null = null;
+    try {
+      before = await this.fs.size(this.eventsFile);
+      await this.fs.appendFile(this.eventsFile, data, { mode: 0o600 });
+    } catch (error) {
+      if (before !== null) {
+        // A full disk can take part of the data: cut it back, or the retry would repeat it.
+        await this.fs.truncate(this.eventsFile, before).catch(() => {
+          this.tornTail = true;
+        });
+      }
+      this.fail('events', error, `Cannot append to events.jsonl (${(error as Error).message}). ${count} line${count === 1 ? ' is' : 's are'} held in memory and written in order once it works again.`);
+      return false;
+    }
+    this.lines.splice(0, count);
+    this.tornTail = false;
+    this.succeed('events');
+    return true;
+  }
+
+  private async writeState(): Promise<boolean> {
+    const state = this.pending;
+    if (!state || !this.stateDue) return true;
+    this.pending = null;
+    this.stateDue = false;
+    try {
+      await this.fs.writeFileAtomic(this.stateFile, serializeState(state), { mode: 0o600 });
+    } catch (error) {
+      // A newer state that came in meanwhile supersedes this one.
+      this.pending ??= state;
+      this.stateDue = true;
+      this.fail('state', error, `Cannot save state.json (${(error as Error).message}). The deck keeps running with its state in memory and retries until it can write.`);
+      return false;
+    }
+    this.succeed('state');
+    return true;
+  }
+
+  private fail(kind: WriteKind, error: unknown, message: string): void {
+    // One notice per distinct failure, not one per retry or per keystroke.
+    const code = errorCode(error);
+    if (this.failing.get(kind) === code) return;
+    this.failing.set(kind, code);
+    this.onNotice(message);
+  }
+
+  private succeed(kind: WriteKind): void {
+    if (this.failing.delete(kind)) this.recovered.add(kind);
   }
 }

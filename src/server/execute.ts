@@ -49,6 +49,9 @@ export async function execute<C extends DeckCommand>(deck: Deck, command: C, ctx
     case 'mark-seen':
       deck.markSeen(command.workerId, command.seq);
       return null as R;
+    case 'dismiss-mail':
+      deck.dismissMail(command.workerId, command.seq);
+      return null as R;
     case 'set-size':
       ctx.setPreviewSize(command.cols, command.rows);
       return null as R;

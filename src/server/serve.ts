@@ -99,6 +99,8 @@ export async function serve(o: ServeOptions): Promise<number> {
     onMessage: (message) => theDeck.receiveMail(message),
     onBad: (file, reason) => theDeck.warn(`Bad mail ${file} moved to mail/bad: ${reason}`),
     nextSeq: () => theDeck.nextSeq(),
+    releaseSeq: (seq) => theDeck.releaseSeq(seq),
+    onError: (message) => theDeck.warn(message),
   });
   const presetInfo: PresetInfo[] = [...presets.values()].map((p) => ({
     name: p.name,
@@ -123,7 +125,10 @@ export async function serve(o: ServeOptions): Promise<number> {
       await theDeck.shutdown(SHUTDOWN_GRACE_MS).catch(() => undefined);
       // Clients see the connection close only once no worker is left.
       server.close();
-      await registry.flush().catch(() => undefined);
+      // Bounded: a broken disk must not keep the server from stopping.
+      if (!(await registry.flush({ deadlineMs: 500 }).catch(() => false))) {
+        log(`the last changes could not be written to ${layout.dir} (${registry.failures().join(', ') || 'the writes did not finish in time'})`);
+      }
       await releaseLock().catch(() => undefined);
       clearTimeout(watchdog);
       process.exit(code);

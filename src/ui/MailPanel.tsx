@@ -1,5 +1,6 @@
 import { Text } from 'ink';
 import { attentionOrder, isLiveWorker, type AttentionItem, type DeckState } from '../core/deck-state.js';
+import { displayKey } from '../core/commands.js';
 import { formatAge } from '../core/worker.js';
 import type { ThemeToken } from './theme.js';
 import { useApp, useDeckContext } from './context.js';
@@ -13,29 +14,50 @@ const KIND_LABEL: Record<AttentionItem['kind'], string> = {
   'needs-input': '!',
   completion: '✓',
   other: '·',
+  unknown: '⚠',
 };
 
-function attentionLines(state: DeckState, width: number, now: number, max: number): Line[] {
+/** The lines of one attention item: one line, or two for a worker this deck does not know. */
+function itemLines(state: DeckState, item: AttentionItem, width: number, now: number, dismissKey: string): Line[] {
+  const age = fit(formatAge(now - item.since), 4);
+  if (item.kind === 'unknown') {
+    const name = item.message?.workerName ? ` (${item.message.workerName})` : '';
+    const count = `${item.count} message${item.count === 1 ? '' : 's'}`;
+    return [
+      { text: fit(`⚠ unknown worker ${item.workerId}${name}`, width - 4) + age, token: 'text.warning' },
+      { text: fit(`  press ${dismissKey} to dismiss ${count}`, width), token: 'text.muted' },
+    ];
+  }
+  const name = state.workers[item.workerId]?.name ?? item.message?.workerName ?? item.workerId;
+  const what = item.message?.content ?? state.workers[item.workerId]?.needsInput?.reason ?? '';
+  const mark = item.live ? '' : '⚠';
+  const token: ThemeToken =
+    item.kind === 'question' ? 'status.asking' : item.kind === 'needs-input' ? 'status.needsInput' : item.kind === 'completion' ? 'status.completed' : 'text.normal';
+  return [{ text: fit(`${KIND_LABEL[item.kind]}${mark} ${name}: ${what.replace(/\s+/g, ' ')}`, width - 4) + age, token }];
+}
+
+function attentionLines(state: DeckState, width: number, now: number, max: number, dismissKey: string): Line[] {
   const items = attentionOrder(state);
   if (items.length === 0) return [{ text: 'Nothing needs you.', token: 'text.muted' }];
-  const lines: Line[] = items.slice(0, max).map((item) => {
-    const name = state.workers[item.workerId]?.name ?? item.message?.workerName ?? item.workerId;
-    const what = item.message?.content ?? state.workers[item.workerId]?.needsInput?.reason ?? '';
-    const mark = item.live ? '' : '⚠';
-    const token: ThemeToken =
-      item.kind === 'question' ? 'status.asking' : item.kind === 'needs-input' ? 'status.needsInput' : item.kind === 'completion' ? 'status.completed' : 'text.normal';
-    return {
-      text: fit(`${KIND_LABEL[item.kind]}${mark} ${name}: ${what.replace(/\s+/g, ' ')}`, width - 4) + fit(formatAge(now - item.since), 4),
-      token,
-    };
-  });
-  if (items.length > max) lines.push({ text: `… ${items.length - max} more (space jumps)`, token: 'text.muted' });
+  const lines: Line[] = [];
+  let shown = 0;
+  for (const item of items) {
+    const more = itemLines(state, item, width, now, dismissKey);
+    if (lines.length + more.length > max && shown > 0) break;
+    lines.push(...more);
+    shown++;
+  }
+  const hidden = items.slice(shown);
+  if (hidden.length > 0) {
+    const jumps = hidden.some((i) => i.kind !== 'unknown') ? ' (space jumps)' : '';
+    lines.push({ text: `… ${hidden.length} more${jumps}`, token: 'text.muted' });
+  }
   return lines;
 }
 
 /** The mail panel: what needs attention across the deck, the selected worker's thread, and the reply box. */
 export function MailPanel({ width, height }: { width: number; height: number }) {
-  const { theme } = useDeckContext();
+  const { theme, keymap } = useDeckContext();
   const state = useApp((s) => s.deck);
   const selectedId = useApp((s) => s.ui.selectedId);
   const reply = useApp((s) => s.ui.reply);
@@ -44,7 +66,8 @@ export function MailPanel({ width, height }: { width: number; height: number }) 
   const now = useNow(1000);
   const inner = width - 2;
   const innerHeight = height - 2;
-  const attention = attentionLines(state, inner, now, Math.max(2, Math.floor(innerHeight / 4)));
+  const dismissKey = displayKey(keymap.keysOf.get('dismiss')?.[0] ?? 'X');
+  const attention = attentionLines(state, inner, now, Math.max(2, Math.floor(innerHeight / 4)), dismissKey);
   const replyLines: Line[] = [];
   if (reply && mode === 'reply') {
     const target = state.workers[reply.workerId]?.name ?? reply.workerId;

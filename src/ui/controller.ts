@@ -1,6 +1,6 @@
-import { nextAttentionWorker, questionToAnswer } from '../core/deck-state.js';
+import { nextAttentionWorker, questionToAnswer, unknownMail, type UnknownMail } from '../core/deck-state.js';
 import { sanitize } from '../core/mail.js';
-import { commandFor, type Keymap } from '../core/commands.js';
+import { commandFor, displayKey, type Keymap } from '../core/commands.js';
 import { disabledReason } from './bindings.js';
 import { hasLiveProcess, isLive } from '../core/worker.js';
 import type { DeckClient } from '../client/remote-deck.js';
@@ -87,7 +87,16 @@ export class Controller {
         return this.openReply();
       case 'next-attention': {
         const next = nextAttentionWorker(state, ui.selectedId);
-        if (!next) return this.flash('Nothing needs your attention.');
+        if (!next) {
+          const unknown = unknownMail(state);
+          if (unknown.length === 0) return this.flash('Nothing needs your attention.');
+          const count = unknown.reduce((n, g) => n + g.messages.length, 0);
+          // Short enough for the one footer line of a 120-column terminal.
+          return this.flash(
+            `Nothing needs you but ${plural(count, 'message')} from ${describeUnknown(unknown)}, which no reply can reach. ` +
+              `${this.keyOf('dismiss')} dismisses ${count === 1 ? 'it' : 'them'}.`,
+          );
+        }
         this.select(next);
         return;
       }
@@ -163,6 +172,8 @@ export class Controller {
       case 'mail-down':
         setUi(store, { mailScroll: Math.max(0, ui.mailScroll - 5) });
         return;
+      case 'dismiss':
+        return this.dismissUnknown();
       case 'help':
         setUi(store, { mode: 'help' });
         return;
@@ -188,6 +199,28 @@ export class Controller {
     }
   }
 
+  /**
+   * Dismiss the mail of the worker this deck does not know whose oldest
+   * message is oldest (the first ⚠ group in "Needs you"). It is recorded as a
+   * `mail-dismissed` event; the files stay in mail/cur.
+   */
+  private dismissUnknown(): void {
+    const { client, store } = this.o;
+    const [group, ...rest] = unknownMail(store.getState().deck);
+    if (!group) return this.flash('No mail from unknown workers to dismiss.');
+    const more = rest.length > 0 ? ` ${plural(rest.length, 'more unknown worker')}: ${this.keyOf('dismiss')} again.` : '';
+    client
+      .execute({ type: 'dismiss-mail', workerId: group.workerId, seq: group.lastSeq })
+      .then(() => this.flash(`Dismissed ${plural(group.messages.length, 'message')} from ${describeUnknown([group])}; the files stay in mail/cur.${more}`))
+      .catch((error: Error) => this.flash(error.message, 'error'));
+  }
+
+  /** How the first key bound to `command` reads, for messages. */
+  private keyOf(command: string): string {
+    const key = this.o.keymap.keysOf.get(command)?.[0];
+    return key ? displayKey(key) : `the ${command} key`;
+  }
+
   /** Select a worker; the preview and the thread follow it. */
   select(id: string): void {
     setUi(this.o.store, { selectedId: id, previewScroll: 0, mailScroll: 0 });
@@ -209,7 +242,16 @@ export class Controller {
     const { ui, deck: state } = store.getState();
     const question = questionToAnswer(state, ui.selectedId);
     const workerId = question?.workerId ?? ui.selectedId;
-    if (!workerId) return this.flash('No question to answer and no worker selected.', 'warn');
+    if (!workerId) {
+      const asking = unknownMail(state).filter((g) => g.questions > 0);
+      if (asking.length === 0) return this.flash('No question to answer and no worker selected.', 'warn');
+      const questions = asking.reduce((n, g) => n + g.questions, 0);
+      return this.flash(
+        `No question to answer: ${plural(questions, 'question')} ${questions === 1 ? 'is' : 'are'} from ${describeUnknown(asking)}, ` +
+          `which no reply can reach. ${this.keyOf('dismiss')} dismisses ${questions === 1 ? 'it' : 'them'}.`,
+        'warn',
+      );
+    }
     const worker = state.workers[workerId];
     if (!worker || !isLive(worker.status) || !hasLiveProcess(worker)) {
       const name = worker?.name ?? question?.workerName ?? workerId;
@@ -329,6 +371,17 @@ export class Controller {
         this.flash(error.message, 'error');
       });
   }
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** `unknown worker ffff (ghost)` for one worker this deck does not know, `3 unknown workers` for more. */
+function describeUnknown(groups: UnknownMail[]): string {
+  const first = groups[0];
+  if (groups.length === 1 && first) return `unknown worker ${first.workerId}${first.workerName ? ` (${first.workerName})` : ''}`;
+  return `${groups.length} unknown workers`;
 }
 
 /**

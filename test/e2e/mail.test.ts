@@ -76,24 +76,40 @@ describe('mail, as a user sees it (built binary at 120x40)', () => {
     expect(readFileSync(path.join(f.stateDir, 'mail', 'bad', 'broken.json.reason'), 'utf8')).toMatch(/JSON/);
     expect(d.exit).toBeNull();
 
-    // Mail that arrives for a worker that is not this deck's is shown with a mark.
+    // Mail from a worker this deck does not know: marked, left out of the question count, and dismissable.
     const stray = path.join(f.stateDir, 'mail', 'tmp', 'stray.json');
     writeFileSync(stray, JSON.stringify({ ...reference, id: 'stray-1', workerId: 'ffff', workerName: 'ghost', type: 'question', content: 'Anyone there?' }));
     renameSync(stray, path.join(f.stateDir, 'mail', 'new', 'stray.json'));
-    await d.waitForText('?⚠ ghost: Anyone there?');
+    await d.waitForText('⚠ unknown worker ffff (ghost)');
+    await d.waitForText('press X to dismiss 1 message');
+    // No title with a question count, and no bell: a reply can never reach that worker.
+    expect(d.raw).not.toContain('\u001b]0;workerdeck: 1 question');
+    expect(d.raw).not.toContain('\u0007');
+    d.type(' ');
+    await d.waitForText('Nothing needs you but 1 message from unknown worker ffff (ghost), which no reply can reach. X dismisses it.');
+    d.type('X');
+    await d.waitForText('Dismissed 1 message from unknown worker ffff (ghost); the files stay in mail/cur.');
+    await waitFor(() => !d.screen().includes('⚠ unknown worker'), 'the dismissed mail to leave the panel', 15_000, () => d.screen());
+    expect(readdirSync(path.join(f.stateDir, 'mail', 'cur')).filter((n) => n.endsWith('_stray.json'))).toHaveLength(1);
 
     d.type('q');
     await d.waitForExit();
     const handled = readdirSync(path.join(f.stateDir, 'mail', 'cur'));
     expect(handled).toHaveLength(2);
     expect(readdirSync(path.join(f.stateDir, 'mail', 'new'))).toHaveLength(0);
+    const strayName = handled.find((n) => n.endsWith('_stray.json')) ?? '';
+    const straySeq = Number(strayName.slice(0, strayName.indexOf('_')));
+    const events = readFileSync(path.join(f.stateDir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(events.filter((e) => e.type === 'mail-dismissed').map((e) => [e.workerId, e.seq])).toEqual([['ffff', straySeq]]);
+    expect(JSON.parse(readFileSync(path.join(f.stateDir, 'state.json'), 'utf8')).dismissed).toEqual({ ffff: straySeq });
     // A new server reads the handled mail back.
     f.cli(['kill-server', '--yes']);
 
+    // After a restart the dismissed mail stays dismissed; its file stays in mail/cur.
     const again = open();
     await again.waitForText('q quit');
     await again.waitForText('Auth done; tests pass.');
-    await again.waitForText('?⚠ ghost: Anyone there?');
+    expect(again.screen()).not.toContain('unknown worker');
     const screen = again.screen();
     expect(screen.split('Auth done; tests pass.').length - 1).toBe(1);
     expect(readdirSync(path.join(f.stateDir, 'mail', 'cur'))).toHaveLength(2);

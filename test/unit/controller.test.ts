@@ -1,9 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
 import { buildKeymap } from '../../src/core/commands.js';
 import type { MailMessage } from '../../src/core/mail.js';
 import type { Deck } from '../../src/deck.js';
+import { loadState, type Registry } from '../../src/registry/registry.js';
+import type { StateLayout } from '../../src/registry/state-dir.js';
 import { fakeSpawner, type FakePty } from '../../src/pty/fake-pty.js';
 import { createAppStore, type AppStore } from '../../src/store.js';
 import { Controller } from '../../src/ui/controller.js';
@@ -14,6 +17,8 @@ import { waitFor } from '../helpers/term.js';
 
 interface Rig {
   deck: Deck;
+  registry: Registry;
+  layout: StateLayout;
   store: AppStore;
   controller: Controller;
   client: import('../../src/client/remote-deck.js').DeckClient;
@@ -28,6 +33,8 @@ interface Rig {
   sync: () => Promise<void>;
   ptyOf: (id: string) => FakePty;
   question: (workerId: string, content: string, timestamp: number) => MailMessage;
+  /** Mail from a worker this deck does not know, as the Mailbox would hand it over. */
+  stranger: (workerId: string, type: MailMessage['type'], content: string, timestamp: number) => MailMessage;
 }
 
 let dirs: { cleanup: () => void }[] = [];
@@ -41,7 +48,7 @@ beforeEach(async () => {
   const spawner = fakeSpawner();
   // Presets in this order: shell, custom, other (the spawn form cycles them).
   const presets = testPresets({ custom: { command: '/bin/sh', submitDelayMs: 0 }, other: { command: '/bin/sh' } });
-  const { deck } = await makeDeck({ stateDir: state.dir, cwd: cwd.dir, spawner, presets });
+  const { deck, registry, layout } = await makeDeck({ stateDir: state.dir, cwd: cwd.dir, spawner, presets });
   const store = createAppStore(120, 40);
   // The controller talks to a real server over a real socket, as the TUI does; the store is fed by its events.
   const { server, client } = await serveInProcess(deck, path.join(state.dir, 'server.sock'), () => r.killServers++);
@@ -50,6 +57,8 @@ beforeEach(async () => {
   store.setState({ deck: client.getState() });
   const r = {
     deck,
+    registry,
+    layout,
     store,
     spawner,
     quits: 0,
@@ -91,6 +100,11 @@ beforeEach(async () => {
       inReplyTo: null,
       seq: deck.nextSeq(),
     };
+    deck.receiveMail(message);
+    return message;
+  };
+  r.stranger = (workerId, type, content, timestamp) => {
+    const message: MailMessage = { id: randomUUID(), workerId, workerName: 'ghost', type, content, timestamp, inReplyTo: null, seq: deck.nextSeq() };
     deck.receiveMail(message);
     return message;
   };
@@ -431,5 +445,69 @@ describe('layers', () => {
     await rig.press('\r');
     expect(rig.attached).toEqual([]);
     expect(ui().flash?.text).toBe('alpha is not running (exited). R resumes it where its preset can.');
+  });
+});
+
+describe('mail from workers this deck does not know', () => {
+  it('Space and r say that only stranger mail is left and how to dismiss it; X dismisses it, recorded in state.json and events.jsonl', async () => {
+    for (let i = 0; i < 3; i++) rig.stranger('ffff', 'question', `stale ${i}`, 1000 + i);
+    rig.stranger('ffff', 'progress', 'stale note', 1100);
+    await rig.press(' ');
+    expect(ui().flash?.text).toBe(
+      'Nothing needs you but 4 messages from unknown worker ffff (ghost), which no reply can reach. X dismisses them.',
+    );
+    expect(ui().selectedId).toBeNull();
+    await rig.press('r');
+    expect(ui().mode).toBe('list');
+    expect(ui().flash).toMatchObject({
+      level: 'warn',
+      text: 'No question to answer: 3 questions are from unknown worker ffff (ghost), which no reply can reach. X dismisses them.',
+    });
+    const lastSeq = rig.deck.getState().nextSeq - 1;
+    await rig.press('X');
+    await waitFor(() => ui().flash?.text === 'Dismissed 4 messages from unknown worker ffff (ghost); the files stay in mail/cur.', 'the dismissal');
+    expect(rig.deck.getState().dismissed).toEqual({ ffff: lastSeq });
+    expect(rig.deck.getState().mail).toHaveLength(4);
+    await rig.press(' ');
+    expect(ui().flash?.text).toBe('Nothing needs your attention.');
+    await rig.press('r');
+    expect(ui().flash?.text).toBe('No question to answer and no worker selected.');
+    await rig.press('X');
+    await waitFor(() => ui().flash?.text === 'No mail from unknown workers to dismiss.', 'the dismissal');
+    expect(await rig.registry.flush()).toBe(true);
+    expect((await loadState(rig.layout.stateFile))?.dismissed).toEqual({ ffff: lastSeq });
+    const events = readFileSync(rig.layout.eventsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events.filter((e) => e.type === 'mail-dismissed')).toEqual([
+      { at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), type: 'mail-dismissed', workerId: 'ffff', seq: lastSeq },
+    ]);
+    // Nothing was moved or deleted by the dismissal (these messages never were files here).
+    expect(readdirSync(rig.layout.mail.cur)).toEqual([]);
+  });
+
+  it('X dismisses one stranger at a time, oldest first, and never touches a worker of this deck', async () => {
+    const a = await spawn('alpha');
+    const q = rig.question(a, 'which db?', 3000);
+    rig.stranger('eeee', 'completion', 'done elsewhere', 500);
+    rig.stranger('ffff', 'question', 'anyone?', 1000);
+    await rig.press('X');
+    await waitFor(() => ui().flash?.text === 'Dismissed 1 message from unknown worker eeee (ghost); the files stay in mail/cur. 1 more unknown worker: X again.', 'the dismissal');
+    await rig.press('X');
+    await waitFor(() => ui().flash?.text === 'Dismissed 1 message from unknown worker ffff (ghost); the files stay in mail/cur.', 'the dismissal');
+    await rig.press('X');
+    await waitFor(() => ui().flash?.text === 'No mail from unknown workers to dismiss.', 'the dismissal');
+    expect(Object.keys(rig.deck.getState().dismissed).sort()).toEqual(['eeee', 'ffff']);
+    // The live worker's question is still open, and r answers it.
+    rig.controller.select(a);
+    await rig.press('r');
+    expect(ui().reply).toMatchObject({ workerId: a, inReplyTo: q.id });
+  });
+
+  it('Space skips stranger mail and goes to the worker that needs you', async () => {
+    await spawn('alpha');
+    const b = await spawn('beta');
+    rig.stranger('ffff', 'question', 'anyone?', 500);
+    rig.question(b, 'help?', 1000);
+    await rig.press(' ');
+    expect(ui().selectedId).toBe(b);
   });
 });

@@ -6,6 +6,7 @@ import {
   reduce,
   threadOf,
   unansweredQuestions,
+  unknownMail,
   unreadCount,
   type DeckEvent,
   type DeckState,
@@ -234,22 +235,29 @@ describe('attention', () => {
     return s;
   }
 
-  it('orders questions oldest first, then needs-input, then unseen completions, then other', () => {
+  it('orders questions oldest first, then needs-input, then unseen completions, then other, then one item per unknown worker', () => {
     const items = attentionOrder(deck());
     expect(items.map((i) => `${i.kind}:${i.workerId}`)).toEqual([
       'question:c',
-      'question:ghost',
       'question:b',
       'needs-input:d',
       'completion:a',
-      'other:ghost',
       'other:c',
+      'unknown:ghost',
     ]);
+    const ghost = items.at(-1)!;
+    expect(ghost).toMatchObject({ count: 2, since: 10, live: false });
+    expect(ghost.message?.id).toBe('pg');
   });
 
   it('marks mail for unknown workers live: false and known live workers live: true', () => {
     const items = attentionOrder(deck());
     for (const item of items) expect(item.live).toBe(item.workerId !== 'ghost');
+  });
+
+  it("a known worker's unseen mail is marked not live once its process ended", () => {
+    const s = reduce(deck(), exited('a', 0));
+    expect(attentionOrder(s).find((i) => i.workerId === 'a')).toMatchObject({ kind: 'completion', live: false });
   });
 
   it('seen completions drop out; a question stays until answered', () => {
@@ -282,17 +290,77 @@ describe('attention', () => {
 });
 
 describe('open questions', () => {
-  it("close when the asking worker's process ends, and stay open for a worker this deck does not know", () => {
+  it("close when the asking worker's process ends; a worker this deck does not know never has one", () => {
     let s = run([added('a'), started('a'), added('b'), started('b')]);
     s = received(s, mail('a', 'question', 10, 'from a'));
     s = received(s, mail('b', 'question', 20, 'from b'));
     s = received(s, mail('zz', 'question', 5, 'from a stranger'));
-    expect(unansweredQuestions(s).map((q) => q.content)).toEqual(['from a stranger', 'from a', 'from b']);
+    expect(unansweredQuestions(s).map((q) => q.content)).toEqual(['from a', 'from b']);
+    expect(unansweredQuestions(s, 'zz')).toEqual([]);
     s = reduce(s, exited('a', 0));
-    expect(unansweredQuestions(s).map((q) => q.content)).toEqual(['from a stranger', 'from b']);
-    expect(attentionOrder(s).filter((i) => i.kind === 'question').map((i) => [i.workerId, i.live])).toEqual([
-      ['zz', false],
-      ['b', true],
+    expect(unansweredQuestions(s).map((q) => q.content)).toEqual(['from b']);
+    expect(attentionOrder(s).filter((i) => i.kind === 'question').map((i) => [i.workerId, i.live])).toEqual([['b', true]]);
+    expect(attentionOrder(s).filter((i) => i.kind === 'unknown').map((i) => [i.workerId, i.count])).toEqual([['zz', 1]]);
+  });
+});
+
+describe('mail from workers this deck does not know', () => {
+  /** One live worker `a` with a question, and 54 questions plus a progress note from two strangers. */
+  function flooded(): DeckState {
+    let s = received(run([added('a'), started('a')]), mail('a', 'question', 500, 'which db?', 'qa'));
+    for (let i = 0; i < 54; i++) s = received(s, { ...mail('ffff', 'question', 100 + i, `stale ${i}`), workerName: 'ghost' });
+    s = received(s, mail('eeee', 'progress', 50, 'old note'), mail('eeee', 'needs-input', 60, 'signal'));
+    return s;
+  }
+
+  it('is grouped per worker, oldest group first, with its questions counted and needs-input signals left out', () => {
+    const groups = unknownMail(flooded());
+    expect(groups.map((g) => [g.workerId, g.workerName, g.messages.length, g.questions, g.since])).toEqual([
+      ['eeee', null, 1, 0, 50],
+      ['ffff', 'ghost', 54, 54, 100],
     ]);
+    const s = flooded();
+    // A dismissal covers every listed message.
+    expect(groups[0]!.lastSeq).toBe(s.mail.find((m) => m.workerId === 'eeee' && m.type === 'progress')!.seq);
+    expect(groups[1]!.lastSeq).toBe(s.mail.filter((m) => m.workerId === 'ffff').at(-1)!.seq);
+  });
+
+  it('counts in no question count, no unread count, and never makes Space stop', () => {
+    const s = flooded();
+    expect(unansweredQuestions(s).map((q) => q.id)).toEqual(['qa']);
+    expect(unreadCount(s, 'ffff')).toBe(0);
+    expect(nextAttentionWorker(s, null)).toBe('a');
+    expect(nextAttentionWorker(s, 'a')).toBe('a');
+    expect(attentionOrder(s).map((i) => `${i.kind}:${i.workerId}`)).toEqual(['question:a', 'unknown:eeee', 'unknown:ffff']);
+  });
+
+  it('mail-dismissed takes a stranger out of the attention list up to the dismissed seq; the mail itself is kept', () => {
+    let s = flooded();
+    const [, ffff] = unknownMail(s);
+    s = reduce(s, { type: 'mail-dismissed', workerId: 'ffff', seq: ffff!.lastSeq, at: 1 });
+    expect(s.dismissed).toEqual({ ffff: ffff!.lastSeq });
+    expect(unknownMail(s).map((g) => g.workerId)).toEqual(['eeee']);
+    expect(attentionOrder(s).map((i) => `${i.kind}:${i.workerId}`)).toEqual(['question:a', 'unknown:eeee']);
+    expect(s.mail.filter((m) => m.workerId === 'ffff')).toHaveLength(54);
+    // A later message from the same stranger shows again, alone.
+    s = received(s, mail('ffff', 'question', 900, 'still there?'));
+    expect(unknownMail(s).find((g) => g.workerId === 'ffff')?.messages.map((m) => m.content)).toEqual(['still there?']);
+    // A dismissal never goes backwards.
+    expect(reduce(s, { type: 'mail-dismissed', workerId: 'ffff', seq: 1, at: 2 }).dismissed).toEqual(s.dismissed);
+  });
+
+  it('mail-dismissed leaves a worker of this deck alone (its mail is marked seen instead)', () => {
+    const s = flooded();
+    expect(reduce(s, { type: 'mail-dismissed', workerId: 'a', seq: s.nextSeq - 1, at: 1 })).toBe(s);
+  });
+
+  it("a removed worker's mail becomes a stranger's: dismissed, it leaves the unread count if the id comes back", () => {
+    let s = received(run([added('a'), started('a')]), mail('a', 'progress', 10, 'p1'), mail('a', 'completion', 20, 'done'));
+    s = reduce(reduce(s, exited('a', 0)), { type: 'worker-removed', id: 'a' });
+    expect(unknownMail(s).map((g) => [g.workerId, g.messages.length])).toEqual([['a', 2]]);
+    s = reduce(s, { type: 'mail-dismissed', workerId: 'a', seq: s.nextSeq - 1, at: 1 });
+    expect(unknownMail(s)).toEqual([]);
+    s = run([added('a'), started('a')], s);
+    expect(unreadCount(s, 'a')).toBe(0);
   });
 });
