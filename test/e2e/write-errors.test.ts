@@ -2,8 +2,8 @@ import { mkdirSync, readFileSync, renameSync, rmdirSync, writeFileSync } from 'n
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildMail } from '../../src/core/mail.js';
-import { deckFixture } from '../helpers/e2e.js';
-import { waitFor } from '../helpers/term.js';
+import { deckFixture, serverPid } from '../helpers/e2e.js';
+import { processAlive, waitFor } from '../helpers/term.js';
 
 /**
  * A real write error without a seam: `events.jsonl` is made a directory, so
@@ -26,7 +26,11 @@ describe('write errors, as a user sees them (built binary at 120x40)', () => {
     mkdirSync(eventsFile(), { recursive: true });
     const d = f.open();
     const id = await spawnAlpha(d);
+    // The warning flashes, and stays in the warnings overlay (a later message may replace the flash).
+    d.type('w');
     await d.waitForText('Cannot append to events.jsonl (EISDIR');
+    d.type('w');
+    await waitFor(() => !d.screen().includes('Warnings ('), 'the overlay to close', 5000, () => d.screen());
     // The deck keeps running: mail still arrives and shows.
     const tmp = path.join(f.stateDir, 'mail', 'tmp', 'note.json');
     writeFileSync(tmp, JSON.stringify(buildMail({ id: 'note-1', workerId: id, type: 'progress', content: 'half way there', now: Date.now() })));
@@ -35,11 +39,13 @@ describe('write errors, as a user sees them (built binary at 120x40)', () => {
     // The disk "recovers": the retry writes the held lines.
     rmdirSync(eventsFile());
     await d.waitForText('Writing events.jsonl works again; nothing was lost.', 20_000);
-    d.type('q');
+    const server = serverPid(f.stateDir) ?? 0;
+    d.type('Q');
     await d.waitForText('(y/n)');
     d.type('y');
     const exit = await d.waitForExit();
     expect(exit.exitCode).toBe(0);
+    await waitFor(() => !processAlive(server), 'the server to stop', 10_000);
     const types = readFileSync(eventsFile(), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type);
     expect(types.slice(0, 2)).toEqual(['worker-added', 'worker-started']);
     for (const type of ['worker-added', 'worker-started', 'mail-received', 'worker-exited']) {
@@ -49,16 +55,25 @@ describe('write errors, as a user sees them (built binary at 120x40)', () => {
     expect(types).toContain('warning');
   });
 
-  it('quits within its bounded flush when the disk stays broken, and says what was not written', async () => {
+  it('stops the server within its bounded flush when the disk stays broken, and logs what was not written', async () => {
     mkdirSync(eventsFile(), { recursive: true });
     const d = f.open();
     await spawnAlpha(d);
+    // The warning flashes, and stays in the warnings overlay (a later message may replace the flash).
+    d.type('w');
     await d.waitForText('Cannot append to events.jsonl (EISDIR');
-    d.type('q');
+    d.type('w');
+    await waitFor(() => !d.screen().includes('Warnings ('), 'the overlay to close', 5000, () => d.screen());
+    const server = serverPid(f.stateDir) ?? 0;
+    d.type('Q');
     await d.waitForText('(y/n)');
     d.type('y');
     const exit = await d.waitForExit();
     expect(exit.exitCode).toBe(0);
-    expect(d.raw).toContain(`workerdeck: the last changes could not be written to ${f.stateDir} (events.jsonl: EISDIR).`);
+    // The server stops within its deadline all the same, and its log says what was not written.
+    await waitFor(() => !processAlive(server), 'the server to stop', 10_000);
+    expect(readFileSync(path.join(f.stateDir, 'server.log'), 'utf8')).toContain(
+      `the last changes could not be written to ${f.stateDir} (events.jsonl: EISDIR)`,
+    );
   });
 });
