@@ -4,9 +4,11 @@
 import path from 'node:path';
 import { DeckTerm, median, sleep, tempDir, tempRepo, trackStateDir } from './lib.js';
 
+/** @param {{ runs: number }} o deck starts to time; the median counts */
 export async function benchStartup({ runs }) {
   const repo = tempRepo('startup');
   const base = tempDir('startup-state');
+  /** @type {number[]} */
   const samples = [];
   for (let i = 0; i < runs; i++) {
     const stateDir = path.join(base, `state-${i}`);
@@ -14,6 +16,7 @@ export async function benchStartup({ runs }) {
     const deck = new DeckTerm({ cwd: repo, stateDir });
     try {
       let frameAt = 0;
+      /** @type {Promise<void>} */
       const framed = new Promise((resolve) => {
         const off = deck.onParsed((at) => {
           const screen = deck.screen();
