@@ -8,6 +8,7 @@ import { DeckTerm, log, median, now, sleep, tempDir, tempRepo, trackStateDir } f
 
 export const ATTACH_BYTES = 16 * 1024 * 1024;
 
+/** @param {{ reps: number }} o how many times the file is printed; the median counts */
 export async function benchAttach({ reps }) {
   const repo = tempRepo('attach', { defaultAgent: 'shell' });
   const dir = tempDir('attach-state');
@@ -16,6 +17,7 @@ export async function benchAttach({ reps }) {
   const stateDir = path.join(dir, 'state');
   trackStateDir(stateDir);
   const deck = new DeckTerm({ cwd: repo, stateDir });
+  /** @type {number[]} */
   const samples = [];
   try {
     await deck.waitForText('q quit');
@@ -29,7 +31,7 @@ export async function benchAttach({ reps }) {
       deck.type(`cat ${file}; echo ${marker.replace('-', '-""')}\r`);
       await deck.waitFor(() => deck.pending === 0 && deck.screen().includes(marker), `the end marker ${marker}`, 120_000, 5);
       samples.push(now() - t0);
-      log(`attach: rep ${i + 1}/${reps}: ${Math.round(samples.at(-1))} ms`);
+      log(`attach: rep ${i + 1}/${reps}: ${Math.round(samples.at(-1) ?? NaN)} ms`);
       await sleep(300);
     }
     deck.type('\u001d');

@@ -7,14 +7,16 @@ import path from 'node:path';
 import { ROOT } from './lib.js';
 
 const [file, stateDir, cwd] = process.argv.slice(2);
-const dist = (p) => import(path.join(ROOT, 'dist', p));
+if (!file || !stateDir || !cwd) throw new Error('usage: node bench/deck-throughput.js <file> <stateDir> <cwd>');
+// The built modules, typed as their sources so a change of the Deck's API breaks the type check here.
+const dist = (/** @type {string} */ p) => import(path.join(ROOT, 'dist', p));
 const [{ Deck }, { spawnNodePty }, { Registry }, { prepareStateDir }, { commandPreset }, { execaGit }] = await Promise.all([
-  dist('deck.js'),
-  dist('pty/node-pty-host.js'),
-  dist('registry/registry.js'),
-  dist('registry/state-dir.js'),
-  dist('agents/shell.js'),
-  dist('git/git.js'),
+  /** @type {Promise<typeof import('../src/deck.js')>} */ (dist('deck.js')),
+  /** @type {Promise<typeof import('../src/pty/node-pty-host.js')>} */ (dist('pty/node-pty-host.js')),
+  /** @type {Promise<typeof import('../src/registry/registry.js')>} */ (dist('registry/registry.js')),
+  /** @type {Promise<typeof import('../src/registry/state-dir.js')>} */ (dist('registry/state-dir.js')),
+  /** @type {Promise<typeof import('../src/agents/shell.js')>} */ (dist('agents/shell.js')),
+  /** @type {Promise<typeof import('../src/git/git.js')>} */ (dist('git/git.js')),
 ]);
 
 const layout = await prepareStateDir(stateDir);
@@ -33,7 +35,9 @@ const deck = new Deck({
   size: { cols: 120, rows: 40 },
 });
 let exitedAt = 0;
+/** @type {{ exitCode: number | null, signal: number | null } | null} */
 let exitInfo = null;
+/** @type {Promise<void>} */
 const exited = new Promise((resolve) => {
   deck.subscribe((_state, event) => {
     if (event.type === 'worker-exited') {
@@ -47,8 +51,8 @@ const t0 = performance.now();
 await deck.spawn({ task: '', name: 'cat', agent: 'cat', worktree: false, base: '', skipPermissions: false });
 await exited;
 const ms = exitedAt - t0;
-// textRows is sync on an inline mirror and async on a pooled one: await covers both.
-const rows = (await deck.screen(deck.getState().order[0])?.textRows?.()) ?? [];
+const id = deck.getState().order[0];
+const rows = (id ? await deck.screen(id)?.textRows() : undefined) ?? [];
 await deck.shutdown(1000);
-process.stdout.write(`${JSON.stringify({ ms, exit: exitInfo, lastRow: Array.isArray(rows) ? (rows.filter((r) => r.trim()).at(-1) ?? '') : '' })}\n`);
+process.stdout.write(`${JSON.stringify({ ms, exit: exitInfo, lastRow: rows.filter((r) => r.trim()).at(-1) ?? '' })}\n`);
 process.exit(0);

@@ -14,8 +14,9 @@ export const ECHO_CONFIG = {
   },
 };
 const KEYS = 'abcdefghijklmnopqrstuvwxyz0123456789';
-const stripAnsi = (s) => s.replace(/\x1b\[[0-9;:?<=>]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[78=>]/g, '');
+const stripAnsi = (/** @type {string} */ s) => s.replace(/\x1b\[[0-9;:?<=>]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[78=>]/g, '');
 
+/** @param {DeckTerm} deck @param {string} name */
 async function attach(deck, name) {
   await deck.waitForText(`─ ${name} · `);
   deck.type('\r');
@@ -23,18 +24,24 @@ async function attach(deck, name) {
   await sleep(400);
 }
 
+/** @param {DeckTerm} deck */
 async function detach(deck) {
   deck.type('\x1d');
   await deck.waitForText('q quit');
 }
 
-/** Type `count` keys; returns the echo latencies in ms. */
+/**
+ * Type `count` keys; returns the echo latencies in ms.
+ * @param {DeckTerm} deck
+ * @param {number} count
+ */
 async function typeKeys(deck, count) {
+  /** @type {number[]} */
   const samples = [];
   let timeouts = 0;
   for (let i = -3; i < count; i++) {
-    const key = KEYS[(i + 3) % KEYS.length];
-    const echoed = firstArrival((l) => deck.onData(l), (data) => stripAnsi(data).includes(key));
+    const key = KEYS.charAt((i + 3) % KEYS.length);
+    const echoed = firstArrival((l) => deck.onData(l), (/** @type {string} */ data) => stripAnsi(data).includes(key));
     const t0 = now();
     deck.type(key);
     const echoedAt = await echoed;
@@ -52,6 +59,7 @@ async function typeKeys(deck, count) {
   return { samples, timeouts };
 }
 
+/** @param {{ keys: number }} o keys typed idle, then again under load */
 export async function benchEcho({ keys }) {
   const repo = tempRepo('echo', ECHO_CONFIG);
   const stateDir = path.join(tempDir('echo-state'), 'state');

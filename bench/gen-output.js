@@ -5,6 +5,7 @@
 // Deterministic (seeded), so every run parses the same bytes.
 import { openSync, writeSync, closeSync } from 'node:fs';
 
+/** A seeded PRNG (mulberry32): each call gives a number in [0, 1). @param {number} seed */
 function rng(seed) {
   let s = seed >>> 0;
   return () => {
@@ -23,10 +24,17 @@ const WORDS = (
 ).split(' ');
 const PATHS = ['src/deck.ts', 'src/ui/App.tsx', 'src/pty/mirror.ts', 'test/unit/mail.test.ts', 'lib/index.js', 'packages/core/src/main.rs'];
 
+/**
+ * Write `bytes` bytes of realistic terminal output to `file`.
+ * @param {string} file
+ * @param {number} bytes
+ * @returns {number} bytes written
+ */
 export function generateOutput(file, bytes, seed = 42) {
   const r = rng(seed);
-  const pick = (a) => a[Math.floor(r() * a.length)];
-  const words = (n) => {
+  /** @template T @param {T[]} a @returns {T} */
+  const pick = (a) => /** @type {T} */ (a[Math.floor(r() * a.length)]);
+  const words = (/** @type {number} */ n) => {
     let s = '';
     for (let i = 0; i < n; i++) s += (i ? ' ' : '') + pick(WORDS);
     return s;

@@ -14,31 +14,48 @@ const { Terminal } = xtermHeadless;
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const BIN = path.join(ROOT, 'bin', 'workerdeck.js');
 export const now = () => performance.now();
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Everything the bench started, so `cleanup` can end it. */
 const started = {
+  /** @type {Set<DeckTerm>} */
   ptys: new Set(),
+  /** @type {Set<string>} */
   tmuxSockets: new Set(),
+  /** @type {Set<string>} */
   stateDirs: new Set(),
+  /** @type {Set<string>} */
   tempDirs: new Set(),
 };
 
-/** Log progress to stderr (stdout carries only the table or the JSON). */
+/**
+ * A worker as state.json records it (the fields the bench reads).
+ * @typedef {{ id: string, name: string, status: string, pid?: number }} StateWorker
+ */
+
+/**
+ * Log progress to stderr (stdout carries only the table or the JSON).
+ * @param {...unknown} args
+ */
 export function log(...args) {
   process.stderr.write(`[bench] ${args.join(' ')}\n`);
 }
 
+/** A new temp dir, removed by `cleanup`. @param {string} prefix */
 export function tempDir(prefix) {
   const dir = mkdtempSync(path.join(os.tmpdir(), `wdbench-${prefix}-`));
   started.tempDirs.add(dir);
   return dir;
 }
 
-/** A git repo with one commit and an optional .workerdeck.json. */
+/**
+ * A git repo with one commit and an optional .workerdeck.json.
+ * @param {string} prefix
+ * @param {object} [config] written as .workerdeck.json
+ */
 export function tempRepo(prefix, config) {
   const dir = tempDir(prefix);
-  const git = (...args) => execFileSync('git', args, { cwd: dir, stdio: 'ignore', env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
+  const git = (/** @type {string[]} */ ...args) => execFileSync('git', args, { cwd: dir, stdio: 'ignore', env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
   git('init', '-q', '-b', 'main');
   git('config', 'user.email', 'bench@example.com');
   git('config', 'user.name', 'bench');
@@ -49,22 +66,33 @@ export function tempRepo(prefix, config) {
   return dir;
 }
 
+/**
+ * The nearest-rank percentile, NaN for no values.
+ * @param {number[]} values
+ * @param {number} p 0–100
+ * @returns {number}
+ */
 export function percentile(values, p) {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank];
+  return sorted[rank] ?? NaN;
 }
 
-export const median = (values) => percentile(values, 50);
+export const median = (/** @type {number[]} */ values) => percentile(values, 50);
 
+/**
+ * `value` rounded to `digits` decimals; null when it is not finite (JSON has no NaN).
+ * @param {number} value
+ * @returns {number | null}
+ */
 export function round(value, digits = 2) {
   if (!Number.isFinite(value)) return null;
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }
 
-/** utime+stime of a process in seconds, from /proc/<pid>/stat. */
+/** utime+stime of a process in seconds, from /proc/<pid>/stat. @param {number} pid */
 export function cpuSeconds(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The command name may hold spaces: fields start after the last ')'.
@@ -73,6 +101,7 @@ export function cpuSeconds(pid) {
   return ticks / clockTicks();
 }
 
+/** @type {number | null} */
 let ticksPerSecond = null;
 function clockTicks() {
   if (ticksPerSecond === null) {
@@ -85,22 +114,28 @@ function clockTicks() {
   return ticksPerSecond;
 }
 
-/** A field of /proc/<pid>/status in MB (VmHWM, VmRSS). */
+/**
+ * A field of /proc/<pid>/status in MB (VmHWM, VmRSS).
+ * @param {number} pid
+ * @param {string} field
+ */
 export function statusMb(pid, field) {
   const text = readFileSync(`/proc/${pid}/status`, 'utf8');
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text);
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/** Whether a process with this pid exists (EPERM: it does, owned by someone else). @param {number} pid */
 export function alive(pid) {
   try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    return error.code === 'EPERM';
+    return /** @type {NodeJS.ErrnoException} */ (error).code === 'EPERM';
   }
 }
 
+/** Signal a process group, else the process alone. @param {number} pid @param {NodeJS.Signals} signal */
 function killGroup(pid, signal) {
   try {
     process.kill(-pid, signal);
@@ -113,9 +148,14 @@ function killGroup(pid, signal) {
   }
 }
 
-/** Worker pids recorded in a deck's state.json (each leads its own process group). */
+/**
+ * Worker pids recorded in a deck's state.json (each leads its own process group).
+ * @param {string} stateDir
+ * @returns {number[]}
+ */
 export function workerPids(stateDir) {
   try {
+    /** @type {{ workers: StateWorker[] }} */
     const state = JSON.parse(readFileSync(path.join(stateDir, 'state.json'), 'utf8'));
     return state.workers.map((w) => w.pid).filter((p) => typeof p === 'number');
   } catch {
@@ -123,7 +163,11 @@ export function workerPids(stateDir) {
   }
 }
 
-/** The pid of a state dir's server (its `deck.pid`), or null. */
+/**
+ * The pid of a state dir's server (its `deck.pid`), or null.
+ * @param {string} stateDir
+ * @returns {number | null}
+ */
 export function serverPid(stateDir) {
   try {
     const pid = Number(readFileSync(path.join(stateDir, 'deck.pid'), 'utf8').trim());
@@ -133,7 +177,10 @@ export function serverPid(stateDir) {
   }
 }
 
-/** End a state dir's server and its workers' process groups (SIGKILL: the bench is done with them). */
+/**
+ * End a state dir's server and its workers' process groups (SIGKILL: the bench is done with them).
+ * @param {string} stateDir
+ */
 export function killServer(stateDir) {
   for (const pid of workerPids(stateDir)) if (alive(pid)) killGroup(pid, 'SIGKILL');
   const pid = serverPid(stateDir);
@@ -157,16 +204,30 @@ function nodeArgsFromEnv() {
  * raw by listeners (for timing); parsing can be switched off while timing.
  */
 export class DeckTerm {
-  constructor({ cwd, stateDir, args = [], cols = 120, rows = 40, env = {}, nodeArgs = nodeArgsFromEnv() }) {
+  /**
+   * @param {object} o
+   * @param {string} o.cwd
+   * @param {string | null} [o.stateDir] passed as --state-dir; null: the deck picks its own
+   * @param {string[]} [o.args] more arguments for bin/workerdeck.js
+   * @param {number} [o.cols]
+   * @param {number} [o.rows]
+   * @param {Record<string, string>} [o.env] on top of the bench's environment
+   * @param {string[]} [o.nodeArgs] node flags before bin/workerdeck.js
+   */
+  constructor({ cwd, stateDir = null, args = [], cols = 120, rows = 40, env = {}, nodeArgs = nodeArgsFromEnv() }) {
     this.cols = cols;
     this.rows = rows;
     this.stateDir = stateDir;
     this.parse = true;
     this.pending = 0;
+    /** @type {Set<(data: string, at: number) => void>} */
     this.listeners = new Set();
+    /** @type {Set<(at: number) => void>} */
     this.parsedListeners = new Set();
+    /** @type {{ exitCode: number, signal?: number } | null} */
     this.exit = null;
     this.term = new Terminal({ cols, rows, allowProposedApi: true, scrollback: 0 });
+    /** @type {Record<string, string>} */
     const base = {};
     for (const [k, v] of Object.entries(process.env)) {
       if (v === undefined || k.startsWith('WORKERDECK_') || k.startsWith('npm_') || k === 'TMUX' || k === 'TMUX_PANE') continue;
@@ -199,7 +260,10 @@ export class DeckTerm {
     });
   }
 
-  /** Listen to raw output chunks; returns an unsubscribe function. */
+  /**
+   * Listen to raw output chunks; returns an unsubscribe function.
+   * @param {(data: string, at: number) => void} listener `at`: performance.now() ms when the chunk arrived
+   */
   onData(listener) {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -208,6 +272,7 @@ export class DeckTerm {
   /**
    * Listen for "a chunk was parsed into the screen model"; the listener gets
    * the time the chunk arrived. Returns an unsubscribe function.
+   * @param {(at: number) => void} listener
    */
   onParsed(listener) {
     this.parsedListeners.add(listener);
@@ -221,6 +286,14 @@ export class DeckTerm {
     return lines.join('\n');
   }
 
+  /**
+   * Poll `check` until it returns a truthy value; throws with the screen after `timeoutMs`
+   * or when the deck exits.
+   * @template T
+   * @param {() => T | Promise<T>} check
+   * @param {string} what
+   * @returns {Promise<T>}
+   */
   async waitFor(check, what, timeoutMs = 20_000, intervalMs = 10) {
     const deadline = now() + timeoutMs;
     for (;;) {
@@ -232,6 +305,7 @@ export class DeckTerm {
     }
   }
 
+  /** @param {string | RegExp} text @param {number} [timeoutMs] */
   waitForText(text, timeoutMs) {
     return this.waitFor(
       () => this.pending === 0 && (typeof text === 'string' ? this.screen().includes(text) : text.test(this.screen())),
@@ -240,13 +314,19 @@ export class DeckTerm {
     );
   }
 
+  /** @param {string} data */
   type(data) {
     this.pty.write(data);
   }
 
-  /** The deck's live workers from state.json. */
+  /**
+   * The deck's live workers from state.json.
+   * @returns {StateWorker[]}
+   */
   workers() {
+    if (!this.stateDir) return [];
     try {
+      /** @type {{ workers: StateWorker[] }} */
       const state = JSON.parse(readFileSync(path.join(this.stateDir, 'state.json'), 'utf8'));
       return state.workers.filter((w) => w.status === 'running' || w.status === 'starting' || w.status === 'asking');
     } catch {
@@ -258,6 +338,10 @@ export class DeckTerm {
    * Spawn a worker through the UI: n, the task, Tab, a name, Tab to Agent
    * (→ until `agent` shows, when given), Tab to Worktree, Space turns it off,
    * Enter. Resolves once state.json lists the worker.
+   * @param {string} task
+   * @param {string} name
+   * @param {string | null} [agent]
+   * @returns {Promise<StateWorker>}
    */
   async spawnWorker(task, name, agent = null) {
     const before = this.workers().length;
@@ -279,9 +363,12 @@ export class DeckTerm {
     this.type('\r');
     await this.waitFor(() => this.workers().length > before, `worker ${name} in state.json`, 20_000);
     await this.waitFor(() => !this.screen().includes('Spawn a worker'), 'the spawn form to close', 20_000);
-    return this.workers().find((w) => w.name === name);
+    const worker = this.workers().find((w) => w.name === name);
+    if (!worker) throw new Error(`state.json has a new worker, but none named ${name}`);
+    return worker;
   }
 
+  /** @param {string} agent */
   async showsAgent(agent) {
     await sleep(30);
     await this.waitFor(() => this.pending === 0, 'output parsed');
@@ -328,10 +415,12 @@ export class DeckTerm {
   }
 }
 
+/** A tmux server socket (`tmux -L <name>`) for `cleanup` to kill. @param {string} name */
 export function trackTmuxSocket(name) {
   started.tmuxSockets.add(name);
 }
 
+/** A state dir whose workers `cleanup` kills. @param {string} dir */
 export function trackStateDir(dir) {
   started.stateDirs.add(dir);
 }
@@ -362,6 +451,12 @@ export function cleanup() {
  * The arrival time of the first event for which `test(payload)` holds, or 0
  * after `timeoutMs`. `subscribe(listener)` registers `listener(payload, at)`
  * and returns an unsubscribe function (DeckTerm.onData / onParsed).
+ */
+/**
+ * @template P
+ * @param {(listener: (payload: P, at: number) => void) => () => void} subscribe
+ * @param {(payload: P) => boolean} test
+ * @returns {Promise<number>}
  */
 export function firstArrival(subscribe, test, timeoutMs = 2000) {
   return new Promise((resolve) => {

@@ -6,6 +6,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DeckTerm, log, now, percentile, sleep, tempDir, tempRepo, trackStateDir, firstArrival } from './lib.js';
 
+/** @param {{ messages: number }} o mail files to deliver, one at a time */
 export async function benchMail({ messages }) {
   const repo = tempRepo('mail', { defaultAgent: 'sleeper', presets: { sleeper: { command: 'sleep', args: ['1000'] } } });
   const stateDir = path.join(tempDir('mail-state'), 'state');
@@ -18,6 +19,7 @@ export async function benchMail({ messages }) {
     await sleep(300);
     const tmp = path.join(stateDir, 'mail', 'tmp');
     const fresh = path.join(stateDir, 'mail', 'new');
+    /** @type {number[]} */
     const samples = [];
     let timeouts = 0;
     for (let i = 0; i < messages; i++) {

@@ -26,6 +26,17 @@ const PLAN = quick
   ? { throughputReps: 1, mailMessages: 200, echoKeys: 200, scaleWorkers: 32, scaleSeconds: 10, startupRuns: 3, attachReps: 1 }
   : { throughputReps: 3, mailMessages: 200, echoKeys: 200, scaleWorkers: 32, scaleSeconds: 20, startupRuns: 10, attachReps: 3 };
 
+/**
+ * What every phase returns, merged.
+ * @typedef {Awaited<ReturnType<typeof benchStartup>> & Awaited<ReturnType<typeof benchThroughput>> &
+ *   Awaited<ReturnType<typeof benchMail>> & Awaited<ReturnType<typeof benchEcho>> & Awaited<ReturnType<typeof benchScale>> &
+ *   Awaited<ReturnType<typeof benchAttach>>} Results
+ */
+/** @typedef {{ [K in keyof Results]: Results[K] extends number ? K : never }[keyof Results]} Figure a numeric result */
+/**
+ * A row of the table: figure, unit, what it measures, the target's test (null: no target), the target as text.
+ * @type {[Figure, string, string, ((v: number) => boolean) | null, string?][]}
+ */
 const KEYS = [
   ['throughput_mb_s', 'MB/s', 'deck: 64 MiB cat, spawn to exit, mirror parsed', null],
   ['throughput_vs_tmux', 'x', 'tmux pane time / deck time', (v) => v >= 1.0, '>= 1.0'],
@@ -70,9 +81,12 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 }
 process.on('exit', () => cleanup());
 
+/** @type {Partial<Results>} */
 const results = {};
+/** @type {string[]} */
 const errors = [];
 const started = now();
+/** @type {[string, () => Promise<Partial<Results>>][]} */
 const phases = [
   ['startup', () => benchStartup({ runs: PLAN.startupRuns })],
   ['throughput', () => benchThroughput({ reps: PLAN.throughputReps })],
@@ -90,16 +104,18 @@ for (const [name, phase] of phases) {
   try {
     Object.assign(results, await phase());
     log(`${name}: done in ${((now() - t) / 1000).toFixed(1)} s`);
-  } catch (error) {
+  } catch (caught) {
+    const error = caught instanceof Error ? caught : new Error(String(caught));
     errors.push(`${name}: ${error.message}`);
     log(`${name}: FAILED: ${error.stack ?? error.message}`);
   }
   cleanup();
 }
 
-const out = { machine: machine(), quick, seconds: round((now() - started) / 1000, 1) };
-for (const [key] of KEYS) out[key] = round(results[key] ?? NaN, key.endsWith('_cores') || key.endsWith('_tmux') ? 3 : 2);
-out.details = {
+/** @type {Partial<Record<Figure, number | null>>} */
+const figures = {};
+for (const [key] of KEYS) figures[key] = round(results[key] ?? NaN, key.endsWith('_cores') || key.endsWith('_tmux') ? 3 : 2);
+const details = {
   tmux_mb_s: round(results.tmux_mb_s ?? NaN),
   throughput_deck_ms: results.deck_ms?.map((v) => round(v, 0)),
   throughput_tmux_ms: results.tmux_ms?.map((v) => round(v, 0)),
@@ -110,7 +126,14 @@ out.details = {
   attach_ms: results.attach_ms?.map((v) => round(v, 0)),
   timeouts: { mail: results.mail_timeouts, echo: results.echo_timeouts },
 };
-if (errors.length) out.errors = errors;
+const out = {
+  machine: machine(),
+  quick,
+  seconds: round((now() - started) / 1000, 1),
+  ...figures,
+  details,
+  ...(errors.length ? { errors } : {}),
+};
 
 if (json) {
   process.stdout.write(`${JSON.stringify(out)}\n`);
@@ -123,7 +146,7 @@ if (json) {
     '|---|---:|---|---|',
   ];
   for (const [key, unit, what, ok, target] of KEYS) {
-    const v = out[key];
+    const v = figures[key] ?? null;
     const mark = ok && v !== null ? (ok(v) ? ' ✓' : ' ✗') : '';
     lines.push(`| \`${key}\` | ${v === null ? 'n/a' : `${v} ${unit}`}${mark} | ${target ?? ''} | ${what} |`);
   }

@@ -11,6 +11,7 @@ const TICK_SCRIPT =
   "i=0; while :; do printf '\\033[3%dmtick %d: compiling module %d of 32 \\033[1mok\\033[0m\\n' $((i%7+1)) $i $((i%32)); i=$((i+1)); read -t 0.1 _; done";
 const SCALE_CONFIG = { defaultAgent: 'tick', presets: { tick: { command: 'bash', args: ['-c', TICK_SCRIPT] } } };
 
+/** @param {{ workers: number, seconds: number }} o workers to spawn; seconds to measure for */
 export async function benchScale({ workers, seconds }) {
   const repo = tempRepo('scale', SCALE_CONFIG);
   const stateDir = path.join(tempDir('scale-state'), 'state');

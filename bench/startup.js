@@ -6,11 +6,15 @@
 import path from 'node:path';
 import { DeckTerm, killServer, median, sleep, tempDir, tempRepo, trackStateDir } from './lib.js';
 
-/** Open the TUI on a state dir and time its first full frame, in ms; leaves the server running. */
+/**
+ * Open the TUI on a state dir and time its first full frame, in ms; leaves the server running.
+ * @param {string} repo @param {string} stateDir
+ */
 async function firstFrame(repo, stateDir) {
   const deck = new DeckTerm({ cwd: repo, stateDir });
   try {
     let frameAt = 0;
+    /** @type {Promise<void>} */
     const framed = new Promise((resolve) => {
       const off = deck.onParsed((at) => {
         const screen = deck.screen();
@@ -29,10 +33,13 @@ async function firstFrame(repo, stateDir) {
   }
 }
 
+/** @param {{ runs: number }} o deck starts to time; the median counts */
 export async function benchStartup({ runs }) {
   const repo = tempRepo('startup');
   const base = tempDir('startup-state');
+  /** @type {number[]} */
   const warm = [];
+  /** @type {number[]} */
   const cold = [];
   for (let i = 0; i < runs; i++) {
     const stateDir = path.join(base, `state-${i}`);

@@ -10,6 +10,13 @@ import { log, median, now, ROOT, tempDir, trackTmuxSocket } from './lib.js';
 const run = promisify(execFile);
 export const THROUGHPUT_BYTES = 64 * 1024 * 1024;
 
+/**
+ * One `cat` of `file` in a deck worker (bench/deck-throughput.js in a child process).
+ * @param {string} file
+ * @param {string} dir
+ * @param {number | string} i names the run's state dir
+ * @returns {Promise<number>} ms from spawn to exit, mirror parsed
+ */
 async function deckOnce(file, dir, i) {
   const stateDir = path.join(dir, `state-${i}`);
   const { stdout } = await run(process.execPath, [path.join(ROOT, 'bench', 'deck-throughput.js'), file, stateDir, dir], {
@@ -17,14 +24,20 @@ async function deckOnce(file, dir, i) {
     killSignal: 'SIGKILL',
     maxBuffer: 1 << 20,
   });
-  const result = JSON.parse(stdout.trim().split('\n').at(-1));
+  const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '');
   if (result.exit?.exitCode !== 0) throw new Error(`the deck's cat worker exited with ${JSON.stringify(result.exit)}`);
   return result.ms;
 }
 
+/**
+ * One `cat` of `file` in a detached tmux pane at 120x40.
+ * @param {string} file
+ * @param {string} socket tmux -L name
+ * @returns {Promise<number>} ms from new-session to the pane's command exiting
+ */
 async function tmuxOnce(file, socket) {
-  const tmux = (...args) => run('tmux', ['-L', socket, '-f', '/dev/null', ...args], { timeout: 120_000, killSignal: 'SIGKILL' });
-  const quote = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const tmux = (/** @type {string[]} */ ...args) => run('tmux', ['-L', socket, '-f', '/dev/null', ...args], { timeout: 120_000, killSignal: 'SIGKILL' });
+  const quote = (/** @type {string} */ s) => `'${s.replace(/'/g, `'\\''`)}'`;
   const t0 = now();
   await tmux('new-session', '-d', '-x', '120', '-y', '40', `cat ${quote(file)}; tmux -L ${socket} wait-for -S done`);
   await tmux('wait-for', 'done');
@@ -37,6 +50,7 @@ async function tmuxOnce(file, socket) {
   return ms;
 }
 
+/** @param {{ reps: number }} o runs of each; the medians count */
 export async function benchThroughput({ reps }) {
   const dir = tempDir('throughput');
   const file = path.join(dir, 'output.txt');
@@ -45,7 +59,9 @@ export async function benchThroughput({ reps }) {
   log(`throughput: generated ${THROUGHPUT_BYTES / 1048576} MiB in ${Math.round(now() - t)} ms`);
   const socket = `wdbench-${process.pid}`;
   trackTmuxSocket(socket);
+  /** @type {number[]} */
   const deck = [];
+  /** @type {number[]} */
   const tmux = [];
   // Warm the tmux binary and the deck's modules once, untimed, on a small file.
   const warm = path.join(dir, 'warm.txt');
@@ -53,9 +69,11 @@ export async function benchThroughput({ reps }) {
   await tmuxOnce(warm, socket);
   await deckOnce(warm, dir, 'warm');
   for (let i = 0; i < reps; i++) {
-    tmux.push(await tmuxOnce(file, socket));
-    deck.push(await deckOnce(file, dir, i));
-    log(`throughput: rep ${i + 1}/${reps}: tmux ${Math.round(tmux.at(-1))} ms, deck ${Math.round(deck.at(-1))} ms`);
+    const tmuxMs = await tmuxOnce(file, socket);
+    const deckMs = await deckOnce(file, dir, i);
+    tmux.push(tmuxMs);
+    deck.push(deckMs);
+    log(`throughput: rep ${i + 1}/${reps}: tmux ${Math.round(tmuxMs)} ms, deck ${Math.round(deckMs)} ms`);
   }
   const deckMs = median(deck);
   const tmuxMs = median(tmux);

@@ -23,3 +23,8 @@ export function packageRoot(): string {
     dir = up;
   }
 }
+
+/** The absolute path of bin/workerdeck.js in this install (what starts the server and each worker's launcher). */
+export function binPath(): string {
+  return path.join(packageRoot(), 'bin', 'workerdeck.js');
+}

@@ -48,23 +48,37 @@ export class MirrorPool {
   private readonly pending = new Map<number, (value: unknown) => void>();
   private failed: Error | null = null;
 
-  constructor(onError: (error: Error) => void = () => undefined) {
-    this.worker = new Worker(threadFile());
+  /**
+   * @param onError called once if the thread fails (it could not load, or threw)
+   * @param file the thread's module; default: mirror-thread.js beside this module
+   *   (dist/pty/mirror-thread.js when this runs from src/ under a test runner)
+   */
+  constructor(onError: (error: Error) => void = () => undefined, file: string | URL = threadFile()) {
+    this.worker = new Worker(file);
     this.worker.unref();
     this.worker.on('message', (m: FromThread) => this.onMessage(m));
     this.worker.on('error', (error) => {
-      this.failed = error;
+      this.release(error);
       onError(error);
-      for (const resolve of this.pending.values()) resolve(null);
-      this.pending.clear();
-      // Writes that will never be acknowledged: release them, or flow control would hold their PTYs paused.
-      for (const client of this.clients.values()) for (const callback of client.callbacks.splice(0)) callback?.();
     });
   }
 
-  /** Stop the thread; every handle becomes inert. */
+  /** Stop the thread; every handle becomes inert: writes count as parsed, reads give empty results. */
   async close(): Promise<void> {
+    this.release(new Error('The mirror pool is closed.'));
     await this.worker.terminate();
+  }
+
+  /**
+   * From now on nothing reaches the thread: pending reads resolve null, and
+   * writes that will never be acknowledged are released, or flow control
+   * would hold their PTYs paused.
+   */
+  private release(reason: Error): void {
+    this.failed ??= reason;
+    for (const resolve of this.pending.values()) resolve(null);
+    this.pending.clear();
+    for (const client of this.clients.values()) for (const callback of client.callbacks.splice(0)) callback?.();
   }
 
   private onMessage(m: FromThread): void {

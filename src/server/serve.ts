@@ -9,7 +9,7 @@ import { Deck } from '../deck.js';
 import type { GitRunner } from '../git/git.js';
 import type { RepoInfo } from '../git/worktree.js';
 import { Mailbox, loadMailHistory } from '../mail/mailbox.js';
-import { packageRoot } from '../paths.js';
+import { binPath } from '../paths.js';
 import { spawnNodePty } from '../pty/node-pty-host.js';
 import { takeLock } from '../registry/lock.js';
 import { loadState, Registry } from '../registry/registry.js';
@@ -29,11 +29,6 @@ export interface ServeOptions {
   env: NodeJS.ProcessEnv;
   git: GitRunner;
   version: string;
-}
-
-/** The absolute path of bin/workerdeck.js in this install. */
-export function binPath(): string {
-  return path.join(packageRoot(), 'bin', 'workerdeck.js');
 }
 
 /** Write `<state>/bin/workerdeck`, the launcher every worker's PATH starts with. */

@@ -10,6 +10,7 @@ import type { RepoInfo } from '../../src/git/worktree.js';
 import type { Preset } from '../../src/agents/preset.js';
 import { commandPreset, shellPreset } from '../../src/agents/shell.js';
 import type { PresetOverride } from '../../src/agents/config.js';
+import { inlineMirror } from '../../src/pty/inline-mirror.js';
 import type { PtySpawner } from '../../src/pty/types.js';
 import { Registry } from '../../src/registry/registry.js';
 import { prepareStateDir, type StateLayout } from '../../src/registry/state-dir.js';
@@ -31,7 +32,13 @@ export interface TestDeck {
   registryErrors: string[];
 }
 
-/** A Deck on a real state dir (created here) with the given spawner and presets. */
+/**
+ * A Deck on a real state dir (created here) with the given spawner and presets.
+ * Its screen mirrors parse on this thread (`inlineMirror`) unless `mirrors` is
+ * `'pool'`: the Deck's default MirrorPool, whose worker thread runs from
+ * dist/pty/mirror-thread.js, so only tests that run after `npm run build`
+ * (integration, e2e) may ask for it.
+ */
 export async function makeDeck(options: {
   stateDir: string;
   cwd: string;
@@ -39,6 +46,7 @@ export async function makeDeck(options: {
   presets: Map<string, Preset>;
   repo?: RepoInfo | null;
   now?: () => number;
+  mirrors?: 'inline' | 'pool';
 }): Promise<TestDeck> {
   const layout = await prepareStateDir(options.stateDir);
   const registryErrors: string[] = [];
@@ -56,6 +64,7 @@ export async function makeDeck(options: {
     env,
     launcher: path.join(layout.binDir, 'workerdeck'),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.mirrors === 'pool' ? {} : { mirrors: inlineMirror }),
   });
   return { deck, layout, registry, registryErrors };
 }

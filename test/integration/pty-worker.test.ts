@@ -16,7 +16,7 @@ async function deckWith(scripts: Record<string, string>): Promise<{ deck: Deck; 
   const state = tempDir('wd-pty-state-');
   const overrides: Record<string, { command: string; args: string[] }> = {};
   for (const [name, script] of Object.entries(scripts)) overrides[name] = { command: '/bin/sh', args: ['-c', script] };
-  const { deck, registry } = await makeDeck({ stateDir: state.dir, cwd: cwd.dir, spawner: spawnNodePty, presets: testPresets(overrides) });
+  const { deck, registry } = await makeDeck({ stateDir: state.dir, cwd: cwd.dir, spawner: spawnNodePty, presets: testPresets(overrides), mirrors: 'pool' });
   cleanups.push(async () => {
     await deck.shutdown(200);
     await registry.flush();

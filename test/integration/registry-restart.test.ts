@@ -28,7 +28,7 @@ describe('the registry across a restart', () => {
     const presets = testPresets({ sleeper: { command: '/bin/sh', args: ['-c', 'sleep 100'] }, quick: { command: '/bin/sh', args: ['-c', 'echo quick-bye; sleep 0.2'] } });
 
     // First deck: one long worker, one that exits at once.
-    const first = await makeDeck({ stateDir: state.dir, cwd: cwd.dir, spawner: spawnNodePty, presets });
+    const first = await makeDeck({ stateDir: state.dir, cwd: cwd.dir, spawner: spawnNodePty, presets, mirrors: 'pool' });
     cleanups.push(() => first.deck.shutdown(500));
     const long = await first.deck.spawn(request({ agent: 'sleeper', name: 'long', task: 'keep going' }));
     const quick = await first.deck.spawn(request({ agent: 'quick', name: 'quick' }));
@@ -48,7 +48,7 @@ describe('the registry across a restart', () => {
     writeFileSync(path.join(first.layout.mail.cur, `${String(saved!.nextSeq).padStart(10, '0')}_late.json`), JSON.stringify(note));
 
     // Second deck on the same state dir.
-    const second = await makeDeck({ stateDir: state.dir, cwd: cwd.dir, spawner: spawnNodePty, presets });
+    const second = await makeDeck({ stateDir: state.dir, cwd: cwd.dir, spawner: spawnNodePty, presets, mirrors: 'pool' });
     cleanups.push(() => second.deck.shutdown(500));
     second.deck.restore(saved, await loadMailHistory(second.layout));
     const restored = second.deck.getState();
@@ -82,7 +82,7 @@ describe('the registry across a restart', () => {
       cwd.cleanup();
       state.cleanup();
     });
-    const { deck, layout, registry } = await makeDeck({ stateDir: state.dir, cwd: cwd.dir, spawner: spawnNodePty, presets: testPresets() });
+    const { deck, layout, registry } = await makeDeck({ stateDir: state.dir, cwd: cwd.dir, spawner: spawnNodePty, presets: testPresets(), mirrors: 'pool' });
     cleanups.push(() => deck.shutdown(500));
     const now = Date.now();
     const base = {
@@ -119,7 +119,7 @@ describe('the registry across a restart', () => {
       state.cleanup();
     });
     const presets = testPresets({ sleeper: { command: '/bin/sh', args: ['-c', 'sleep 100'] } });
-    const first = await makeDeck({ stateDir: state.dir, cwd: cwd.dir, spawner: spawnNodePty, presets });
+    const first = await makeDeck({ stateDir: state.dir, cwd: cwd.dir, spawner: spawnNodePty, presets, mirrors: 'pool' });
     const worker = await first.deck.spawn(request({ agent: 'sleeper', name: 'done' }));
     pids.push(worker.pid!);
     first.deck.receiveMail({ ...buildMailMessage(worker.id), seq: first.deck.nextSeq() });
@@ -129,7 +129,7 @@ describe('the registry across a restart', () => {
     const ended = first.deck.getState().workers[worker.id];
     expect(ended?.reason).toBe('stopped by the operator');
 
-    const second = await makeDeck({ stateDir: state.dir, cwd: cwd.dir, spawner: spawnNodePty, presets });
+    const second = await makeDeck({ stateDir: state.dir, cwd: cwd.dir, spawner: spawnNodePty, presets, mirrors: 'pool' });
     cleanups.push(() => second.deck.shutdown(500));
     second.deck.restore(await loadState(second.layout.stateFile), []);
     const restored = second.deck.getState().workers[worker.id];

@@ -21,7 +21,7 @@ async function repoDeck() {
     pwd: { command: '/bin/sh', args: ['-c', 'pwd; git rev-parse --abbrev-ref HEAD; sleep 100'] },
     bogus: { command: 'workerdeck-no-such-command-xyz' },
   });
-  const made = await makeDeck({ stateDir: path.join(info!.commonDir, 'workerdeck'), cwd: repo.dir, spawner: spawnNodePty, presets, repo: info });
+  const made = await makeDeck({ stateDir: path.join(info!.commonDir, 'workerdeck'), cwd: repo.dir, spawner: spawnNodePty, presets, repo: info, mirrors: 'pool' });
   cleanups.push(async () => {
     await made.deck.shutdown(500);
     await made.registry.flush();
@@ -87,7 +87,7 @@ describe('worktrees through Deck.spawn', () => {
   it('refuses a worktree outside a git repository with a clear message', async () => {
     const cwd = tempDir('wd-norepo-');
     const state = tempDir('wd-norepo-state-');
-    const { deck, registry } = await makeDeck({ stateDir: state.dir, cwd: cwd.dir, spawner: spawnNodePty, presets: testPresets(), repo: null });
+    const { deck, registry } = await makeDeck({ stateDir: state.dir, cwd: cwd.dir, spawner: spawnNodePty, presets: testPresets(), repo: null, mirrors: 'pool' });
     cleanups.push(async () => {
       await deck.shutdown(500);
       await registry.flush();
