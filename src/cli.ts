@@ -9,6 +9,7 @@ import { chooseStateDir, prepareStateDir, stateLayout, type StateLayout } from '
 import { loadState } from './registry/registry.js';
 import { formatAge, statusLabel, type WorkerRecord } from './core/worker.js';
 import type { MailType } from './core/mail.js';
+import { ExitGuard } from './process-exit.js';
 
 const HELP = `
   Usage
@@ -357,7 +358,9 @@ async function openDeck(flags: {
   const store = ui.createAppStore(process.stdout.columns || 80, process.stdout.rows || 24);
   const label = choice.repo ? `${path.basename(choice.repo.mainTop)}${choice.repo.branch ? ` (${choice.repo.branch})` : ''}` : cwd;
   void mailbox.start().catch((error: Error) => deck.warn(`Cannot watch ${layout.mail.new}: ${error.message}`));
+  const exit = new ExitGuard();
   const code = await ui.runDeck({
+    exit,
     deck,
     store,
     theme,
@@ -374,8 +377,9 @@ async function openDeck(flags: {
       skipPermissions: flags.skipPermissions ?? config.skipPermissions,
     }),
   });
-  await mailbox.close();
-  await registry.flush();
-  await releaseLock();
+  // Within the exit budget that runDeck began, then out: nothing pending may hold the process.
+  exit.begin(code);
+  await exit.within(Promise.allSettled([mailbox.close(), registry.flush(), releaseLock()]));
+  exit.exitNow(code);
   return code;
 }

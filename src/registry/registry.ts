@@ -104,16 +104,20 @@ export function serializeState(state: DeckState): string {
 /**
  * Writes `state.json` atomically (temp file in the same dir, then rename) and
  * appends to `events.jsonl`. Saves are coalesced: many changes within
- * `delayMs` produce one write. A failed write (full disk, permissions) is
- * reported through `onError` and retried with the next change; the deck's
- * memory keeps the truth meanwhile.
+ * `delayMs` produce one write. A failed write (full disk, permissions, a
+ * state dir moved away) is reported through `onError` once per file until a
+ * write of that file works again, and retried with the next change; the
+ * deck's memory keeps the truth meanwhile. Once, not once per distinct
+ * message: the deck saves each warning, and the temp file's name differs in
+ * every failure, so per-message reports would feed themselves for ever.
  */
 export class Registry {
   private pending: DeckState | null = null;
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> = Promise.resolve();
   private eventsQueue: Promise<void> = Promise.resolve();
-  private lastError: string | null = null;
+  /** Files whose last write failed (already reported). */
+  private readonly failing = new Set<'state' | 'events'>();
 
   constructor(
     private readonly stateFile: string,
@@ -148,8 +152,9 @@ export class Registry {
     const { at: _epoch, ...rest } = fields;
     const line = `${JSON.stringify({ at: new Date(now).toISOString(), type, ...rest })}\n`;
     this.eventsQueue = this.eventsQueue.then(() =>
-      appendFile(this.eventsFile, line, { mode: 0o600 }).catch((error: Error) =>
-        this.report(`Cannot append to events.jsonl: ${error.message}`),
+      appendFile(this.eventsFile, line, { mode: 0o600 }).then(
+        () => void this.failing.delete('events'),
+        (error: Error) => this.report('events', `Cannot append to events.jsonl: ${error.message}`),
       ),
     );
   }
@@ -161,18 +166,17 @@ export class Registry {
     this.writing = this.writing.then(async () => {
       try {
         await writeFileAtomic(this.stateFile, serializeState(state), { mode: 0o600 });
-        this.lastError = null;
+        this.failing.delete('state');
       } catch (error) {
-        this.report(`Cannot save state.json: ${(error as Error).message}. The deck keeps running; it retries with the next change.`);
+        this.report('state', `Cannot save state.json: ${(error as Error).message}. The deck keeps running; it retries with the next change.`);
       }
     });
     return this.writing;
   }
 
-  private report(message: string): void {
-    // One warning per distinct failure, not one per keystroke.
-    if (message === this.lastError) return;
-    this.lastError = message;
+  private report(file: 'state' | 'events', message: string): void {
+    if (this.failing.has(file)) return;
+    this.failing.add(file);
     this.onError(message);
   }
 }

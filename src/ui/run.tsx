@@ -5,6 +5,7 @@ import { findDetachKey, MODE_RESET, type DetachKey } from '../core/detach-key.js
 import { unansweredQuestions, unreadCount } from '../core/deck-state.js';
 import type { Keymap } from '../core/commands.js';
 import type { Deck } from '../deck.js';
+import { EXIT_STOP_GRACE_MS, type ExitGuard } from '../process-exit.js';
 import { setUi, type AppStore } from '../store.js';
 import { App } from './App.js';
 import { DeckContext, type DeckContextValue } from './context.js';
@@ -30,6 +31,8 @@ export interface RunDeckOptions {
   spawnDefaults: ControllerOptions['spawnDefaults'];
   nudgeText: string;
   notify: { bell: boolean; title: boolean };
+  /** The process's way out: every exit path begins it, and it bounds the cleanup. */
+  exit: ExitGuard;
   stdin?: NodeJS.ReadStream;
   stdout?: NodeJS.WriteStream;
 }
@@ -37,9 +40,11 @@ export interface RunDeckOptions {
 /**
  * Run the deck full-screen until the operator quits. Owns the terminal: the
  * alternate screen, raw mode, the Ink instance, attach and detach. Every exit
- * path (q, Ctrl-C, SIGTERM, SIGHUP, an uncaught error) stops the workers and
- * restores the terminal.
- * @returns the process exit code
+ * path (q, Ctrl-C, SIGTERM, SIGHUP or a closed terminal, an uncaught error)
+ * begins `options.exit`, stops the workers' sessions with EXIT_STOP_GRACE_MS
+ * of grace, SIGKILLs what is left, and restores the terminal, all within the
+ * exit budget; a hung-up terminal is never written to or waited on.
+ * @returns the process exit code (0, 130 for SIGINT, 129 for SIGHUP, 143 for SIGTERM)
  */
 export async function runDeck(options: RunDeckOptions): Promise<number> {
   const { deck, store } = options;
@@ -51,15 +56,24 @@ export async function runDeck(options: RunDeckOptions): Promise<number> {
   let attached: { id: string; untap: () => void } | null = null;
   let finishing: Promise<number> | null = null;
   let restored = false;
+  /** The terminal is gone (input ended or failed): nothing more is written to it. */
+  let terminalGone = false;
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((resolve) => (resolveDone = resolve));
 
-  const writeOut = (data: string): void => {
+  // Synchronous writes: on a hung-up terminal they fail at once (EIO) instead of
+  // leaving a stream with pending writes and an 'error' event behind.
+  const writeTo = (target: number, data: string): void => {
+    if (terminalGone) return;
     try {
-      writeSync(fd, data);
+      writeSync(target, data);
     } catch {
       // The terminal is gone (SIGHUP): nothing to draw on.
     }
+  };
+  // Nothing is drawn once the terminal is handed back (a bell or title from a late event).
+  const writeOut = (data: string): void => {
+    if (!restored) writeTo(fd, data);
   };
 
   // Ink draws through this gate; closing it lets the deck hand the screen to a worker.
@@ -80,9 +94,10 @@ export async function runDeck(options: RunDeckOptions): Promise<number> {
   const restoreTerminal = (): void => {
     if (restored) return;
     restored = true;
-    writeOut(MODE_RESET + LEAVE_ALT + (options.notify.title ? '\u001b]0;\u0007' : ''));
+    writeTo(fd, MODE_RESET + LEAVE_ALT + (options.notify.title ? '\u001b]0;\u0007' : ''));
     try {
-      if (stdin.isTTY) stdin.setRawMode(false);
+      // On a hung-up terminal this fails at once (EIO); on a gone one it is skipped.
+      if (stdin.isTTY && !terminalGone) stdin.setRawMode(false);
     } catch {
       // stdin already closed.
     }
@@ -135,13 +150,19 @@ export async function runDeck(options: RunDeckOptions): Promise<number> {
 
   const finish = (code: number, message?: string): Promise<number> => {
     if (finishing) return finishing;
+    options.exit.begin(code);
     finishing = (async () => {
       if (attached) attached.untap();
       attached = null;
-      await deck.shutdown().catch(() => undefined);
+      // The workers get their signals first; then the terminal: nothing is drawn while they
+      // stop (Ink's renders would compete with the exit for the CPU), and the operator sees
+      // the shell's screen at once.
+      const stopping = deck.shutdown(EXIT_STOP_GRACE_MS).catch(() => undefined);
       unmount();
       restoreTerminal();
-      if (message) process.stderr.write(`${message}\n`);
+      await options.exit.within(stopping);
+      deck.killAllNow();
+      if (message) writeTo(2, `${message}\n`);
       resolveDone(code);
       return code;
     })();
@@ -257,14 +278,19 @@ export async function runDeck(options: RunDeckOptions): Promise<number> {
   });
 
   const onSignal = (signal: NodeJS.Signals) => void finish(signal === 'SIGINT' ? 130 : 128 + (signal === 'SIGHUP' ? 1 : 15));
+  // End of input (a hung-up terminal reads as EOF) or an error on the terminal: it is gone, as on SIGHUP.
+  const onTerminalError = () => {
+    terminalGone = true;
+    onSignal('SIGHUP');
+  };
   const onFatal = (error: unknown) => {
     deck.killAllNow();
     unmount();
     restoreTerminal();
     const message = error instanceof Error ? error.message : String(error);
     const stack = error instanceof Error && error.stack ? `\nDetails for a bug report:\n${error.stack}\n` : '\n';
-    process.stderr.write(`workerdeck stopped on an unexpected error: ${message}. Its workers were stopped; worktrees are kept.${stack}`);
-    process.exit(1);
+    writeTo(2, `workerdeck stopped on an unexpected error: ${message}. Its workers were stopped; worktrees are kept.${stack}`);
+    options.exit.exitNow(1);
   };
   const onExit = () => {
     deck.killAllNow();
@@ -281,6 +307,14 @@ export async function runDeck(options: RunDeckOptions): Promise<number> {
   ];
   for (const [event, handler] of processHandlers) process.on(event, handler);
   stdout.on('resize', syncSize);
+  stdin.on('error', onTerminalError);
+  stdin.on('end', onTerminalError);
+  stdout.on('error', onTerminalError);
+  // Whatever the cleanup is doing when the exit budget runs out.
+  options.exit.onLastWords(() => {
+    deck.killAllNow();
+    restoreTerminal();
+  });
 
   // Warnings from start-up (broken config, unknown preset) show at once.
   const startWarnings = deck.getState().warnings;
@@ -306,6 +340,9 @@ export async function runDeck(options: RunDeckOptions): Promise<number> {
   unsubscribeSeen();
   stdin.off('data', onInput);
   stdout.off('resize', syncSize);
+  stdin.off('error', onTerminalError);
+  stdin.off('end', onTerminalError);
+  stdout.off('error', onTerminalError);
   for (const [event, handler] of processHandlers) process.off(event, handler);
   return code;
 }

@@ -3,7 +3,7 @@ import type { Deck } from '../../src/deck.js';
 import type { Preset } from '../../src/agents/preset.js';
 import { commandPreset, shellPreset } from '../../src/agents/shell.js';
 import { spawnNodePty } from '../../src/pty/node-pty-host.js';
-import { makeDeck, processGone, request, trackResources, waitForScreen } from '../helpers/deck.js';
+import { makeDeck, processGone, request, screenText, trackResources } from '../helpers/deck.js';
 import { tempDir } from '../helpers/git-repo.js';
 import { commandLineOf, killIfLeft, processGroupOf, sessionMembers, stubbornJob } from '../helpers/session.js';
 import { waitFor } from '../helpers/term.js';
@@ -27,9 +27,22 @@ async function deckWith(extra: Record<string, Preset> = {}): Promise<Deck> {
   return deck;
 }
 
-/** The pid the worker's screen reports as `<tag>=<pid>`, tracked and killed after the test if it is left. */
-async function reportedPid(deck: Deck, id: string, tag: string): Promise<number> {
-  const pid = Number((await waitForScreen(deck, id, new RegExp(`${tag}=(\\d+)`), `${tag}'s pid`))[1]);
+/**
+ * The pid the worker's screen reports as `<tag>=<pid>`, once it is whole:
+ * followed by the line `nextLine` when given, else a member of the worker's
+ * session. Tracked, and killed after the test if it is left.
+ */
+async function reportedPid(deck: Deck, id: string, tag: string, nextLine?: string): Promise<number> {
+  const sid = deck.getState().workers[id]!.pid!;
+  const pattern = new RegExp(`${tag}=(\\d+)${nextLine ? `\\n${nextLine}` : ''}`);
+  let pid = 0;
+  await waitFor(
+    async () => {
+      pid = Number(pattern.exec(await screenText(deck, id))?.[1] ?? 0);
+      return pid > 0 && (nextLine !== undefined || sessionMembers(sid).includes(pid));
+    },
+    `${tag}'s pid`,
+  );
   pids.push(pid);
   cleanups.push(() => killIfLeft(pid));
   return pid;
@@ -89,7 +102,7 @@ describe("stopping a worker ends every process of its PTY's session", () => {
     const worker = await deck.spawn(request({ agent: 'leaver', name: 'leaver' }));
     const leader = deck.getState().workers[worker.id]!.pid!;
     pids.push(leader);
-    const orphan = await reportedPid(deck, worker.id, 'orphan');
+    const orphan = await reportedPid(deck, worker.id, 'orphan', 'leaving');
     const seen = aliveAtExit(deck, worker.id, () => [orphan]);
 
     await waitFor(() => deck.getState().workers[worker.id]?.status === 'exited', 'the worker to end exited', 15_000);
