@@ -12,6 +12,7 @@ import { resolveCommand } from './agents/preset.js';
 import { workerInstructions } from './agents/instructions.js';
 import { MirrorPool } from './pty/mirror-pool.js';
 import type { MirrorFactory, MirrorHandle, PtyHandle, PtySpawner } from './pty/types.js';
+import { killSessionsSync, SessionReaper } from './pty/session.js';
 import type { Registry } from './registry/registry.js';
 import type { StateLayout } from './registry/state-dir.js';
 import { readTranscriptTail, Transcript } from './registry/transcript.js';
@@ -23,6 +24,8 @@ const HIGH_WATERMARK = 4 * 1024 * 1024;
 const LOW_WATERMARK = 512 * 1024;
 /** SIGTERM, then SIGKILL after this many ms. */
 export const STOP_GRACE_MS = 5000;
+/** Grace for processes a worker left in its session when it exited by itself, in ms. */
+export const LEFTOVER_GRACE_MS = 1000;
 /** Output silence after which a worker counts as idle, in ms. */
 const IDLE_AFTER_MS = 2000;
 /** Quiet time before the screen is checked for a waiting prompt, in ms. */
@@ -68,7 +71,8 @@ interface Runtime {
   pending: number;
   paused: boolean;
   stopRequested: boolean;
-  killTimer: NodeJS.Timeout | null;
+  /** Ends the PTY's session (every process in it) and says when it is empty. */
+  reaper: SessionReaper;
   lastOutputAt: number;
   promptTimer: NodeJS.Timeout | null;
   preset: Preset;
@@ -83,7 +87,9 @@ type Listener = (state: DeckState, event: DeckEvent) => void;
  * The Deck: the only object that changes worker state. It owns every worker's
  * PTY, screen mirror and transcript, creates worktrees, and turns everything
  * that happens into `DeckEvent`s, which it reduces into `DeckState`, saves
- * through the Registry and hands to listeners (the store).
+ * through the Registry and hands to listeners (the store). It owns every
+ * process in each worker's PTY session: a worker has ended only when none is
+ * left (see src/pty/session.ts).
  */
 export class Deck {
   private state: DeckState = emptyDeckState();
@@ -480,7 +486,7 @@ export class Deck {
       pending: 0,
       paused: false,
       stopRequested: false,
-      killTimer: null,
+      reaper: new SessionReaper(pty),
       lastOutputAt: 0,
       promptTimer: null,
       preset,
@@ -539,9 +545,16 @@ export class Deck {
     for (const l of this.screenListeners) l(id);
   }
 
+  /**
+   * The worker's PTY child exited. Whatever it left in its session is ended
+   * too (SIGTERM and SIGHUP, SIGKILL after LEFTOVER_GRACE_MS; the deck owns
+   * them), and the worker counts as ended only once its session is empty.
+   */
   private async onExit(id: string, rt: Runtime, exitCode: number | null, signal: number | null): Promise<void> {
-    if (rt.killTimer) clearTimeout(rt.killTimer);
     if (rt.promptTimer) clearTimeout(rt.promptTimer);
+    if (!rt.stopRequested && rt.pty.sessionPids().length > 0) rt.reaper.end(LEFTOVER_GRACE_MS);
+    const stuck = await rt.reaper.whenEmpty();
+    if (stuck.length > 0) this.warn(`Processes ${stuck.join(', ')} of worker ${this.state.workers[id]?.name ?? id} did not end on SIGKILL.`);
     await rt.mirror.flush();
     await rt.transcript.close();
     if (this.runtimes.get(id) !== rt) {
@@ -568,19 +581,18 @@ export class Deck {
   }
 
   /**
-   * Stop a worker: SIGTERM (and SIGHUP) to its process group, SIGKILL after 5 s. Its
-   * worktree and branch are kept. Resolves when the process has exited.
+   * Stop a worker: SIGTERM and SIGHUP to every process of its PTY's session
+   * (jobs in process groups of their own too; interactive shells ignore
+   * SIGTERM, and a hangup is what ends them when a terminal closes), SIGKILL
+   * to what is left after `graceMs` (ms; a shorter grace asked for later
+   * wins). Its worktree and branch are kept. Resolves once no process of the
+   * session is left and `worker-exited` has been dispatched.
    */
   async stop(id: string, graceMs = STOP_GRACE_MS): Promise<void> {
     const rt = this.runtimes.get(id);
     if (!rt) return;
     rt.stopRequested = true;
-    rt.pty.kill('SIGTERM');
-    // Interactive shells ignore SIGTERM; a hangup is what ends them when a terminal closes.
-    rt.pty.kill('SIGHUP');
-    if (!rt.killTimer) {
-      rt.killTimer = setTimeout(() => rt.pty.kill('SIGKILL'), graceMs);
-    }
+    rt.reaper.end(graceMs);
     await rt.exited;
   }
 
@@ -705,14 +717,15 @@ export class Deck {
   }
 
   /**
-   * Stop every worker (SIGTERM, then SIGKILL after the grace period) and wait
-   * for them, then flush the registry.
+   * Stop every worker (as `stop`, with `graceMs` in ms) and wait until none
+   * of their sessions has a process left, then flush the registry.
    */
   async shutdown(graceMs = STOP_GRACE_MS): Promise<void> {
     this.closing = true;
+    const stopping = this.runningIds().map((id) => this.stop(id, graceMs));
     // A spawn under way either starts its worker (stopped below) or fails.
     await Promise.allSettled([...this.inFlight]);
-    await Promise.all(this.runningIds().map((id) => this.stop(id, graceMs)));
+    await Promise.all([...stopping, ...this.runningIds().map((id) => this.stop(id, graceMs))]);
     if (this.activityTimer) clearInterval(this.activityTimer);
     this.activityTimer = null;
     await this.options.registry.flush();
@@ -720,9 +733,9 @@ export class Deck {
     this.pool = null;
   }
 
-  /** Last resort on process exit: SIGKILL every worker's process group, synchronously. */
+  /** Last resort on process exit: SIGKILL every process of every worker's session, synchronously. */
   killAllNow(): void {
-    for (const rt of this.runtimes.values()) rt.pty.kill('SIGKILL');
+    killSessionsSync([...this.runtimes.values()].map((rt) => rt.pty));
   }
 
   private ensureActivityTimer(): void {

@@ -4,7 +4,9 @@
  * `workerdeck serve` through the protocol; only the TUI and `spawn` start a
  * server when none runs.
  */
+import { writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { ExitGuard } from '../process-exit.js';
 import { createInterface } from 'node:readline';
 import { execaGit } from '../git/git.js';
 import { processExists } from '../registry/pid.js';
@@ -323,7 +325,9 @@ export async function openDeck(
     if (!client.getState().warnings.some((w) => w.text === text)) await client.execute({ type: 'warn', text }).catch(() => undefined);
   }
   const store = ui.createAppStore(process.stdout.columns || 80, process.stdout.rows || 24);
+  const guard = new ExitGuard();
   const exit = await runTui({
+    exit: guard,
     client,
     store,
     theme,
@@ -339,6 +343,14 @@ export async function openDeck(
     }),
   });
   client.close();
-  if (exit.message) process.stderr.write(`${exit.message}\n`);
+  if (exit.message) {
+    try {
+      writeSync(2, `${exit.message}\n`);
+    } catch {
+      // No terminal to tell.
+    }
+  }
+  // Nothing pending (a hung-up terminal's handles, a timer) may keep the client alive.
+  guard.exitNow(exit.code);
   return exit.code;
 }

@@ -14,9 +14,8 @@ import type { Theme } from '../ui/theme.js';
 import { passthrough } from './attach.js';
 import type { DeckClient } from './remote-deck.js';
 import { DECK_MODES, TerminalHost } from './terminal.js';
+import type { ExitGuard } from '../process-exit.js';
 
-/** Every exit path of the TUI ends the process within this many ms. */
-export const EXIT_DEADLINE_MS = 1900;
 
 export interface RunTuiOptions {
   client: DeckClient;
@@ -27,6 +26,8 @@ export interface RunTuiOptions {
   spawnDefaults: ControllerOptions['spawnDefaults'];
   nudgeText: string;
   notify: { bell: boolean; title: boolean };
+  /** The process's way out: every exit path begins it, and its watchdog bounds the rest. */
+  exit: ExitGuard;
   stdin?: NodeJS.ReadStream;
   stdout?: NodeJS.WriteStream;
 }
@@ -121,8 +122,8 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
   const finish = (exit: TuiExit): void => {
     if (finished) return;
     finished = true;
-    // The safety net: the caller exits the process after this resolves; if cleanup hangs, exit anyway.
-    setTimeout(() => process.exit(exit.code), EXIT_DEADLINE_MS).unref();
+    // The caller ends the process after this resolves; if anything hangs, the watchdog does.
+    options.exit.begin(exit.code);
     attached = null;
     try {
       unmount();
@@ -247,6 +248,11 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
     finish({ code: 1, message: `workerdeck stopped on an unexpected error: ${message}. Its workers run on in the server.${stack}` });
   };
   const onExit = () => host.restore(options.notify.title);
+  const offLastWords = options.exit.onLastWords(onExit);
+  // End of input or an error on the terminal (a hung-up terminal reads as EOF): it is gone, as on SIGHUP.
+  const onTerminalGone = () => onSignal('SIGHUP');
+  host.stdin.once('end', onTerminalGone);
+  host.stdin.once('error', onTerminalGone);
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const processHandlers: [string, (...args: any[]) => void][] = [
     ['SIGTERM', onSignal],
@@ -282,6 +288,9 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
   unsubscribeSeen();
   offClose();
   host.stdout.off('resize', syncSize);
+  host.stdin.off('end', onTerminalGone);
+  host.stdin.off('error', onTerminalGone);
+  offLastWords();
   for (const [event, handler] of processHandlers) process.off(event, handler);
   return exit;
 }

@@ -43,7 +43,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   { id: 'reply', keys: ['r'], description: "Reply to the selected worker's oldest question, else the deck's oldest", hint: 'reply', context: 'list' },
   { id: 'next-attention', keys: ['space'], description: 'Jump to the next worker that needs attention', hint: 'next', context: 'list' },
   { id: 'nudge', keys: ['u'], description: 'Nudge the selected worker to continue and report', hint: 'nudge', context: 'list' },
-  { id: 'stop', keys: ['x'], description: 'Stop the selected worker (SIGTERM, then SIGKILL after 5 s)', hint: 'stop', context: 'list' },
+  { id: 'stop', keys: ['x'], description: 'Stop the selected worker and its whole session (SIGKILL after 5 s)', hint: 'stop', context: 'list' },
   { id: 'resume', keys: ['R'], description: 'Resume a stopped or exited worker in its worktree', hint: null, context: 'list' },
   { id: 'remove', keys: ['D'], description: 'Remove a worker that is not running from the list (keeps its worktree)', hint: null, context: 'list' },
   { id: 'details', keys: ['i'], description: "Show the selected worker's details and why it is in its status", hint: 'info', context: 'list' },

@@ -2,13 +2,18 @@ import type { Disposable, PtyExit, PtyHandle, PtySpawnOptions, PtySpawner } from
 
 /**
  * An in-memory PtyHandle for unit tests: records writes, resizes and signals,
- * and lets the test play output and exits.
+ * and lets the test play output and exits. Its session is `session`: the
+ * child's own pid until it exits, plus whatever pids a test adds to stand for
+ * jobs that outlive it; a test removes them to play their end.
  */
 export class FakePty implements PtyHandle {
   static nextPid = 90000;
   readonly pid = FakePty.nextPid++;
   readonly writes: string[] = [];
+  /** Signals sent to the session, in order. */
   readonly signals: string[] = [];
+  /** Pids of the session's live processes. */
+  session: number[] = [this.pid];
   size: { cols: number; rows: number };
   paused = false;
   private dataListeners: ((data: string) => void)[] = [];
@@ -24,8 +29,12 @@ export class FakePty implements PtyHandle {
   resize(cols: number, rows: number): void {
     this.size = { cols, rows };
   }
-  kill(signal: NodeJS.Signals = 'SIGTERM'): void {
+  sessionPids(): number[] {
+    return [...this.session];
+  }
+  killSession(signal: NodeJS.Signals): number {
     this.signals.push(signal);
+    return this.session.length;
   }
   pause(): void {
     this.paused = true;
@@ -45,8 +54,9 @@ export class FakePty implements PtyHandle {
   emitData(data: string): void {
     for (const l of this.dataListeners) l(data);
   }
-  /** Play an exit. */
+  /** Play the child's exit; it leaves the session, other processes in it stay. */
   emitExit(exit: PtyExit): void {
+    this.session = this.session.filter((pid) => pid !== this.pid);
     for (const l of this.exitListeners) l(exit);
   }
 }

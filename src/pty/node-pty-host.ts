@@ -1,10 +1,12 @@
 import { spawn as ptySpawn } from 'node-pty';
+import { sessionPids, signalSession } from './session.js';
 import type { PtyHandle, PtySpawner } from './types.js';
 
 /**
  * The production PtySpawner, on node-pty. Output is decoded as UTF-8.
- * `kill` signals the child's process group (node-pty starts the child with
- * setsid, so its pid is the group id), so a worker's own children go too.
+ * node-pty starts the child with setsid, so its pid is its session id, and
+ * `killSession` reaches every process of that session, jobs in other process
+ * groups and processes that outlived the child included.
  * @throws Error when node-pty cannot fork.
  */
 export const spawnNodePty: PtySpawner = (options) => {
@@ -33,17 +35,8 @@ export const spawnNodePty: PtySpawner = (options) => {
         // The child went away between the check and the ioctl: nothing to resize.
       }
     },
-    kill: (signal = 'SIGTERM') => {
-      try {
-        process.kill(-pty.pid, signal);
-      } catch {
-        try {
-          process.kill(pty.pid, signal);
-        } catch {
-          // Already gone.
-        }
-      }
-    },
+    sessionPids: (maxAgeMs) => sessionPids(pty.pid, maxAgeMs),
+    killSession: (signal, maxAgeMs) => signalSession(pty.pid, signal, maxAgeMs).length,
     pause: () => pty.pause(),
     resume: () => pty.resume(),
     onData: (listener) => pty.onData(listener),

@@ -15,14 +15,26 @@ export interface PtyExit {
 }
 
 export interface PtyHandle {
-  /** Pid of the child; it leads its own process group (setsid). */
+  /** Pid of the child; it leads its own session (setsid), so this is also the session id. */
   readonly pid: number;
   /** Write input to the child (UTF-8 text or raw bytes as a binary string). */
   write(data: string): void;
   /** Resize the PTY, in cells. */
   resize(cols: number, rows: number): void;
-  /** Send a signal to the child's whole process group; default SIGTERM. */
-  kill(signal?: NodeJS.Signals): void;
+  /**
+   * Live processes of the PTY's session (session id `pid`), zombies left
+   * out: the child, its jobs in any process group, and whatever outlived the
+   * child. Empty once nothing of the session runs.
+   * @param maxAgeMs reuse a scan of all processes up to this old (ms); default 0, a fresh scan
+   */
+  sessionPids(maxAgeMs?: number): number[];
+  /**
+   * Send `signal` to every live process of the PTY's session (see
+   * src/pty/session.ts). Never throws.
+   * @param maxAgeMs as for `sessionPids`
+   * @returns how many processes were signalled; 0 when nothing is left
+   */
+  killSession(signal: NodeJS.Signals, maxAgeMs?: number): number;
   /** Stop reading output (flow control); `resume` starts again. */
   pause(): void;
   resume(): void;

@@ -15,11 +15,43 @@ import { takeLock } from '../registry/lock.js';
 import { loadState, Registry } from '../registry/registry.js';
 import { prepareStateDir, type StateLayout } from '../registry/state-dir.js';
 import { DeckServer } from './server.js';
+import { EXIT_STOP_GRACE_MS, ExitGuard } from '../process-exit.js';
+import { sessionPids } from '../pty/session.js';
+import { readFileSync } from 'node:fs';
+import { hasLiveProcess, type WorkerRecord } from '../core/worker.js';
 
-/** Every exit path of the server ends the process within this many ms. */
-const EXIT_DEADLINE_MS = 1900;
-/** Grace between SIGTERM/SIGHUP and SIGKILL for workers when the server itself stops. */
-const SHUTDOWN_GRACE_MS = 1000;
+/**
+ * Processes a dead server's workers left behind: those still in a worker's
+ * PTY session (its pid is the session id) that ignored the hangup when the
+ * PTY closed. Only processes whose environment names this state dir and that
+ * worker are taken (a pid can be reused); Linux only (/proc/<pid>/environ).
+ * They are SIGKILLed.
+ * @returns the pids that were killed
+ */
+function reapOrphanSessions(workers: WorkerRecord[], stateDir: string): number[] {
+  if (process.platform !== 'linux') return [];
+  const killed: number[] = [];
+  for (const worker of workers) {
+    if (!hasLiveProcess(worker) || worker.pid === null) continue;
+    for (const pid of sessionPids(worker.pid, 1000)) {
+      let environ: string[];
+      try {
+        environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      } catch {
+        continue;
+      }
+      if (!environ.includes(`WORKERDECK_STATE_DIR=${stateDir}`) || !environ.includes(`WORKERDECK_WORKER_ID=${worker.id}`)) continue;
+      try {
+        process.kill(pid, 'SIGKILL');
+        killed.push(pid);
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+  }
+  return killed;
+}
+
 
 export interface ServeOptions {
   stateDir: string;
@@ -84,6 +116,10 @@ export async function serve(o: ServeOptions): Promise<number> {
     await rename(layout.stateFile, aside).catch(() => undefined);
     warnings.push(`${(error as Error).message} It was moved to ${aside}; the deck starts with an empty list.`);
   }
+  const leftovers = reapOrphanSessions(saved?.workers ?? [], layout.dir);
+  if (leftovers.length > 0) {
+    warnings.push(`Ended ${leftovers.length} process${leftovers.length === 1 ? '' : 'es'} (${leftovers.join(', ')}) that workers of the stopped server had left running.`);
+  }
   theDeck.restore(saved, await loadMailHistory(layout), 'the server stopped');
   for (const w of warnings) theDeck.warn(w);
   const owned = new Set(Object.values(theDeck.getState().workers).flatMap((w) => (w.worktree ? [w.worktree] : [])));
@@ -106,27 +142,26 @@ export async function serve(o: ServeOptions): Promise<number> {
   }));
   const label = o.repo ? `${path.basename(o.repo.mainTop)}${o.repo.branch ? ` (${o.repo.branch})` : ''}` : o.cwd;
 
-  let stopping: Promise<never> | null = null;
-  const stop = (code: number, why: string): Promise<never> => {
+  const exit = new ExitGuard();
+  // The watchdog's last words: whatever hangs, no process of any worker's session outlives the server.
+  exit.onLastWords(() => theDeck.killAllNow());
+  let stopping: Promise<void> | null = null;
+  const stop = (code: number, why: string): Promise<void> => {
     if (stopping) return stopping;
     log(`stopping: ${why}`);
-    // The safety net: whatever hangs below, every worker session is killed and the process ends in time.
-    const watchdog = setTimeout(() => {
-      theDeck.killAllNow();
-      process.exit(code);
-    }, EXIT_DEADLINE_MS);
+    exit.begin(code);
     stopping = (async () => {
-      await mailbox.close().catch(() => undefined);
-      await theDeck.shutdown(SHUTDOWN_GRACE_MS).catch(() => undefined);
+      await exit.within(mailbox.close(), 300);
+      await exit.within(theDeck.shutdown(EXIT_STOP_GRACE_MS));
+      theDeck.killAllNow();
       // Clients see the connection close only once no worker is left.
       server.close();
       // Bounded: a broken disk must not keep the server from stopping.
-      if (!(await registry.flush({ deadlineMs: 500 }).catch(() => false))) {
+      if (!(await registry.flush({ deadlineMs: Math.min(500, exit.remainingMs()) }).catch(() => false))) {
         log(`the last changes could not be written to ${layout.dir} (${registry.failures().join(', ') || 'the writes did not finish in time'})`);
       }
-      await releaseLock().catch(() => undefined);
-      clearTimeout(watchdog);
-      process.exit(code);
+      await exit.within(releaseLock());
+      exit.exitNow(code);
     })();
     return stopping;
   };
@@ -160,8 +195,7 @@ export async function serve(o: ServeOptions): Promise<number> {
   process.on('SIGINT', () => void stop(0, 'SIGINT'));
   const fatal = (error: unknown) => {
     log(`unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    theDeck.killAllNow();
-    process.exit(1);
+    exit.exitNow(1);
   };
   process.on('uncaughtException', fatal);
   process.on('unhandledRejection', fatal);

@@ -1,0 +1,99 @@
+import { renameSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { deckFixture } from '../helpers/e2e.js';
+import { processGone } from '../helpers/deck.js';
+import { commandLineOf, killIfLeft, sessionMembers, stubbornJob } from '../helpers/session.js';
+import { waitFor, type DeckTerminal } from '../helpers/term.js';
+
+/**
+ * Every way out of the deck ends its workers' whole sessions, and the deck
+ * process itself. The product target is 2 s from the signal to a gone deck;
+ * tests wait up to EXIT_DEADLINE_MS, a generous bound on a shared 2-core
+ * machine, so that a deck that lingers (or never exits) fails.
+ */
+const EXIT_DEADLINE_MS = 4000;
+
+describe('nothing escapes the deck (built binary at 120x40)', () => {
+  const f = deckFixture();
+  /** Pids the tests started through the deck; killed after each test if a failure left them. */
+  const started: number[] = [];
+  afterEach(() => {
+    for (const pid of started.splice(0)) killIfLeft(pid);
+  });
+
+  /**
+   * Spawn a shell worker through the form whose task starts a background job
+   * that ignores SIGTERM and SIGHUP (as agents start dev servers).
+   * @returns the worker's pid (its session id) and the job's pid
+   */
+  const spawnStubborn = async (d: DeckTerminal, seconds: number): Promise<{ leader: number; job: number }> => {
+    await d.waitForText('q quit');
+    d.type('n');
+    await d.waitForText('Spawn a worker');
+    d.type(`${stubbornJob('job', seconds)}\r`);
+    await waitFor(() => f.list()[0]?.status === 'running', 'a running worker', 15_000, () => d.screen());
+    const leader = f.list()[0]?.pid ?? 0;
+    started.push(leader);
+    // The pid as drawn, once it is whole: a member of the worker's session running the sleep.
+    let job = 0;
+    await waitFor(
+      () => {
+        job = Number(/job=(\d+)/.exec(d.screen())?.[1] ?? 0);
+        return job > 0 && sessionMembers(leader).includes(job) && commandLineOf(job) === `sleep ${seconds}`;
+      },
+      "the job's pid on the preview",
+      15_000,
+      () => d.screen(),
+    );
+    started.push(job);
+    return { leader, job };
+  };
+
+  it('x, y ends the whole session (SIGKILL after the 5 s grace) and only then says stopped', async () => {
+    const d = f.open();
+    const { leader, job } = await spawnStubborn(d, 7102);
+    d.type('x');
+    await d.waitForText(/Stop .+\? \(y\/n\)/);
+    d.type('y');
+    await waitFor(() => f.list()[0]?.status === 'stopped', 'the worker to be stopped', 20_000, () => d.screen());
+    // Recorded as stopped only once nothing of its session runs.
+    expect(processGone(job)).toBe(true);
+    expect(sessionMembers(leader)).toEqual([]);
+    await d.waitForText(/Stopped \S+\. Its worktree and branch are kept\./);
+    d.type('q');
+    await d.waitForExit();
+  });
+
+  it('q, y ends every process of every worker session before the deck exits', async () => {
+    const d = f.open();
+    const { leader, job } = await spawnStubborn(d, 7106);
+    d.type('q');
+    await d.waitForText('Stop 1 worker and quit?');
+    d.type('y');
+    const exit = await d.waitForExit(EXIT_DEADLINE_MS + 5000);
+    expect(exit.exitCode).toBe(0);
+    await waitFor(() => processGone(job), 'the job to be gone', 2000);
+    expect(sessionMembers(leader)).toEqual([]);
+    expect(f.list()[0]?.status).toBe('stopped');
+  });
+
+  const ways = [
+    ['the terminal closes', (d: DeckTerminal) => d.pty.destroy()],
+    ['SIGHUP', (d: DeckTerminal) => process.kill(d.pty.pid, 'SIGHUP')],
+    ['SIGTERM', (d: DeckTerminal) => process.kill(d.pty.pid, 'SIGTERM')],
+  ] as const;
+  for (const [way, end] of ways) {
+    it(`${way} with the state dir moved away: the deck is gone within the deadline, and so is every worker process`, async () => {
+      const d = f.open();
+      const deckPid = d.pty.pid;
+      started.push(deckPid);
+      const { leader, job } = await spawnStubborn(d, 7107);
+      // Every write on the way out fails: state.json, events.jsonl, the lock.
+      renameSync(f.stateDir, `${f.stateDir}-moved`);
+      end(d);
+      await waitFor(() => processGone(deckPid), `the deck to be gone after ${way}`, EXIT_DEADLINE_MS, () => d.screen());
+      expect(processGone(job)).toBe(true);
+      expect(sessionMembers(leader)).toEqual([]);
+    });
+  }
+});
