@@ -1,6 +1,6 @@
 import { renameSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { deckFixture } from '../helpers/e2e.js';
+import { deckFixture, serverPid } from '../helpers/e2e.js';
 import { processGone } from '../helpers/deck.js';
 import { commandLineOf, killIfLeft, sessionMembers, stubbornJob } from '../helpers/session.js';
 import { waitFor, type DeckTerminal } from '../helpers/term.js';
@@ -64,36 +64,46 @@ describe('nothing escapes the deck (built binary at 120x40)', () => {
     await d.waitForExit();
   });
 
-  it('q, y ends every process of every worker session before the deck exits', async () => {
+  it('Q, y ends every process of every worker session, then the server', async () => {
     const d = f.open();
     const { leader, job } = await spawnStubborn(d, 7106);
-    d.type('q');
-    await d.waitForText('Stop 1 worker and quit?');
+    const server = serverPid(f.stateDir) ?? 0;
+    d.type('Q');
+    await d.waitForText('Stop 1 running worker and the server, and quit?');
     d.type('y');
     const exit = await d.waitForExit(EXIT_DEADLINE_MS + 5000);
     expect(exit.exitCode).toBe(0);
-    await waitFor(() => processGone(job), 'the job to be gone', 2000);
+    await waitFor(() => processGone(job) && processGone(server), 'the job and the server to be gone', EXIT_DEADLINE_MS);
     expect(sessionMembers(leader)).toEqual([]);
-    expect(f.list()[0]?.status).toBe('stopped');
   });
 
   const ways = [
-    ['the terminal closes', (d: DeckTerminal) => d.pty.destroy()],
+    // node-pty's UnixTerminal closes its master side with destroy(), which its typings leave out.
+    ['the terminal closes', (d: DeckTerminal) => (d.pty as unknown as { destroy(): void }).destroy()],
     ['SIGHUP', (d: DeckTerminal) => process.kill(d.pty.pid, 'SIGHUP')],
     ['SIGTERM', (d: DeckTerminal) => process.kill(d.pty.pid, 'SIGTERM')],
   ] as const;
   for (const [way, end] of ways) {
-    it(`${way} with the state dir moved away: the deck is gone within the deadline, and so is every worker process`, async () => {
+    it(`${way} with the state dir moved away: the deck is gone within the deadline, its workers live on; SIGTERM then ends the server and every worker process in time`, async () => {
       const d = f.open();
       const deckPid = d.pty.pid;
       started.push(deckPid);
       const { leader, job } = await spawnStubborn(d, 7107);
+      const server = serverPid(f.stateDir) ?? 0;
+      started.push(server);
       // Every write on the way out fails: state.json, events.jsonl, the lock.
       renameSync(f.stateDir, `${f.stateDir}-moved`);
-      end(d);
-      await waitFor(() => processGone(deckPid), `the deck to be gone after ${way}`, EXIT_DEADLINE_MS, () => d.screen());
-      expect(processGone(job)).toBe(true);
-      expect(sessionMembers(leader)).toEqual([]);
+      try {
+        end(d);
+        await waitFor(() => processGone(deckPid), `the deck to be gone after ${way}`, EXIT_DEADLINE_MS, () => d.screen());
+        expect(processGone(job)).toBe(false);
+        process.kill(server, 'SIGTERM');
+        await waitFor(() => processGone(server), 'the server to be gone after SIGTERM', EXIT_DEADLINE_MS);
+        expect(processGone(job)).toBe(true);
+        expect(sessionMembers(leader)).toEqual([]);
+      } finally {
+        renameSync(`${f.stateDir}-moved`, f.stateDir);
+      }
     });
   }
 });

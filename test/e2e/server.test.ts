@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cleanEnv, deckFixture, pidsMatching, serverPid } from '../helpers/e2e.js';
+import { cleanEnv, deckFixture, serverPid } from '../helpers/e2e.js';
+import { sessionPids } from '../../src/pty/session.js';
 import { BIN, DeckTerminal, processAlive, waitFor } from '../helpers/term.js';
 
 /** The server split as a user meets it: workers outlive the TUI, several clients, the CLI, recovery. */
@@ -151,9 +152,7 @@ describe('workerdeck serve and its clients (built binary)', () => {
     expect(processAlive(server)).toBe(false);
     for (const pid of pids) expect(processAlive(pid)).toBe(false);
     // Also the background job that ignores SIGHUP and SIGTERM, in the worker's session.
-    const leftovers = pidsMatching('sleep 7103');
-    for (const pid of leftovers) process.kill(pid, 'SIGKILL');
-    expect(leftovers).toEqual([]);
+    for (const pid of pids) expect(sessionPids(pid)).toEqual([]);
     expect(a).toMatch(/^[0-9a-f]{4}$/);
   });
 });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
 import { tempDir, tempRepo } from './git-repo.js';
@@ -28,23 +28,6 @@ export function cleanEnv(): Record<string, string> {
 export function listWorkers(cwd: string, stateDir: string): ListedWorker[] {
   const out = execFileSync(process.execPath, [BIN, 'list', '--json', '--state-dir', stateDir], { cwd, encoding: 'utf8' });
   return JSON.parse(out) as ListedWorker[];
-}
-
-/** Pids of processes whose command line contains `text` (Linux /proc), for finding a test's own background jobs. */
-export function pidsMatching(text: string): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      if (cmdline.includes(text) && state !== 'Z' && Number(entry) !== process.pid) out.push(Number(entry));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return out;
 }
 
 /** The pid in a state dir's `deck.pid` (its server), or null when there is none. */
