@@ -2,6 +2,8 @@ import xtermHeadless from '@xterm/headless';
 import serializeAddon from '@xterm/addon-serialize';
 import unicode11Addon from '@xterm/addon-unicode11';
 import { cachedWidth } from '../core/width.js';
+import { AltScreenFilter } from '../core/passthrough.js';
+import type { ScreenSwitch } from './types.js';
 import type { IBufferCell, IBufferLine, Terminal as TerminalType } from '@xterm/headless';
 
 const { Terminal } = xtermHeadless;
@@ -14,6 +16,30 @@ const { Unicode11Addon } = unicode11Addon;
  */
 export const MIRROR_SCROLLBACK = 1000;
 
+/** What addon-serialize puts between the normal buffer and the alternate one. */
+const ALT_MARK = '\u001b[?1049h\u001b[H';
+
+/**
+ * Puts a terminal in the state addon-serialize's rows assume, whatever the
+ * worker left on: default SGR, no origin mode, autowrap on, insert mode off,
+ * the whole screen as scroll region, cursor home, screen cleared.
+ */
+const PAINT_START = '\u001b[0m\u001b[?6l\u001b[?7h\u001b[4l\u001b[r\u001b[H\u001b[2J';
+
+/**
+ * The parts of xterm's state that its public API does not expose, read from
+ * its internals (as addon-serialize itself does for the cursor's SGR). Every
+ * field is optional: a later xterm that renames one only loses that mode
+ * (test/unit/mirror.test.ts checks them against the pinned version).
+ */
+interface XtermInternals {
+  _core?: {
+    coreService?: { isCursorHidden?: boolean };
+    coreMouseService?: { activeEncoding?: string };
+    buffer?: { scrollTop?: number; scrollBottom?: number };
+  };
+}
+
 /**
  * A worker's screen, kept by a headless xterm that parses everything the PTY
  * prints. The deck reads rows from it for the preview, serialises it to
@@ -24,6 +50,8 @@ export class ScreenMirror {
   private readonly term: TerminalType;
   private readonly serializer: InstanceType<typeof SerializeAddon>;
   private readonly cell: IBufferCell;
+  /** Set while someone watches screen switches (attach): the same filter the attach stream runs. */
+  private switches: { filter: AltScreenFilter; listener: (change: ScreenSwitch) => void } | null = null;
 
   constructor(cols: number, rows: number, scrollback = MIRROR_SCROLLBACK) {
     this.term = new Terminal({ cols, rows, scrollback, allowProposedApi: true });
@@ -60,7 +88,33 @@ export class ScreenMirror {
    * host uses it for flow control.
    */
   write(data: string, onParsed?: () => void): void {
-    this.term.write(data, onParsed);
+    const watch = this.switches;
+    if (!watch) {
+      this.term.write(data, onParsed);
+      return;
+    }
+    // Parse up to each alternate-screen switch, take the screen right there, then go on:
+    // xterm runs a write's callback before it parses the next write.
+    let from = 0;
+    for (const piece of watch.filter.push(data)) {
+      if (piece.kind !== 'switch') continue;
+      const alt = piece.alt;
+      this.term.write(data.slice(from, piece.end), () => watch.listener({ alt, screen: this.serializeActive() }));
+      from = piece.end;
+    }
+    this.term.write(from === 0 ? data : data.slice(from), onParsed);
+  }
+
+  /**
+   * Report every alternate-screen switch (`CSI ?1049/1047/47 h|l`) in output
+   * written from now on, with the active screen as it is just after the
+   * switch (`serializeActive`), in stream order. The switches are found by
+   * the same AltScreenFilter the attach stream runs over the same bytes, so
+   * the n-th report belongs to the n-th switch it removes. One watcher at a
+   * time: a new one replaces the old; null stops watching.
+   */
+  watchSwitches(listener: ((change: ScreenSwitch) => void) | null): void {
+    this.switches = listener ? { filter: new AltScreenFilter(), listener } : null;
   }
 
   /** Resolves once every write so far has been parsed. */
@@ -108,7 +162,53 @@ export class ScreenMirror {
     return this.serializer.serialize({ scrollback: 0 });
   }
 
+  /**
+   * The active buffer (the worker's alternate screen when it is on it, else
+   * its normal screen) as escape sequences that repaint a terminal of the
+   * same size from any state: a reset and clear, the visible rows with their
+   * colours, the cursor's SGR, the scroll region, the cursor position and the
+   * worker's modes (cursor keys, keypad, bracketed paste, insert, origin,
+   * reverse wrap, focus events, autowrap, mouse tracking and its encoding,
+   * cursor visibility). No scrollback and no screen switch: the terminal
+   * stays on the screen it is on.
+   */
+  serializeActive(): string {
+    const full = this.serializer.serialize({ scrollback: 0, excludeModes: true });
+    const buffer = this.term.buffer.active;
+    let rows = full;
+    if (buffer.type === 'alternate') {
+      const at = full.indexOf(ALT_MARK);
+      // Cells hold no ESC, so the mark is addon-serialize's own.
+      if (at !== -1) rows = full.slice(at + ALT_MARK.length);
+    }
+    const core = (this.term as unknown as XtermInternals)._core;
+    const modes = this.term.modes;
+    let out = PAINT_START + rows;
+    const top = core?.buffer?.scrollTop ?? 0;
+    const bottom = core?.buffer?.scrollBottom ?? this.term.rows - 1;
+    // DECSTBM and origin mode both home the cursor, so they go before it is placed.
+    if (top !== 0 || bottom !== this.term.rows - 1) out += `\u001b[${top + 1};${bottom + 1}r`;
+    if (modes.originMode) out += '\u001b[?6h';
+    const row = buffer.cursorY - (modes.originMode ? top : 0);
+    out += `\u001b[${row + 1};${Math.min(buffer.cursorX, this.term.cols - 1) + 1}H`;
+    if (modes.applicationCursorKeysMode) out += '\u001b[?1h';
+    if (modes.applicationKeypadMode) out += '\u001b=';
+    if (modes.bracketedPasteMode) out += '\u001b[?2004h';
+    if (modes.insertMode) out += '\u001b[4h';
+    if (modes.reverseWraparoundMode) out += '\u001b[?45h';
+    if (modes.sendFocusMode) out += '\u001b[?1004h';
+    if (!modes.wraparoundMode) out += '\u001b[?7l';
+    const tracking = { none: '', x10: '9', vt200: '1000', drag: '1002', any: '1003' }[modes.mouseTrackingMode];
+    if (tracking) out += `\u001b[?${tracking}h`;
+    const encoding = core?.coreMouseService?.activeEncoding;
+    if (encoding === 'SGR') out += '\u001b[?1006h';
+    else if (encoding === 'SGR_PIXELS') out += '\u001b[?1016h';
+    if (core?.coreService?.isCursorHidden) out += '\u001b[?25l';
+    return out;
+  }
+
   dispose(): void {
+    this.switches = null;
     this.serializer.dispose();
     this.term.dispose();
   }
