@@ -1,6 +1,7 @@
 import { writeSync } from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import { render, type Instance } from 'ink';
+import { AttachStream } from '../client/attach-stream.js';
 import { findDetachKey, MODE_RESET, type DetachKey } from '../core/detach-key.js';
 import { unansweredQuestions, unreadCount } from '../core/deck-state.js';
 import type { Keymap } from '../core/commands.js';
@@ -153,7 +154,8 @@ export async function runDeck(options: RunDeckOptions): Promise<number> {
     if (!current) return;
     current.untap();
     attached = null;
-    writeOut(`${MODE_RESET}\u001b[?1049l\u001b[?1049h\u001b[?25l\u001b[H\u001b[2J${DECK_MODES}`);
+    // The terminal never left the deck's alternate screen (AttachStream): reset the worker's modes and redraw.
+    writeOut(`${MODE_RESET}\u001b[?25l\u001b[H\u001b[2J${DECK_MODES}`);
     syncSize();
     mount();
     if (message) controller.flash(message, 'warn');
@@ -167,19 +169,13 @@ export async function runDeck(options: RunDeckOptions): Promise<number> {
     const cols = stdout.columns || 80;
     const rows = stdout.rows || 24;
     deck.resizeWorker(id, cols, rows);
-    // Output that arrives before the restored screen is drawn waits, then follows it.
-    let held: string[] | null = [];
-    const untap = deck.tap(id, (data) => {
-      if (held) held.push(data);
-      else writeOut(data);
-    });
-    attached = { id, untap };
-    void mirror.serialize().then((screen) => {
-      if (attached?.id !== id) return;
-      // The deck's own modes off first; the serialised screen turns on the worker's.
-      writeOut(`${MODE_RESET}\u001b[H\u001b[2J\u001b[?25h${screen}${(held ?? []).join('')}`);
-      held = null;
-    });
+    // The worker's screen switches repaint from its mirror; the terminal stays on the deck's alternate screen.
+    const stream = new AttachStream(writeOut);
+    const untap = deck.tap(id, (data) => stream.output(data));
+    mirror.watchSwitches((change) => stream.switched(change));
+    attached = { id, untap: () => (untap(), mirror.watchSwitches(null), stream.close()) };
+    // The deck's own modes off first; the painted screen turns on the worker's.
+    void mirror.serializeActive().then((screen) => stream.begin(MODE_RESET + screen));
     void deck.whenExited(id).then(() => {
       if (attached?.id !== id) return;
       const w = deck.getState().workers[id];
