@@ -22,7 +22,7 @@ describe('MirrorPool screen switches (real worker thread)', () => {
     expect(seen[0]?.screen).not.toContain('PAGER');
     expect(seen[1]?.screen).toContain('shell$');
     expect(seen[1]?.screen).not.toContain('back');
-    mirror.write('\u001b[?1049hPAGER AGAIN');
+    mirror.write('\u001b[?1049h\u001b[HPAGER AGAIN');
     const active = await mirror.serializeActive();
     expect(active).toContain('PAGER AGAIN');
     expect(active).not.toContain('shell$');
