@@ -27,6 +27,9 @@ describe('attach: the deck owns the real terminal screen (built binary at 120x40
     const d = f.open();
     // What the user had on the screen before starting the deck.
     d.term.write(`${Array.from({ length: 45 }, (_, i) => `user-line-${i + 1}`).join('\r\n')}\r\n`);
+    // Every screen switch of the outer terminal, however briefly: only the deck's own two may happen.
+    const switches: string[] = [];
+    d.term.buffer.onBufferChange((active) => switches.push(active.type));
     await d.waitForText('q quit');
     const buffer = () => d.term.buffer.active.type;
     expect(buffer()).toBe('alternate');
@@ -119,7 +122,55 @@ describe('attach: the deck owns the real terminal screen (built binary at 120x40
     expect(d.term.modes.applicationCursorKeysMode).toBe(false);
     expect(cursorHidden(d)).toBe(false);
     // Never a screen switch but the deck's own: one enter at start, one leave at quit.
+    expect(switches).toEqual(['alternate', 'normal']);
     expect(d.raw.split('\u001b[?1049l')).toHaveLength(2);
     expect(d.raw.split('\u001b[?1049h')).toHaveLength(2);
+  });
+
+  it('chaos: a worker flooding screen switches while you detach, attach and resize, then dying on its alternate screen', async () => {
+    const d = f.open();
+    const switches: string[] = [];
+    d.term.buffer.onBufferChange((active) => switches.push(active.type));
+    await d.waitForText('q quit');
+    d.type('n');
+    await d.waitForText('Spawn a worker');
+    d.type('stty -echo\r');
+    await waitFor(() => f.list()[0]?.status === 'running', 'a running worker', 15_000, () => d.screen());
+    d.type('\r');
+    await waitFor(() => !d.screen().includes('q quit'), 'attached', 10_000, () => d.screen());
+    // 400 rounds of: alternate screen, draw, back, a line on the normal screen; sleeps so the test can act mid-flood.
+    d.type(
+      "for i in $(seq 400); do printf '\\e[?1049h\\e[2J\\e[Hflood-alt-%d\\e[?1049;2004l' $i; printf 'flood-normal-%d\\n' $i; sleep 0.01; done; printf '%s-%s\\n' FLOOD DONE\r",
+    );
+    await d.waitForText(/flood-normal-\d/);
+    d.type('\u001d');
+    await d.waitForText('q quit');
+    expect(d.term.buffer.active.type).toBe('alternate');
+    d.resize(100, 30);
+    await d.waitForText('q quit');
+    d.type('\r');
+    await waitFor(() => !d.screen().includes('q quit'), 'attached again mid-flood', 10_000, () => d.screen());
+    d.resize(120, 40);
+    d.type('\u001d');
+    await d.waitForText('q quit');
+    d.type('\r');
+    await waitFor(() => !d.screen().includes('q quit'), 'attached once more', 10_000, () => d.screen());
+    await d.waitForText('FLOOD-DONE', 60_000);
+    expect(d.screen()).toContain('flood-normal-400');
+    expect(d.screen()).not.toContain('flood-alt-');
+    expect(switches).toEqual(['alternate']);
+
+    // It dies while on its alternate screen, with modes on.
+    d.type("printf '\\e[?1049h\\e[?1000h\\e[?1hdying'; exit 3\r");
+    await d.waitForText('exited with code 3 while you were attached');
+    await d.waitForText('q quit');
+    expect(d.term.buffer.active.type).toBe('alternate');
+    expect(d.term.modes.mouseTrackingMode).toBe('none');
+    expect(d.term.modes.applicationCursorKeysMode).toBe(false);
+    d.type('q');
+    expect((await d.waitForExit()).exitCode).toBe(0);
+    await waitFor(() => d.term.buffer.active.type === 'normal', 'the normal screen after quit', 5_000, () => d.screen());
+    expect(switches).toEqual(['alternate', 'normal']);
+    expect(d.screen()).not.toMatch(/flood|dying|stty/);
   });
 });
