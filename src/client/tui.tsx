@@ -143,7 +143,8 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
 
   const backToDeck = (message?: string): void => {
     attached = null;
-    host.write(`${MODE_RESET}\u001b[?1049l\u001b[?1049h\u001b[?25l\u001b[H\u001b[2J${DECK_MODES}`);
+    // The terminal never left the deck's alternate screen (the server turns the worker's switches into repaints).
+    host.write(`${MODE_RESET}\u001b[?25l\u001b[H\u001b[2J${DECK_MODES}`);
     lastSize = '';
     syncSize();
     mount();
@@ -154,7 +155,9 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
     const worker = store.getState().deck.workers[id];
     if (!worker || attached) return;
     unmount();
-    const placeholder = { id, input: (_: string) => undefined as void };
+    // Keys typed while the channel opens wait for it, in order.
+    const early: string[] = [];
+    const placeholder = { id, input: (data: string) => void early.push(data) };
     attached = placeholder;
     client
       .attach(id, host.cols, host.rows)
@@ -162,6 +165,7 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
         if (attached !== placeholder) return channel.close();
         const p = passthrough(channel, (d) => host.write(d), options.detachKey);
         attached = { id, input: p.input };
+        for (const data of early.splice(0)) p.input(data);
         void p.ended.then((end) => {
           if (finished || attached?.id !== id) return;
           const w = store.getState().deck.workers[id];
@@ -190,11 +194,20 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
     quit: () => finish({ code: 0, message: detachedMessage() }),
   });
 
+  /** The attach in progress, read afresh (a key handler may have just started one). */
+  const attachedNow = () => attached;
+
   function onInput(data: string): void {
     if (finished) return;
     if (attached) return attached.input(data);
     for (const key of decodeKeys(data)) {
-      if (attached || finished) break;
+      if (finished) break;
+      // Keys after the one that attached belong to the worker.
+      const target = attachedNow();
+      if (target) {
+        target.input(key.raw ?? '');
+        continue;
+      }
       try {
         controller.handle(key);
       } catch (error) {

@@ -90,17 +90,21 @@ export function findDetachKey(chunk: string, key: DetachKey): KeyMatch | null {
 /**
  * Sequences that undo every mode an attached worker may have turned on, so the
  * deck's screen comes back intact: kitty keyboard (pop all, flags 0),
- * modifyOtherKeys, bracketed paste, focus events, all mouse modes, application
- * cursor keys and keypad, origin mode, scroll region, SGR, cursor shape and
- * visibility, and the alternate screen (left, then entered fresh).
+ * modifyOtherKeys, bracketed paste, focus events, all mouse modes and
+ * encodings, application cursor keys and keypad, insert mode, origin mode,
+ * autowrap, reverse wrap, left/right margins, scroll region, character set,
+ * SGR, cursor shape and visibility, synchronized output. It leaves the screen
+ * (normal or alternate) as it is: the deck owns that.
  */
 export const MODE_RESET =
   '\u001b[<99u\u001b[=0;1u' + // kitty keyboard: pop the stack, then clear the flags
   '\u001b[>4;0m' + // modifyOtherKeys off
   '\u001b[?2004l' + // bracketed paste off
   '\u001b[?1004l' + // focus events off
-  '\u001b[?1000l\u001b[?1002l\u001b[?1003l\u001b[?1005l\u001b[?1006l\u001b[?1015l\u001b[?1016l' + // mouse
+  '\u001b[?9l\u001b[?1000l\u001b[?1001l\u001b[?1002l\u001b[?1003l' + // mouse tracking
+  '\u001b[?1005l\u001b[?1006l\u001b[?1015l\u001b[?1016l' + // mouse encodings
   '\u001b[?1l\u001b>' + // application cursor keys and keypad off
-  '\u001b[?6l\u001b[?7h\u001b[r' + // origin mode off, autowrap on, full scroll region
+  '\u001b[4l\u001b[?6l\u001b[?7h\u001b[?45l\u001b[?69l\u001b[r' + // insert, origin off; autowrap on; reverse wrap, margins off; full scroll region
+  '\u001b(B\u000f' + // ASCII in G0, G0 selected
   '\u001b[0m\u001b[0 q\u001b[?25h' + // SGR, cursor shape, cursor visible
   '\u001b[?2026l'; // synchronized output off

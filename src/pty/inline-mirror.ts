@@ -36,6 +36,11 @@ export const inlineMirror: MirrorFactory = (cols, rows) => {
       await mirror.flush();
       return mirror.serialize();
     },
+    serializeActive: async () => {
+      await mirror.flush();
+      return mirror.serializeActive();
+    },
+    watchSwitches: (listener) => mirror.watchSwitches(listener),
     dispose: () => mirror.dispose(),
   };
   return handle;

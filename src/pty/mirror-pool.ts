@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { MirrorHandle } from './types.js';
+import type { MirrorHandle, ScreenSwitch } from './types.js';
 
 /** Messages from the deck to the mirror thread. */
 export type ToThread =
@@ -11,12 +11,15 @@ export type ToThread =
   | { t: 'flush'; id: number; req: number }
   | { t: 'rows'; id: number; req: number; scrollBack: number; plain: boolean }
   | { t: 'serialize'; id: number; req: number }
+  | { t: 'active'; id: number; req: number }
+  | { t: 'watch'; id: number; on: boolean; gen: number }
   | { t: 'dispose'; id: number };
 
-/** Messages from the mirror thread: a parse acknowledgement, or a reply to a request. */
+/** Messages from the mirror thread: a parse acknowledgement, a reply to a request, or a watched screen switch. */
 export type FromThread =
   | { t: 'parsed'; id: number; n: number; bp: boolean; sb: number }
-  | { t: 'reply'; req: number; value: unknown };
+  | { t: 'reply'; req: number; value: unknown }
+  | { t: 'switch'; id: number; gen: number; alt: boolean; screen: string };
 
 /** dist/pty/mirror-thread.js, also when this module runs from src/ under a test runner. */
 function threadFile(): string {
@@ -33,6 +36,9 @@ interface ClientState {
   sb: number;
   callbacks: ((() => void) | undefined)[];
   cache: { scrollBack: number; rows: string[] } | null;
+  onSwitch: ((change: ScreenSwitch | null) => void) | null;
+  /** Counts watchSwitches calls, so a switch the thread reported for an earlier watcher reaches no later one. */
+  watchGen: number;
 }
 
 /**
@@ -79,6 +85,8 @@ export class MirrorPool {
     for (const resolve of this.pending.values()) resolve(null);
     this.pending.clear();
     for (const client of this.clients.values()) for (const callback of client.callbacks.splice(0)) callback?.();
+    // Switches that will never be reported: tell the watchers, so an attach stops waiting for them.
+    for (const client of this.clients.values()) client.onSwitch?.(null);
   }
 
   private onMessage(m: FromThread): void {
@@ -90,6 +98,10 @@ export class MirrorPool {
     }
     const client = this.clients.get(m.id);
     if (!client) return;
+    if (m.t === 'switch') {
+      if (m.gen === client.watchGen) client.onSwitch?.({ alt: m.alt, screen: m.screen });
+      return;
+    }
     client.bp = m.bp;
     client.sb = m.sb;
     const callback = client.callbacks.shift();
@@ -107,7 +119,7 @@ export class MirrorPool {
   /** A new mirror of `cols`×`rows` cells in the thread. */
   create(cols: number, rows: number): MirrorHandle {
     const id = this.nextId++;
-    const state: ClientState = { cols, rows, bp: false, sb: 0, callbacks: [], cache: null };
+    const state: ClientState = { cols, rows, bp: false, sb: 0, callbacks: [], cache: null, onSwitch: null, watchGen: 0 };
     this.clients.set(id, state);
     this.worker.postMessage({ t: 'create', id, cols, rows } satisfies ToThread);
     const pool = this;
@@ -150,7 +162,15 @@ export class MirrorPool {
       },
       textRows: async () => (await pool.request<string[]>({ t: 'rows', id, req: pool.nextReq++, scrollBack: 0, plain: true })) ?? [],
       serialize: async () => (await pool.request<string>({ t: 'serialize', id, req: pool.nextReq++ })) ?? '',
+      serializeActive: async () => (await pool.request<string>({ t: 'active', id, req: pool.nextReq++ })) ?? '',
+      watchSwitches(listener) {
+        state.onSwitch = listener;
+        state.watchGen++;
+        if (pool.failed) listener?.(null);
+        else pool.worker.postMessage({ t: 'watch', id, on: listener !== null, gen: state.watchGen } satisfies ToThread);
+      },
       dispose() {
+        state.onSwitch = null;
         pool.clients.delete(id);
         if (!pool.failed) pool.worker.postMessage({ t: 'dispose', id } satisfies ToThread);
       },

@@ -53,6 +53,14 @@ port.on('message', (m: ToThread) => {
     case 'serialize':
       mirror.write('', () => post({ t: 'reply', req: m.req, value: mirror.serialize() }));
       return;
+    case 'active':
+      mirror.write('', () => post({ t: 'reply', req: m.req, value: mirror.serializeActive() }));
+      return;
+    case 'watch': {
+      const { id, gen } = m;
+      mirror.watchSwitches(m.on ? (change) => post({ t: 'switch', id, gen, alt: change.alt, screen: change.screen }) : null);
+      return;
+    }
     case 'dispose':
       mirror.dispose();
       mirrors.delete(m.id);

@@ -55,6 +55,14 @@ export interface PtySpawnOptions {
 /** Starts a process in a new PTY. Throws when the program cannot be started. */
 export type PtySpawner = (options: PtySpawnOptions) => PtyHandle;
 
+/** An alternate-screen switch in a worker's output, as its mirror saw it (see `MirrorHandle.watchSwitches`). */
+export interface ScreenSwitch {
+  /** True when the worker entered its alternate screen, false when it left it. */
+  alt: boolean;
+  /** The now-active screen, right after the switch, as `serializeActive` paints it. */
+  screen: string;
+}
+
 /**
  * A worker's screen mirror as the Deck and the UI use it. Output is parsed
  * asynchronously (in a worker thread in production); reads return promises,
@@ -81,6 +89,20 @@ export interface MirrorHandle {
   textRows(): Promise<string[]>;
   /** The screen and its modes as escape sequences that redraw it (after a flush). */
   serialize(): Promise<string>;
+  /**
+   * The active screen only (the alternate one when the program is on it),
+   * visible rows with colours, cursor and modes, as escape sequences that
+   * repaint a terminal of the same size without switching its screen and
+   * without scrollback (after a flush). '' when the mirror is gone.
+   */
+  serializeActive(): Promise<string>;
+  /**
+   * Report each alternate-screen switch in output written from now on, with
+   * the screen right after it, in stream order (see ScreenMirror.watchSwitches).
+   * `null` is reported once when no more reports can come (the mirror thread
+   * failed). One watcher per mirror; passing null stops watching.
+   */
+  watchSwitches(listener: ((change: ScreenSwitch | null) => void) | null): void;
   dispose(): void;
 }
 

@@ -12,6 +12,8 @@ import {
 } from '../core/protocol.js';
 import type { Deck } from '../deck.js';
 import { execute } from './execute.js';
+import { AttachStream } from './attach-stream.js';
+import { MODE_RESET } from '../core/detach-key.js';
 
 /** A client whose unsent frames pass this many bytes is too slow to keep; it is dropped. */
 const MAX_CONTROL_BACKLOG = 64 * 1024 * 1024;
@@ -55,6 +57,8 @@ export class DeckServer {
   private readonly clients = new Set<Client>();
   private readonly unsubscribe: (() => void)[] = [];
   private preview = { cols: 80, rows: 24 };
+  /** Clients attached to each worker (not readonly), for their streams' switch reports. */
+  private readonly attachments = new Map<string, Set<AttachEntry>>();
 
   constructor(private readonly o: DeckServerOptions) {
     this.server = net.createServer((socket) => this.accept(socket));
@@ -284,11 +288,13 @@ export class DeckServer {
 
   /**
    * Switch a connection to raw mode on a worker: resize its PTY to the
-   * client's terminal, paint the current screen from the mirror, then pass
-   * output through (output that arrives before the paint waits and follows it).
-   * When the client falls more than ATTACH_BACKLOG behind, raw output is
-   * dropped and the screen is repainted from the mirror once it has drained.
-   * When the worker exits, the connection is ended after its last output.
+   * client's terminal and pass its output through an AttachStream, which
+   * first paints the current screen from the mirror and turns the worker's own
+   * alternate-screen switches into repaints, so the client's terminal never
+   * leaves the deck's alternate screen. When the client falls more than
+   * ATTACH_BACKLOG behind, output is dropped and the screen is repainted from
+   * the mirror once it has drained. When the worker exits, the connection is
+   * ended after its last output. `readonly`: output from now on only.
    */
   private attach(client: Client, id: string, cols: number, rows: number, readonly: boolean): void {
     const { deck } = this.o;
@@ -298,37 +304,87 @@ export class DeckServer {
     }
     const mirror = deck.screen(worker.id);
     if (!mirror) return this.refuse(client, `${worker.name} has no screen.`);
-    if (!readonly) deck.resizeWorker(worker.id, cols, rows);
     const socket = client.socket;
-    let held: string[] | null = null;
-    let behind = false;
-    // Output tapped while a paint is under way is not in the snapshot: it waits and follows it.
-    const repaint = () => {
-      held = [];
-      void mirror.serialize().then((screen) => {
-        if (!socket.destroyed) socket.write(`\u001b[H\u001b[2J\u001b[?25h${screen}${held?.join('') ?? ''}`);
-        held = null;
-        behind = false;
+    if (readonly) {
+      const untap = deck.tap(worker.id, (data) => {
+        if (!socket.destroyed && socket.writableLength <= ATTACH_BACKLOG) socket.write(data);
       });
-    };
+      client.attached = { id: worker.id, untap, readonly };
+      socket.write(frame({ t: 'attached', id: worker.id } satisfies ServerFrame));
+      void deck.whenExited(worker.id).then(() => socket.end());
+      return;
+    }
+    deck.resizeWorker(worker.id, cols, rows);
+    const entry: AttachEntry = { client, stream: null, behind: false };
     const untap = deck.tap(worker.id, (data) => {
-      if (held) {
-        held.push(data);
-        return;
-      }
-      if (behind) return;
+      if (entry.behind || !entry.stream) return;
       if (socket.writableLength > ATTACH_BACKLOG) {
-        behind = true;
-        socket.once('drain', repaint);
+        entry.behind = true;
+        entry.stream.close();
+        socket.once('drain', () => {
+          entry.behind = false;
+          this.restartStreams(worker.id);
+        });
         return;
       }
-      socket.write(data);
+      entry.stream.output(data);
     });
-    client.attached = { id: worker.id, untap, readonly };
+    client.attached = {
+      id: worker.id,
+      untap: () => {
+        untap();
+        entry.stream?.close();
+        const entries = this.attachments.get(worker.id);
+        entries?.delete(entry);
+        if (entries?.size === 0) {
+          this.attachments.delete(worker.id);
+          mirror.watchSwitches(null);
+        }
+      },
+      readonly,
+    };
     socket.write(frame({ t: 'attached', id: worker.id } satisfies ServerFrame));
-    if (!readonly) repaint();
+    const entries = this.attachments.get(worker.id) ?? new Set<AttachEntry>();
+    entries.add(entry);
+    this.attachments.set(worker.id, entries);
+    this.restartStreams(worker.id);
     void deck.whenExited(worker.id).then(() => {
       if (client.attached?.id === worker.id) socket.end();
     });
   }
+
+  /**
+   * (Re)start the attach streams of every client attached to a worker, at
+   * once: one switch watcher for the worker (a new one, so reports of the old
+   * one are dropped) and a fresh paint for each, requested together with it,
+   * before any further output, as AttachStream needs.
+   */
+  private restartStreams(id: string): void {
+    const mirror = this.o.deck.screen(id);
+    const entries = [...(this.attachments.get(id) ?? [])].filter((e) => !e.behind);
+    if (!mirror || entries.length === 0) return;
+    const streams = entries.map((entry) => {
+      entry.stream?.close();
+      const socket = entry.client.socket;
+      entry.stream = new AttachStream((data) => {
+        if (!socket.destroyed) socket.write(data);
+      });
+      return entry.stream;
+    });
+    mirror.watchSwitches((change) => {
+      for (const entry of this.attachments.get(id) ?? []) entry.stream?.switched(change);
+    });
+    void mirror.serializeActive().then((screen) => {
+      // Every mode the terminal had from before is reset; the painted screen turns on the worker's.
+      // A stream replaced meanwhile is closed, and takes no paint.
+      for (const stream of streams) stream.begin(`${MODE_RESET}\u001b[H\u001b[2J${screen}`);
+    });
+  }
+}
+
+/** One client attached to a worker: its stream (replaced on every repaint) and whether it fell behind. */
+interface AttachEntry {
+  client: Client;
+  stream: AttachStream | null;
+  behind: boolean;
 }

@@ -11,6 +11,8 @@ export interface KeyPress {
   name: string;
   /** For printable keys and pastes: the text to insert. */
   text?: string;
+  /** The input it was decoded from, as the terminal sent it (set by decodeKeys). */
+  raw?: string;
 }
 
 const CSI_TILDE: Record<string, string> = {
@@ -58,6 +60,20 @@ export function decodeKeys(chunk: string): KeyPress[] {
   const keys: KeyPress[] = [];
   let i = 0;
   while (i < chunk.length) {
+    const start = i;
+    const before = keys.length;
+    try {
+      i = decodeOne(chunk, i, keys);
+    } finally {
+      for (let k = before; k < keys.length; k++) (keys[k] as KeyPress).raw = chunk.slice(start, i);
+    }
+  }
+  return keys;
+}
+
+/** Decode the key at `i` into `keys`; returns the index after it. */
+function decodeOne(chunk: string, i: number, keys: KeyPress[]): number {
+  {
     const ch = chunk[i] as string;
     if (ch === '\u001b') {
       const rest = chunk.slice(i);
@@ -66,50 +82,49 @@ export function decodeKeys(chunk: string): KeyPress[] {
         const text = end === -1 ? rest.slice(6) : rest.slice(6, end);
         keys.push({ name: 'paste', text });
         i += end === -1 ? rest.length : end + 6;
-        continue;
+        return i;
       }
       // CSI: ESC [ params final
       const csi = /^\u001b\[([0-9;:?<=>]*)([ -/]*)([@-~])/.exec(rest);
       if (csi) {
         keys.push(decodeCsi(csi[1] ?? '', csi[3] ?? ''));
         i += csi[0].length;
-        continue;
+        return i;
       }
       const ss3 = /^\u001bO([A-Za-z])/.exec(rest);
       if (ss3) {
         const name = CSI_FINAL[ss3[1] ?? ''] ?? ({ P: 'f1', Q: 'f2', R: 'f3', S: 'f4' } as Record<string, string>)[ss3[1] ?? ''];
         keys.push({ name: name ?? 'unknown' });
         i += 3;
-        continue;
+        return i;
       }
       const next = chunk[i + 1];
       if (next === undefined) {
         keys.push({ name: 'escape' });
         i += 1;
-        continue;
+        return i;
       }
       if (next === '\r') keys.push({ name: 'meta+enter' });
       else if (next === '\u001b') {
         keys.push({ name: 'escape' });
         i += 1;
-        continue;
+        return i;
       } else if (next.charCodeAt(0) < 0x20 || next === '\u007f') keys.push({ name: `meta+${controlKey(next.charCodeAt(0)).name}` });
       else keys.push({ name: `meta+${next}` });
       i += 2;
-      continue;
+      return i;
     }
     const code = ch.charCodeAt(0);
     if (code < 0x20 || code === 0x7f) {
       keys.push(controlKey(code));
       i += 1;
-      continue;
+      return i;
     }
     const cp = chunk.codePointAt(i) ?? code;
     const char = String.fromCodePoint(cp);
     keys.push(char === ' ' ? { name: 'space', text: ' ' } : { name: char, text: char });
-    i += char.length;
+    return i + char.length;
   }
-  return keys;
 }
 
 /** A code point a key can carry: printable, in range, not a surrogate. */

@@ -11,13 +11,13 @@ describe('decodeKeys', () => {
   });
 
   it('decodes printable keys with their text, and space', () => {
-    expect(decodeKeys('aZ?')).toEqual([
+    expect(decodeKeys('aZ?')).toMatchObject([
       { name: 'a', text: 'a' },
       { name: 'Z', text: 'Z' },
       { name: '?', text: '?' },
     ]);
-    expect(decodeKeys(' ')).toEqual([{ name: 'space', text: ' ' }]);
-    expect(decodeKeys('é😀')).toEqual([
+    expect(decodeKeys(' ')).toMatchObject([{ name: 'space', text: ' ' }]);
+    expect(decodeKeys('é😀')).toMatchObject([
       { name: 'é', text: 'é' },
       { name: '😀', text: '😀' },
     ]);
@@ -46,12 +46,12 @@ describe('decodeKeys', () => {
   });
 
   it('turns a bracketed paste into one paste key with its text', () => {
-    expect(decodeKeys('\u001b[200~hello\r\nworld\u001b[201~x')).toEqual([
+    expect(decodeKeys('\u001b[200~hello\r\nworld\u001b[201~x')).toMatchObject([
       { name: 'paste', text: 'hello\r\nworld' },
       { name: 'x', text: 'x' },
     ]);
     // A paste cut off at the end of a chunk keeps what arrived.
-    expect(decodeKeys('\u001b[200~partial')).toEqual([{ name: 'paste', text: 'partial' }]);
+    expect(decodeKeys('\u001b[200~partial')).toMatchObject([{ name: 'paste', text: 'partial' }]);
   });
 
   it('decodes kitty keyboard protocol keys', () => {
@@ -61,8 +61,8 @@ describe('decodeKeys', () => {
     expect(names('\u001b[27u')).toEqual(['escape']);
     expect(names('\u001b[99;5u')).toEqual(['ctrl+c']);
     expect(names('\u001b[99;5:1u')).toEqual(['ctrl+c']);
-    expect(decodeKeys('\u001b[97u')).toEqual([{ name: 'a', text: 'a' }]);
-    expect(decodeKeys('\u001b[97;2u')).toEqual([{ name: 'A', text: 'A' }]);
+    expect(decodeKeys('\u001b[97u')).toMatchObject([{ name: 'a', text: 'a' }]);
+    expect(decodeKeys('\u001b[97;2u')).toMatchObject([{ name: 'A', text: 'A' }]);
     expect(names('\u001b[106;3u')).toEqual(['meta+j']);
   });
 
@@ -72,9 +72,19 @@ describe('decodeKeys', () => {
   });
 
   it('treats terminal replies and impossible code points as unknown keys, never throwing', () => {
-    expect(decodeKeys('\u001b[?0u')).toEqual([{ name: 'unknown' }]);
-    expect(decodeKeys('\u001b[1114112u')).toEqual([{ name: 'unknown' }]);
-    expect(decodeKeys('\u001b[27;5;99999999~')).toEqual([{ name: 'unknown' }]);
-    expect(decodeKeys('\u001b[55357u')).toEqual([{ name: 'unknown' }]);
+    expect(decodeKeys('\u001b[?0u')).toMatchObject([{ name: 'unknown' }]);
+    expect(decodeKeys('\u001b[1114112u')).toMatchObject([{ name: 'unknown' }]);
+    expect(decodeKeys('\u001b[27;5;99999999~')).toMatchObject([{ name: 'unknown' }]);
+    expect(decodeKeys('\u001b[55357u')).toMatchObject([{ name: 'unknown' }]);
+  });
+});
+
+describe('raw input of each key', () => {
+  it('keeps the bytes each key came from, so input after an attach key can go to the worker as typed', () => {
+    const keys = decodeKeys("\rprintf 'x'\u001b[A\u001b[200~p\u001b[201~\r");
+    expect(keys.map((k) => k.raw).join('')).toBe("\rprintf 'x'\u001b[A\u001b[200~p\u001b[201~\r");
+    expect(keys[0]).toEqual({ name: 'enter', raw: '\r' });
+    expect(keys.find((k) => k.name === 'up')?.raw).toBe('\u001b[A');
+    expect(keys.find((k) => k.name === 'paste')?.raw).toBe('\u001b[200~p\u001b[201~');
   });
 });
