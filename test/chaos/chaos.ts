@@ -193,11 +193,12 @@ export async function spawnShellWorker(
   }
   d.type('\r');
   const worker = await waitFor(
-    () => list().find((w) => w.name === name && w.status === 'running' && w.pid !== null),
+    () => list().find((w) => w.name === name && w.status === 'running' && w.pid !== null) ?? false,
     `worker ${name} to run`,
     20_000,
     () => d.screen(),
   );
+  if (!worker) throw new Error(`worker ${name} did not start`);
   return { id: worker.id, pid: worker.pid ?? 0 };
 }
 

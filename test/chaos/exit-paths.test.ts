@@ -89,7 +89,7 @@ describe('chaos: exit paths (built binary)', () => {
           await settles(() => leftovers(tags, sessions).length === 0, 'every worker process to be gone', REAP_DEADLINE_MS);
           left = leftovers(tags, sessions);
         }
-        const modes = exitPath.restoresTerminal ? unrestoredModes(d) : [];
+        const modes = exitPath.restoresTerminal || exitPath.leavesModesOn ? unrestoredModes(d) : [];
         rows.push({
           path: exitPath.name,
           workers: WORKERS,
@@ -103,6 +103,7 @@ describe('chaos: exit paths (built binary)', () => {
 
         expect.soft(gone, `the deck is gone within ${EXIT_DEADLINE_MS} ms (gone at all: ${stillGoneLate})`).toBe(true);
         if (exitPath.restoresTerminal) expect.soft(modes, 'terminal modes left on').toEqual([]);
+        if (exitPath.leavesModesOn) expect(modes, 'the modes a killed deck could not turn off').toContain('alternate screen');
         if (exitPath.workerSessionsEnd) {
           expect.soft(left.map((p) => `${p.pid} [${p.state}] ${p.cmdline}`), 'processes of the workers\' sessions left').toEqual([]);
         }

@@ -37,6 +37,8 @@ export interface ExitPath {
   workerSessionsEnd: boolean;
   /** Start the deck again on the same state dir after the exit; the worker-session check is made after it started. */
   restart: boolean;
+  /** Nothing runs to restore the terminal: the check must see the deck's modes still on (which shows it can see them). */
+  leavesModesOn?: boolean;
 }
 
 /** Quit from the keyboard: `key`, then `y` at "Stop N workers and quit?". */
@@ -65,7 +67,7 @@ export const EXIT_PATHS: ExitPath[] = [
   {
     name: 'terminal closed',
     // The terminal emulator goes away: its master side closes, the kernel hangs up the deck's terminal.
-    trigger: async ({ deck }) => deck.pty.destroy(),
+    trigger: async ({ deck }) => (deck.pty as typeof deck.pty & { destroy(): void }).destroy(),
     mustEnd: 'deck',
     restoresTerminal: false, // there is no terminal left to restore
     workerSessionsEnd: true,
@@ -87,5 +89,6 @@ export const EXIT_PATHS: ExitPath[] = [
     restoresTerminal: false, // nothing runs to restore it
     workerSessionsEnd: true, // once the deck has started again, nothing of the old workers may be left
     restart: true,
+    leavesModesOn: true,
   },
 ];

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deckFixture } from '../helpers/e2e.js';
 import { waitFor, type DeckTerminal } from '../helpers/term.js';
-import { ownProcesses, recordFigures, type Figure } from './chaos.js';
+import { ownProcesses, recordFigures } from './chaos.js';
 
 interface Fault {
   name: string;
@@ -127,7 +127,17 @@ describe('chaos: write faults (built binary)', () => {
     // A first message, so that state.json and events.jsonl exist before their faults.
     sendMail(f.stateDir, 'warm-up.json', 'warm-up', 'warm up');
     await waitFor(() => eventLines(f.stateDir).some((e) => e.message?.content === 'warm up') && existsSync(path.join(f.stateDir, 'state.json')), 'the first message audited', 15_000);
-    const rows: Record<string, Figure>[] = [];
+    const rows: {
+      fault: string;
+      errno: string;
+      warned: boolean;
+      warnings: number;
+      kept_running: boolean;
+      message_in_cur: number;
+      audit_lines: number;
+      state_saved_after: boolean;
+      retried_without_new_change: boolean;
+    }[] = [];
     const failures: string[] = [];
 
     for (const [n, fault] of FAULTS.entries()) {

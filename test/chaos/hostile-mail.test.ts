@@ -10,37 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { deckFixture } from '../helpers/e2e.js';
 import { waitFor } from '../helpers/term.js';
 import { FULL, listProcesses, ownProcesses, recordFigures, sized, spawnShellWorker } from './chaos.js';
-import { BIDI, HOSTILE_SEQUENCES, makeHostileMail, type HostileFile } from './hostile.js';
+import { BIDI, escapeLeaks, HOSTILE_SEQUENCES, makeHostileMail, type HostileFile } from './hostile.js';
 
 const COUNT = sized(96, 1000);
-
-/**
- * Escape sequences in what the deck wrote to the terminal that can only have
- * come from mail: each hostile sequence followed by its `HX` marker, any OSC
- * but the deck's own title, DCS/APC/PM/SOS strings, RIS, terminal queries, C1
- * controls and bidi controls.
- * @returns one entry per occurrence, e.g. `OSC "\u001b]52;c;..."`
- */
-export function escapeLeaks(raw: string): string[] {
-  const leaks: string[] = [];
-  const show = (s: string) => JSON.stringify(s.slice(0, 24));
-  for (const seq of HOSTILE_SEQUENCES) {
-    let at = raw.indexOf(`${seq}HX`);
-    while (at !== -1) {
-      leaks.push(`mail sequence ${show(seq)}`);
-      at = raw.indexOf(`${seq}HX`, at + 1);
-    }
-  }
-  // The deck's only OSC is its window title: "workerdeck…" or empty.
-  // eslint-disable-next-line no-control-regex
-  for (const m of raw.matchAll(/\u001b\](?!0;(?:workerdeck[^\u0007\u001b]*)?\u0007)/g)) leaks.push(`OSC ${show(raw.slice(m.index, m.index + 24))}`);
-  // eslint-disable-next-line no-control-regex
-  for (const m of raw.matchAll(/\u001b[P_^X]|\u001bc|\u001b\[[>=]?c|\u001b\[6n/g)) leaks.push(`escape ${show(raw.slice(m.index, m.index + 12))}`);
-  // eslint-disable-next-line no-control-regex
-  for (const m of raw.matchAll(/[\u0080-\u009f]/g)) leaks.push(`C1 control U+${m[0].charCodeAt(0).toString(16).padStart(4, '0')}`);
-  for (const ch of BIDI) for (let at = raw.indexOf(ch); at !== -1; at = raw.indexOf(ch, at + 1)) leaks.push(`bidi U+${ch.charCodeAt(0).toString(16)}`);
-  return leaks;
-}
 
 /** Wait for a condition without failing: true when it held before the deadline. */
 const settles = (check: () => boolean, what: string, ms: number) => waitFor(check, what, ms, undefined, 50).then(() => true, () => false);
@@ -52,6 +24,10 @@ describe('chaos: hostile mail (built binary)', () => {
   it(
     `${COUNT} hostile files: no crash, every bad file in bad/ with its reason, nothing typed, no raw escape`,
     async () => {
+      // The leak detector finds every hostile sequence and passes the deck's own title and colours.
+      expect(escapeLeaks(HOSTILE_SEQUENCES.map((s) => `${s}HX`).join('')).length).toBeGreaterThanOrEqual(HOSTILE_SEQUENCES.length);
+      expect(escapeLeaks(`x${BIDI.join('')}y`)).toHaveLength(BIDI.length);
+      expect(escapeLeaks('\u001b]0;workerdeck: 1 question\u0007\u001b]0;\u0007\u001b[31mred\u001b[0m\u001b[?1049h')).toEqual([]);
       const mail = path.join(f.stateDir, 'mail');
       const names = (dir: string) => readdirSync(path.join(mail, dir));
       const d = owned.deck(f.open());
@@ -86,7 +62,8 @@ describe('chaos: hostile mail (built binary)', () => {
       d.type('w');
       const answers = await settles(() => d.screen().includes('Warnings ('), 'the warnings overlay', 10_000);
       d.type('w');
-      await d.waitForText('q quit');
+      // A screen wrecked by escapes from mail may never show the hints again: the figures below still count.
+      const back = await settles(() => d.screen().includes('q quit'), 'the deck back from the overlay', 10_000);
 
       const crashes = d.exit === null ? 0 : 1;
       const leaks = escapeLeaks(d.raw.slice(rawFrom));
@@ -95,7 +72,7 @@ describe('chaos: hostile mail (built binary)', () => {
 
       // The recorder really records: a key typed while attached lands in its log.
       let recorderWorks = false;
-      if (!crashes) {
+      if (!crashes && back) {
         d.type('\r');
         await waitFor(() => !d.screen().includes('q quit'), 'attached to the recorder', 10_000, () => d.screen());
         d.type('PROBE');
@@ -105,6 +82,8 @@ describe('chaos: hostile mail (built binary)', () => {
         d.type('q');
         await d.waitForText('(y/n)');
         d.type('y');
+      } else if (!crashes) {
+        d.kill();
       }
       const exit = await d.waitForExit();
 
@@ -126,7 +105,7 @@ describe('chaos: hostile mail (built binary)', () => {
 
       expect(crashes, 'the deck crashed').toBe(0);
       expect.soft(handled, `every file handled within the deadline (new/ holds ${names('new').length})`).toBe(true);
-      expect.soft(answers, 'the deck answers keys after the flood').toBe(true);
+      expect.soft(answers && back, 'the deck answers keys after the flood').toBe(true);
       expect.soft(rendered, 'hostile mail was rendered').toBe(true);
       expect.soft(problems.notInBad.slice(0, 8), `${problems.notInBad.length} bad files not in mail/bad as they were`).toEqual([]);
       expect.soft(problems.withoutReason.slice(0, 8), `${problems.withoutReason.length} bad files without their reason`).toEqual([]);
@@ -180,8 +159,8 @@ function checkOutcomes(files: HostileFile[], mail: string) {
     } catch {
       reason = '';
     }
-    // A reason is one line of text that says why, not the bytes of some other file.
-    const isReason = /^[^\n]+\n$/.test(reason) && (h.reason?.test(reason) ?? true) && !files.some((o) => o.bytes?.toString('utf8') === reason);
+    // A reason is text that says why, not the bytes of some other file (a bad file named like this one's reason file).
+    const isReason = reason.trim() !== '' && (h.reason?.test(reason) ?? true) && !files.some((o) => o.bytes?.toString('utf8') === reason);
     if (!isReason) withoutReason.push(`${show(h)}: ${JSON.stringify(reason.slice(0, 60))}`);
   }
   return { notInBad, withoutReason, notInCurOnce };

@@ -210,3 +210,31 @@ export function makeHostileMail(staging: string, count: number, liveWorkerId: st
   mkfifo(fifos);
   return files;
 }
+
+/**
+ * Escape sequences in what the deck wrote to the terminal that can only have
+ * come from mail: each hostile sequence followed by its `HX` marker, any OSC
+ * but the deck's own title, DCS/APC/PM/SOS strings, RIS, terminal queries, C1
+ * controls and bidi controls.
+ * @returns one entry per occurrence, e.g. `OSC "\u001b]52;c;..."`
+ */
+export function escapeLeaks(raw: string): string[] {
+  const leaks: string[] = [];
+  const show = (s: string) => JSON.stringify(s.slice(0, 24));
+  for (const seq of HOSTILE_SEQUENCES) {
+    let at = raw.indexOf(`${seq}HX`);
+    while (at !== -1) {
+      leaks.push(`mail sequence ${show(seq)}`);
+      at = raw.indexOf(`${seq}HX`, at + 1);
+    }
+  }
+  // The deck's only OSC is its window title: "workerdeck…" or empty.
+  // eslint-disable-next-line no-control-regex
+  for (const m of raw.matchAll(/\u001b\](?!0;(?:workerdeck[^\u0007\u001b]*)?\u0007)/g)) leaks.push(`OSC ${show(raw.slice(m.index, m.index + 24))}`);
+  // eslint-disable-next-line no-control-regex
+  for (const m of raw.matchAll(/\u001b[P_^X]|\u001bc|\u001b\[[>=]?c|\u001b\[6n/g)) leaks.push(`escape ${show(raw.slice(m.index, m.index + 12))}`);
+  // eslint-disable-next-line no-control-regex
+  for (const m of raw.matchAll(/[\u0080-\u009f]/g)) leaks.push(`C1 control U+${m[0].charCodeAt(0).toString(16).padStart(4, '0')}`);
+  for (const ch of BIDI) for (let at = raw.indexOf(ch); at !== -1; at = raw.indexOf(ch, at + 1)) leaks.push(`bidi U+${ch.charCodeAt(0).toString(16)}`);
+  return leaks;
+}
