@@ -37,7 +37,7 @@ describe('chaos: attach (built binary)', () => {
     await d.waitForText('q quit');
     expect(d.term.buffer.active.type, 'the deck draws in the alternate screen').toBe('alternate');
     const worker = await spawnShellWorker(d, f.list, `exec sh '${script}'`, 'modes');
-    owned.sessions.push(worker.pid);
+    owned.sessions.push({ sid: worker.pid, stateDir: f.stateDir });
     await d.waitForText('STEP-0 ready');
     const modesBefore = { ...d.term.modes };
     const kittyBefore = kittyFlagsOn(d.raw);

@@ -78,16 +78,31 @@ export function listProcesses(): ProcInfo[] {
   return out;
 }
 
-/** Live (non-zombie) processes whose command line holds `sleep <tag>`, or whose session is one of `sessions`. */
-export function leftovers(tags: number[], sessions: number[]): ProcInfo[] {
+/**
+ * Live (non-zombie) processes of a check: those whose command line holds
+ * `sleep <tag>`, and those in one of `sessions` whose environment holds
+ * `WORKERDECK_STATE_DIR=<stateDir>` (every worker gets it). The environment
+ * check matters: pids wrap (pid_max may be 32768), so a session id of a
+ * worker that is gone can be another program's by now.
+ */
+export function leftovers(tags: number[], sessions: number[], stateDir: string): ProcInfo[] {
   const needles = tags.map((t) => `sleep ${t}`);
+  const marker = `WORKERDECK_STATE_DIR=${stateDir}\0`;
   return listProcesses().filter(
     (p) =>
       p.pid !== process.pid &&
       p.state !== 'Z' &&
       p.state !== 'X' &&
-      (sessions.includes(p.session) || needles.some((n) => p.cmdline.includes(n))),
+      (needles.some((n) => p.cmdline.includes(n)) || (sessions.includes(p.session) && environOf(p.pid).includes(marker))),
   );
+}
+
+function environOf(pid: number): string {
+  try {
+    return `${readFileSync(`/proc/${pid}/environ`, 'utf8')}\0`;
+  } catch {
+    return '';
+  }
 }
 
 /** The session id of a process (field 6 of /proc/<pid>/stat), or null when it is gone. */
@@ -120,14 +135,16 @@ export const MB = 1024 * 1024;
  * Per test: every deck terminal, child process, worker job tag and worker
  * session a check started. After each test, all of them are SIGKILLed by pid
  * (decks, writers, then whatever is left in the recorded sessions or carries
- * a recorded tag), and the test fails if one is still there 10 s later.
+ * a recorded tag; see `leftovers`), and the test fails if one is still there
+ * 10 s later.
  */
 export function ownProcesses() {
   const owned = {
     decks: [] as DeckTerminal[],
     children: [] as ChildProcess[],
     tags: [] as number[],
-    sessions: [] as number[],
+    /** Worker sessions (their leader's pid) and the state dir their deck ran on. */
+    sessions: [] as { sid: number; stateDir: string }[],
     deck(d: DeckTerminal): DeckTerminal {
       owned.decks.push(d);
       return d;
@@ -155,7 +172,8 @@ export function ownProcesses() {
     }
     const tags = owned.tags.splice(0);
     const sessions = owned.sessions.splice(0);
-    for (const p of leftovers(tags, sessions)) {
+    const found = [...leftovers(tags, [], ''), ...sessions.flatMap((s) => leftovers([], [s.sid], s.stateDir))];
+    for (const p of found) {
       pids.push(p.pid);
       try {
         process.kill(p.pid, 'SIGKILL');

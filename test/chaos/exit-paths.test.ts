@@ -52,7 +52,7 @@ describe('chaos: exit paths (built binary)', () => {
           // A background job in its own process group that ignores HUP and TERM: only a reap of the whole session ends it.
           const worker = await spawnShellWorker(d, f.list, `bash -c 'trap "" HUP TERM; sleep ${tag}' & echo job-${tag}`, `job-${k}`);
           sessions.push(worker.pid);
-          owned.sessions.push(worker.pid);
+          owned.sessions.push({ sid: worker.pid, stateDir: f.stateDir });
         }
         await waitFor(
           () => tags.every((t) => listProcesses().some((p) => p.cmdline === `sleep ${t}`)),
@@ -65,6 +65,8 @@ describe('chaos: exit paths (built binary)', () => {
           expect(job && sessions.includes(job.session), `sleep ${t} runs in a worker's session`).toBe(true);
         }
         expect(sessions.every((s) => sessionOf(s) === s), 'each worker leads its own session').toBe(true);
+        // The scan finds each worker's shell and job by session and environment (so "none left" below can fail).
+        expect(leftovers([], sessions, f.stateDir).length, 'worker processes the scan finds').toBeGreaterThanOrEqual(2 * WORKERS);
 
         const deckPid = d.pty.pid;
         await exitPath.trigger({ deck: d, dir: f.home.dir });
@@ -72,22 +74,22 @@ describe('chaos: exit paths (built binary)', () => {
         const gone = await settles(() => processGone(deckPid), `the deck (pid ${deckPid}) to be gone`, EXIT_DEADLINE_MS);
         const exitMs = gone ? Date.now() - asked : null;
         if (!gone) await settles(() => processGone(deckPid), 'the deck to be gone at all', 15_000);
-        const stillGoneLate = processGone(deckPid);
+        const goneLate = processGone(deckPid);
 
         let restartedGone: boolean | null = null;
         let left: ReturnType<typeof leftovers>;
         if (exitPath.restart) {
           const again = owned.deck(f.open());
           await again.waitForText('q quit');
-          await settles(() => leftovers(tags, sessions).length === 0, 'the old workers to be gone after the restart', REAP_DEADLINE_MS);
-          left = leftovers(tags, sessions);
+          await settles(() => leftovers(tags, sessions, f.stateDir).length === 0, 'the old workers to be gone after the restart', REAP_DEADLINE_MS);
+          left = leftovers(tags, sessions, f.stateDir);
           again.type('q');
           await settles(() => again.exit !== null || again.screen().includes('(y/n)'), 'the restarted deck to quit or ask', 10_000);
           if (again.exit === null && again.screen().includes('(y/n)')) again.type('y');
           restartedGone = await settles(() => processGone(again.pty.pid), 'the restarted deck to be gone', 10_000);
         } else {
-          await settles(() => leftovers(tags, sessions).length === 0, 'every worker process to be gone', REAP_DEADLINE_MS);
-          left = leftovers(tags, sessions);
+          await settles(() => leftovers(tags, sessions, f.stateDir).length === 0, 'every worker process to be gone', REAP_DEADLINE_MS);
+          left = leftovers(tags, sessions, f.stateDir);
         }
         const modes = exitPath.restoresTerminal || exitPath.leavesModesOn ? unrestoredModes(d) : [];
         rows.push({
@@ -101,7 +103,7 @@ describe('chaos: exit paths (built binary)', () => {
         });
         recordFigures('exit-paths', summary(rows), rows);
 
-        expect.soft(gone, `the deck is gone within ${EXIT_DEADLINE_MS} ms (gone at all: ${stillGoneLate})`).toBe(true);
+        expect.soft(gone, `the deck is gone within ${EXIT_DEADLINE_MS} ms (gone at all: ${goneLate})`).toBe(true);
         if (exitPath.restoresTerminal) expect.soft(modes, 'terminal modes left on').toEqual([]);
         if (exitPath.leavesModesOn) expect(modes, 'the modes a killed deck could not turn off').toContain('alternate screen');
         if (exitPath.workerSessionsEnd) {

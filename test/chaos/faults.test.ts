@@ -215,5 +215,5 @@ describe('chaos: write faults (built binary)', () => {
       rows,
     );
     expect(failures).toEqual([]);
-  });
+  }, 120_000);
 });

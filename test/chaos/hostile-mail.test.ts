@@ -12,7 +12,7 @@ import { waitFor } from '../helpers/term.js';
 import { FULL, listProcesses, ownProcesses, recordFigures, sized, spawnShellWorker } from './chaos.js';
 import { BIDI, escapeLeaks, HOSTILE_SEQUENCES, makeHostileMail, type HostileFile } from './hostile.js';
 
-const COUNT = sized(96, 1000);
+const COUNT = sized(72, 1000);
 
 /** Wait for a condition without failing: true when it held before the deadline. */
 const settles = (check: () => boolean, what: string, ms: number) => waitFor(check, what, ms, undefined, 50).then(() => true, () => false);
@@ -35,7 +35,7 @@ describe('chaos: hostile mail (built binary)', () => {
       // A live worker whose PTY records every byte typed into it.
       const typedLog = path.join(f.home.dir, 'typed.log');
       const recorder = await spawnShellWorker(d, f.list, `stty raw -echo; exec cat > '${typedLog}'`, 'recorder');
-      owned.sessions.push(recorder.pid);
+      owned.sessions.push({ sid: recorder.pid, stateDir: f.stateDir });
       await waitFor(() => listProcesses().find((p) => p.pid === recorder.pid)?.cmdline.startsWith('cat'), 'the recorder to run cat', 15_000);
       const typed = () => readFileSync(typedLog, 'utf8');
 

@@ -12,7 +12,7 @@ import { FULL, ownProcesses, recordFigures, sized } from './chaos.js';
 
 const WRITER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'mail-writer.mjs');
 
-const WRITERS = sized(4, 10);
+const WRITERS = sized(3, 10);
 const PER_WRITER = sized(40, 500);
 const TOTAL = WRITERS * PER_WRITER;
 /** Fractions of the messages handled at which the deck is SIGKILLed. */
@@ -43,7 +43,7 @@ describe('chaos: mail while the deck is killed (built binary)', () => {
 
       const kills: { handled: number; waiting: number }[] = [];
       for (const at of KILL_AT) {
-        await waitFor(() => count('cur') >= Math.floor(TOTAL * at), `${Math.floor(TOTAL * at)} messages handled`, sized(60_000, 180_000), () => d.screen(), 50);
+        await waitFor(() => count('cur') >= Math.floor(TOTAL * at), `${Math.floor(TOTAL * at)} messages handled`, sized(60_000, 300_000), () => d.screen(), 50);
         kills.push({ handled: count('cur'), waiting: count('new') });
         process.kill(d.pty.pid, 'SIGKILL');
         await d.waitForExit();

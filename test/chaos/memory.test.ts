@@ -12,7 +12,7 @@ import { deckFixture } from '../helpers/e2e.js';
 import { waitFor } from '../helpers/term.js';
 import { FULL, MB, ownProcesses, peakRssBytes, recordFigures, rssBytes, sized, spawnShellWorker } from './chaos.js';
 
-const WORKERS = sized(3, 10);
+const WORKERS = sized(2, 10);
 const FLOOD_BYTES = sized(1, 16) * MB;
 /** The observation window after the output stops, in ms: the figure's definition in the full size. */
 const WINDOW_MS = sized(5000, 30_000);
@@ -38,7 +38,7 @@ describe('chaos: memory through an output flood (built binary)', () => {
         // Each worker waits for the same cue, so the flood starts at once everywhere.
         const task = `until [ -e '${go}' ]; do sleep 0.05; done; cat '${flood}'; echo; echo FLOOD-END-${k}; : > '${done(k)}'`;
         const worker = await spawnShellWorker(d, f.list, task, `flood-${k}`);
-        owned.sessions.push(worker.pid);
+        owned.sessions.push({ sid: worker.pid, stateDir: f.stateDir });
         ids.push(worker.id);
       }
       const pid = d.pty.pid;
