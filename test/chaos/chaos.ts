@@ -47,8 +47,9 @@ export function recordFigures(check: string, figures: Record<string, Figure>, ro
 
 /** A number no other run picks: the tag in `sleep <tag>` that marks one run's worker jobs. */
 export function uniqueTag(): number {
-  // 7102 first, as the issue names it; then pid and a counter make it unique on this machine.
-  return Number(`7102${process.pid % 100_000}${String(++tagCounter).padStart(3, '0')}`);
+  // 7102 first, as the issue names it; then pid and a counter, each of fixed width, make it unique on this machine.
+  tagCounter = (tagCounter + 1) % 1000;
+  return Number(`7102${String(process.pid % 100_000).padStart(5, '0')}${String(tagCounter).padStart(3, '0')}`);
 }
 let tagCounter = Math.floor(Math.random() * 500);
 
@@ -86,14 +87,14 @@ export function listProcesses(): ProcInfo[] {
  * worker that is gone can be another program's by now.
  */
 export function leftovers(tags: number[], sessions: number[], stateDir: string): ProcInfo[] {
-  const needles = tags.map((t) => `sleep ${t}`);
+  const needles = tags.map((t) => new RegExp(`sleep ${t}(?!\\d)`));
   const marker = `WORKERDECK_STATE_DIR=${stateDir}\0`;
   return listProcesses().filter(
     (p) =>
       p.pid !== process.pid &&
       p.state !== 'Z' &&
       p.state !== 'X' &&
-      (needles.some((n) => p.cmdline.includes(n)) || (sessions.includes(p.session) && environOf(p.pid).includes(marker))),
+      (needles.some((n) => n.test(p.cmdline)) || (sessions.includes(p.session) && environOf(p.pid).includes(marker))),
   );
 }
 
