@@ -79,6 +79,8 @@ async function sample(phase) {
     threadHeapUsed: threadHeap ? mb(threadHeap.used_heap_size) : null,
     threadHeapTotal: threadHeap ? mb(threadHeap.total_heap_size) : null,
     threadExternal: threadHeap ? mb(threadHeap.external_memory) : null,
+    // Bytes held back by flow control (decks that have it).
+    flow: deck.flowStats?.() ?? null,
   };
   samples.push(s);
   return s;

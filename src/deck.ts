@@ -10,6 +10,8 @@ import { createWorktree, ensureExcluded, isDirty, removeWorktree, type RepoInfo 
 import type { Launch, LaunchContext, Preset } from './agents/preset.js';
 import { resolveCommand } from './agents/preset.js';
 import { workerInstructions } from './agents/instructions.js';
+import { OutputFlow, type FlowGate, type FlowStats } from './pty/flow.js';
+import { ReleaseAfterFlood, releaseHeap } from './pty/heap.js';
 import { MirrorPool } from './pty/mirror-pool.js';
 import type { MirrorFactory, MirrorHandle, PtyHandle, PtySpawner } from './pty/types.js';
 import type { Registry } from './registry/registry.js';
@@ -18,9 +20,6 @@ import { readTranscriptTail, Transcript } from './registry/transcript.js';
 import { processExists } from './registry/pid.js';
 import { detectPrompt } from './core/prompt-detect.js';
 
-/** Pending mirror bytes above which a worker's PTY is paused, and below which it resumes. */
-const HIGH_WATERMARK = 4 * 1024 * 1024;
-const LOW_WATERMARK = 512 * 1024;
 /** SIGTERM, then SIGKILL after this many ms. */
 export const STOP_GRACE_MS = 5000;
 /** Output silence after which a worker counts as idle, in ms. */
@@ -65,8 +64,8 @@ interface Runtime {
   pty: PtyHandle;
   mirror: MirrorHandle;
   transcript: Transcript;
-  pending: number;
-  paused: boolean;
+  /** Pauses the PTY while its mirror or transcript backlog is too large (src/pty/flow.ts). */
+  flow: FlowGate;
   stopRequested: boolean;
   killTimer: NodeJS.Timeout | null;
   lastOutputAt: number;
@@ -92,6 +91,9 @@ export class Deck {
   private readonly pastScreens = new Map<string, MirrorHandle>();
   private readonly makeMirror: MirrorFactory;
   private pool: MirrorPool | null = null;
+  private readonly flow = new OutputFlow();
+  /** Gives the memory a flood of output used back to the system once the PTYs are quiet. */
+  private readonly afterFlood: ReleaseAfterFlood;
   private readonly listeners = new Set<Listener>();
   private readonly screenListeners = new Set<(id: string) => void>();
   private readonly now: () => number;
@@ -107,6 +109,14 @@ export class Deck {
   constructor(private readonly options: DeckOptions) {
     this.now = options.now ?? Date.now;
     this.size = options.size ?? { cols: 80, rows: 24 };
+    this.afterFlood = new ReleaseAfterFlood(
+      () => {
+        releaseHeap();
+        this.pool?.releaseHeap();
+      },
+      () => this.flow.idle(),
+      this.now,
+    );
     this.makeMirror =
       options.mirrors ??
       ((cols, rows) => {
@@ -458,12 +468,13 @@ export class Deck {
       throw new SpawnError(`Cannot start "${launch.command}": ${(error as Error).message}`);
     }
     let resolveExited!: () => void;
+    const flow = this.flow.gate(pty);
+    transcript.onDrain(() => flow.transcriptDrained());
     const rt: Runtime = {
       pty,
       mirror,
       transcript,
-      pending: 0,
-      paused: false,
+      flow,
       stopRequested: false,
       killTimer: null,
       lastOutputAt: 0,
@@ -484,21 +495,15 @@ export class Deck {
 
   private onOutput(id: string, rt: Runtime, data: string): void {
     for (const tap of rt.taps) tap(data);
-    rt.transcript.write(data);
-    const length = data.length;
-    rt.pending += length;
-    rt.mirror.write(data, () => {
-      rt.pending -= length;
-      if (rt.paused && rt.pending < LOW_WATERMARK) {
-        rt.paused = false;
-        rt.pty.resume();
-      }
+    // One UTF-8 encoding serves the transcript and the mirror thread.
+    const bytes = Buffer.from(data, 'utf8');
+    this.afterFlood.output(bytes.length);
+    if (!rt.transcript.write(bytes)) rt.flow.transcriptBlocked();
+    rt.flow.mirrorSent(bytes.length);
+    rt.mirror.write(bytes, () => {
+      rt.flow.mirrorParsed(bytes.length);
       this.notifyScreen(id);
     });
-    if (!rt.paused && rt.pending > HIGH_WATERMARK) {
-      rt.paused = true;
-      rt.pty.pause();
-    }
     rt.lastOutputAt = this.now();
     const worker = this.state.workers[id];
     if (worker && worker.activity === 'idle') this.dispatch({ type: 'activity', id, activity: 'busy' });
@@ -529,6 +534,7 @@ export class Deck {
     if (rt.promptTimer) clearTimeout(rt.promptTimer);
     await rt.mirror.flush();
     await rt.transcript.close();
+    rt.flow.close();
     if (this.runtimes.get(id) !== rt) {
       // Not the worker's current process (cannot happen through the guards; never clobber the live one).
       rt.mirror.dispose();
@@ -650,6 +656,11 @@ export class Deck {
     return this.runtimes.get(id)?.exited ?? Promise.resolve();
   }
 
+  /** The output backlog that flow control holds back, across workers (for the bench). */
+  flowStats(): FlowStats {
+    return this.flow.stats();
+  }
+
   /** Ids of workers with a live PTY. */
   runningIds(): string[] {
     return [...this.runtimes.keys()];
@@ -666,6 +677,7 @@ export class Deck {
     await Promise.all(this.runningIds().map((id) => this.stop(id, graceMs)));
     if (this.activityTimer) clearInterval(this.activityTimer);
     this.activityTimer = null;
+    this.afterFlood.dispose();
     await this.options.registry.flush();
     await this.pool?.close();
     this.pool = null;

@@ -6,17 +6,28 @@ import type { MirrorHandle } from './types.js';
 /** Messages from the deck to the mirror thread. */
 export type ToThread =
   | { t: 'create'; id: number; cols: number; rows: number }
-  | { t: 'write'; id: number; data: string; n: number }
+  | { t: 'write'; id: number; data: string | Uint8Array; n: number }
   | { t: 'resize'; id: number; cols: number; rows: number }
   | { t: 'flush'; id: number; req: number }
   | { t: 'rows'; id: number; req: number; scrollBack: number; plain: boolean }
   | { t: 'serialize'; id: number; req: number }
-  | { t: 'dispose'; id: number };
+  | { t: 'dispose'; id: number }
+  | { t: 'release' };
 
 /** Messages from the mirror thread: a parse acknowledgement, or a reply to a request. */
 export type FromThread =
   | { t: 'parsed'; id: number; n: number; bp: boolean; sb: number }
   | { t: 'reply'; req: number; value: unknown };
+
+/**
+ * Cap of the mirror thread's young generation, in MB. Node gives a worker
+ * thread up to 192 MB, which a flood fills with short-lived messages and V8
+ * keeps committed; the thread's live data is a few MB per mirror. Only the
+ * young generation is capped: objects that outgrow it are promoted, never
+ * lost (the old generation's limit, whose overrun would end the thread, stays
+ * V8's default).
+ */
+export const MIRROR_THREAD_YOUNG_MB = 16;
 
 /** dist/pty/mirror-thread.js, also when this module runs from src/ under a test runner. */
 function threadFile(): string {
@@ -49,7 +60,7 @@ export class MirrorPool {
   private failed: Error | null = null;
 
   constructor(onError: (error: Error) => void = () => undefined) {
-    this.worker = new Worker(threadFile());
+    this.worker = new Worker(threadFile(), { resourceLimits: { maxYoungGenerationSizeMb: MIRROR_THREAD_YOUNG_MB } });
     this.worker.unref();
     this.worker.on('message', (m: FromThread) => this.onMessage(m));
     this.worker.on('error', (error) => {
@@ -60,6 +71,11 @@ export class MirrorPool {
       // Writes that will never be acknowledged: release them, or flow control would hold their PTYs paused.
       for (const client of this.clients.values()) for (const callback of client.callbacks.splice(0)) callback?.();
     });
+  }
+
+  /** Ask the thread to collect its garbage and return free memory to the system (see releaseHeap). */
+  releaseHeap(): void {
+    if (!this.failed) this.worker.postMessage({ t: 'release' } satisfies ToThread);
   }
 
   /** Stop the thread; every handle becomes inert. */
@@ -116,7 +132,16 @@ export class MirrorPool {
           return;
         }
         state.callbacks.push(onParsed);
-        pool.worker.postMessage({ t: 'write', id, data, n: data.length } satisfies ToThread);
+        if (typeof data === 'string') {
+          pool.worker.postMessage({ t: 'write', id, data, n: data.length } satisfies ToThread);
+          return;
+        }
+        // Bytes go over as a copy of their own that is moved, not cloned, into the thread: its
+        // buffer lives outside the thread's V8 heap. Long strings instead land in that heap's
+        // large-object space, survive there while they wait to be parsed, and stay, dead, until
+        // a full GC that an idle thread never runs (170 MB of them after a 10-worker flood).
+        const copy = new Uint8Array(data);
+        pool.worker.postMessage({ t: 'write', id, data: copy, n: copy.byteLength } satisfies ToThread, [copy.buffer]);
       },
       flush: async () => {
         await pool.request({ t: 'flush', id, req: pool.nextReq++ });

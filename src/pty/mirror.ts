@@ -56,10 +56,11 @@ export class ScreenMirror {
   }
 
   /**
-   * Parse output. `onParsed` runs once xterm has consumed `data`; the PTY
-   * host uses it for flow control.
+   * Parse output, a string or UTF-8 bytes (xterm keeps a sequence split
+   * between two chunks). `onParsed` runs once xterm has consumed `data`; the
+   * PTY host uses it for flow control.
    */
-  write(data: string, onParsed?: () => void): void {
+  write(data: string | Uint8Array, onParsed?: () => void): void {
     this.term.write(data, onParsed);
   }
 
