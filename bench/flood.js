@@ -2,7 +2,7 @@
 // each `cat` 20–30 MB of realistic coloured output at once. Figures: the deck
 // process's peak RSS (VmHWM; it includes the mirror thread) and its RSS
 // 30 s after the output stopped.
-// Standalone: node bench/flood.js [--quick] [--workers=N] [--after=ms] [--samples]
+// Standalone: node bench/flood.js [--quick] [--workers=N] [--min=MB] [--max=MB] [--after=ms] [--samples]
 // (WDBENCH_NODE_ARGS="--expose-gc" adds an RSS after a forced GC, to tell
 // garbage from live memory).
 import { execFile } from 'node:child_process';
@@ -38,7 +38,7 @@ export async function benchFlood({ workers, minBytes, maxBytes, afterMs }) {
   const nodeArgs = (process.env.WDBENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   const { stdout, stderr } = await run(
     process.execPath,
-    [...nodeArgs, path.join(ROOT, 'bench', process.env.WDBENCH_FLOOD_CHILD ?? 'deck-flood.js'), path.join(state, 'state'), state, String(afterMs), ...files],
+    [...nodeArgs, path.join(ROOT, 'bench', 'deck-flood.js'), path.join(state, 'state'), state, String(afterMs), ...files],
     { timeout: 300_000 + afterMs, killSignal: 'SIGKILL', maxBuffer: 64 << 20 },
   );
   if (stderr.trim()) process.stderr.write(stderr);

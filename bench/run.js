@@ -2,10 +2,11 @@
 // `npm run bench`: workerdeck's speed, latency and footprint, each measured in
 // the same run as its baseline. Prints a table, or with --json one JSON
 // object on stdout (progress goes to stderr). --quick: fewer repetitions,
-// the whole suite in under 2 minutes on a 2-core machine.
+// the whole suite in about 2 minutes on a 2-core machine.
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { benchEcho } from './echo.js';
+import { benchFlood } from './flood.js';
 import { cleanup, log, now, round } from './lib.js';
 import { benchMail } from './mail.js';
 import { benchScale } from './scale.js';
@@ -21,9 +22,10 @@ const only = process.argv
   ?.slice(7)
   .split(',');
 
+const MB = 1024 * 1024;
 const PLAN = quick
-  ? { throughputReps: 1, mailMessages: 200, echoKeys: 200, scaleWorkers: 32, scaleSeconds: 10, startupRuns: 3 }
-  : { throughputReps: 3, mailMessages: 200, echoKeys: 200, scaleWorkers: 32, scaleSeconds: 20, startupRuns: 10 };
+  ? { throughputReps: 1, mailMessages: 200, echoKeys: 200, scaleWorkers: 32, scaleSeconds: 10, startupRuns: 3, flood: { workers: 10, minBytes: 4 * MB, maxBytes: 6 * MB, afterMs: 10_000 } }
+  : { throughputReps: 3, mailMessages: 200, echoKeys: 200, scaleWorkers: 32, scaleSeconds: 20, startupRuns: 10, flood: { workers: 10, minBytes: 20 * MB, maxBytes: 30 * MB, afterMs: 30_000 } };
 
 const KEYS = [
   ['throughput_mb_s', 'MB/s', 'deck: 64 MiB cat, spawn to exit, mirror parsed', null],
@@ -36,6 +38,8 @@ const KEYS = [
   ['scale32_cpu_cores', 'cores', 'deck CPU s per wall s, 32 workers x 10 lines/s', (v) => v < 1.0, '< 1.0'],
   ['scale32_rss_mb', 'MB', 'deck peak RSS (VmHWM), 32 workers', (v) => v < 300, '< 300'],
   ['startup_ms', 'ms', 'exec to first full frame, median', (v) => v < 300, '< 300'],
+  ['rss_peak_flood_mb', 'MB', 'deck peak RSS (VmHWM, mirror thread included), 10 workers each cat 20-30 MB (4-6 with --quick)', (v) => v < 400, '< 400'],
+  ['rss_after_flood_mb', 'MB', 'deck RSS 30 s after that output stopped (10 s with --quick)', (v) => v < 250, '< 250'],
 ];
 
 function machine() {
@@ -76,6 +80,7 @@ const phases = [
   ['mail', () => benchMail({ messages: PLAN.mailMessages })],
   ['echo', () => benchEcho({ keys: PLAN.echoKeys })],
   ['scale', () => benchScale({ workers: PLAN.scaleWorkers, seconds: PLAN.scaleSeconds })],
+  ['flood', () => benchFlood(PLAN.flood)],
 ];
 log(`${quick ? 'quick' : 'full'} run on ${os.cpus().length} cores, Node ${process.version}`);
 for (const [name, phase] of phases) {
@@ -102,6 +107,16 @@ out.details = {
   echo_idle_p99_ms: round(results.echo_idle_p99_ms ?? NaN),
   scale32_rss_end_mb: round(results.scale32_rss_end_mb ?? NaN),
   startup_runs_ms: results.startup_runs_ms?.map((v) => round(v, 0)),
+  flood: results.flood_report
+    ? {
+        workers: PLAN.flood.workers,
+        mb_each: [PLAN.flood.minBytes / MB, PLAN.flood.maxBytes / MB],
+        after_s: PLAN.flood.afterMs / 1000,
+        output_ms: results.flood_ms,
+        rss_at_stop_mb: results.flood_report.stopped.rss,
+        flow: results.flood_report.after.flow,
+      }
+    : null,
   timeouts: { mail: results.mail_timeouts, echo: results.echo_timeouts },
 };
 if (errors.length) out.errors = errors;
