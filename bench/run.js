@@ -2,11 +2,12 @@
 // `npm run bench`: workerdeck's speed, latency and footprint, each measured in
 // the same run as its baseline. Prints a table, or with --json one JSON
 // object on stdout (progress goes to stderr). --quick: fewer repetitions,
-// the whole suite in under 2 minutes on a 2-core machine.
+// the whole suite in about 2 minutes on a 2-core machine.
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { benchAttach } from './attach.js';
 import { benchEcho } from './echo.js';
+import { benchFlood } from './flood.js';
 import { cleanup, log, now, round } from './lib.js';
 import { benchMail } from './mail.js';
 import { benchScale } from './scale.js';
@@ -22,15 +23,16 @@ const only = process.argv
   ?.slice(7)
   .split(',');
 
+const MB = 1024 * 1024;
 const PLAN = quick
-  ? { throughputReps: 1, mailMessages: 200, echoKeys: 200, scaleWorkers: 32, scaleSeconds: 10, startupRuns: 3, attachReps: 1 }
-  : { throughputReps: 3, mailMessages: 200, echoKeys: 200, scaleWorkers: 32, scaleSeconds: 20, startupRuns: 10, attachReps: 3 };
+  ? { throughputReps: 1, mailMessages: 200, echoKeys: 200, scaleWorkers: 32, scaleSeconds: 10, startupRuns: 3, attachReps: 1, flood: { workers: 10, minBytes: 4 * MB, maxBytes: 6 * MB, afterMs: 10_000 } }
+  : { throughputReps: 3, mailMessages: 200, echoKeys: 200, scaleWorkers: 32, scaleSeconds: 20, startupRuns: 10, attachReps: 3, flood: { workers: 10, minBytes: 20 * MB, maxBytes: 30 * MB, afterMs: 30_000 } };
 
 /**
  * What every phase returns, merged.
  * @typedef {Awaited<ReturnType<typeof benchStartup>> & Awaited<ReturnType<typeof benchThroughput>> &
  *   Awaited<ReturnType<typeof benchMail>> & Awaited<ReturnType<typeof benchEcho>> & Awaited<ReturnType<typeof benchScale>> &
- *   Awaited<ReturnType<typeof benchAttach>>} Results
+ *   Awaited<ReturnType<typeof benchAttach>> & Awaited<ReturnType<typeof benchFlood>>} Results
  */
 /** @typedef {{ [K in keyof Results]: Results[K] extends number ? K : never }[keyof Results]} Figure a numeric result */
 /**
@@ -50,6 +52,8 @@ const KEYS = [
   ['scale32_rss_mb', 'MB', 'server + TUI peak summed RSS, 32 workers', (v) => v < 300, '< 300'],
   ['startup_ms', 'ms', 'exec to first full frame, server running, median', (v) => v < 300, '< 300'],
   ['startup_cold_ms', 'ms', 'same, when the client starts the server, median', null],
+  ['rss_peak_flood_mb', 'MB', 'deck peak RSS (VmHWM, mirror thread included), 10 workers each cat 20-30 MB (4-6 with --quick)', (v) => v < 400, '< 400'],
+  ['rss_after_flood_mb', 'MB', 'deck RSS 30 s after that output stopped (10 s with --quick)', (v) => v < 250, '< 250'],
 ];
 
 function machine() {
@@ -94,6 +98,7 @@ const phases = [
   ['echo', () => benchEcho({ keys: PLAN.echoKeys })],
   ['scale', () => benchScale({ workers: PLAN.scaleWorkers, seconds: PLAN.scaleSeconds })],
   ['attach', () => benchAttach({ reps: PLAN.attachReps })],
+  ['flood', () => benchFlood(PLAN.flood)],
 ];
 log(`${quick ? 'quick' : 'full'} run on ${os.cpus().length} cores, Node ${process.version}`);
 for (const [name, phase] of phases) {
@@ -124,6 +129,16 @@ const details = {
   startup_runs_ms: results.startup_runs_ms?.map((v) => round(v, 0)),
   startup_cold_runs_ms: results.startup_cold_runs_ms?.map((v) => round(v, 0)),
   attach_ms: results.attach_ms?.map((v) => round(v, 0)),
+  flood: results.flood_report
+    ? {
+        workers: PLAN.flood.workers,
+        mb_each: [PLAN.flood.minBytes / MB, PLAN.flood.maxBytes / MB],
+        after_s: PLAN.flood.afterMs / 1000,
+        output_ms: results.flood_ms,
+        rss_at_stop_mb: results.flood_report.stopped.rss,
+        flow: results.flood_report.after.flow,
+      }
+    : null,
   timeouts: { mail: results.mail_timeouts, echo: results.echo_timeouts },
 };
 const out = {

@@ -10,6 +10,8 @@ import { createWorktree, ensureExcluded, isDirty, removeWorktree, type RepoInfo 
 import type { Launch, LaunchContext, Preset } from './agents/preset.js';
 import { resolveCommand } from './agents/preset.js';
 import { workerInstructions } from './agents/instructions.js';
+import { OutputFlow, type FlowGate, type FlowStats } from './pty/flow.js';
+import { ReleaseAfterFlood, releaseHeap } from './pty/heap.js';
 import { MirrorPool } from './pty/mirror-pool.js';
 import type { MirrorFactory, MirrorHandle, PtyHandle, PtySpawner } from './pty/types.js';
 import { killSessionsSync, SessionReaper } from './pty/session.js';
@@ -19,9 +21,6 @@ import { readTranscriptTail, Transcript } from './registry/transcript.js';
 import { processExists } from './registry/pid.js';
 import { detectPrompt } from './core/prompt-detect.js';
 
-/** Pending mirror bytes above which a worker's PTY is paused, and below which it resumes. */
-const HIGH_WATERMARK = 4 * 1024 * 1024;
-const LOW_WATERMARK = 512 * 1024;
 /** SIGTERM, then SIGKILL after this many ms. */
 export const STOP_GRACE_MS = 5000;
 /** Grace for processes a worker left in its session when it exited by itself, in ms. */
@@ -68,8 +67,8 @@ interface Runtime {
   pty: PtyHandle;
   mirror: MirrorHandle;
   transcript: Transcript;
-  pending: number;
-  paused: boolean;
+  /** Pauses the PTY while its mirror or transcript backlog is too large (src/pty/flow.ts). */
+  flow: FlowGate;
   stopRequested: boolean;
   /** Ends the PTY's session (every process in it) and says when it is empty. */
   reaper: SessionReaper;
@@ -98,6 +97,9 @@ export class Deck {
   private readonly pastScreens = new Map<string, MirrorHandle>();
   private readonly makeMirror: MirrorFactory;
   private pool: MirrorPool | null = null;
+  private readonly flow = new OutputFlow();
+  /** Gives the memory a flood of output used back to the system once the PTYs are quiet. */
+  private readonly afterFlood: ReleaseAfterFlood;
   private readonly listeners = new Set<Listener>();
   private readonly screenListeners = new Set<(id: string) => void>();
   private readonly now: () => number;
@@ -113,6 +115,14 @@ export class Deck {
   constructor(private readonly options: DeckOptions) {
     this.now = options.now ?? Date.now;
     this.size = options.size ?? { cols: 80, rows: 24 };
+    this.afterFlood = new ReleaseAfterFlood(
+      () => {
+        releaseHeap();
+        this.pool?.releaseHeap();
+      },
+      () => this.flow.idle(),
+      this.now,
+    );
     this.makeMirror =
       options.mirrors ??
       ((cols, rows) => {
@@ -479,12 +489,13 @@ export class Deck {
       throw new SpawnError(`Cannot start "${launch.command}": ${(error as Error).message}`);
     }
     let resolveExited!: () => void;
+    const flow = this.flow.gate(pty);
+    transcript.onDrain(() => flow.transcriptDrained());
     const rt: Runtime = {
       pty,
       mirror,
       transcript,
-      pending: 0,
-      paused: false,
+      flow,
       stopRequested: false,
       reaper: new SessionReaper(pty),
       lastOutputAt: 0,
@@ -505,21 +516,15 @@ export class Deck {
 
   private onOutput(id: string, rt: Runtime, data: string): void {
     for (const tap of rt.taps) tap(data);
-    rt.transcript.write(data);
-    const length = data.length;
-    rt.pending += length;
-    rt.mirror.write(data, () => {
-      rt.pending -= length;
-      if (rt.paused && rt.pending < LOW_WATERMARK) {
-        rt.paused = false;
-        rt.pty.resume();
-      }
+    // One UTF-8 encoding serves the transcript and the mirror thread.
+    const bytes = Buffer.from(data, 'utf8');
+    this.afterFlood.output(bytes.length);
+    if (!rt.transcript.write(bytes)) rt.flow.transcriptBlocked();
+    rt.flow.mirrorSent(bytes.length);
+    rt.mirror.write(bytes, () => {
+      rt.flow.mirrorParsed(bytes.length);
       this.notifyScreen(id);
     });
-    if (!rt.paused && rt.pending > HIGH_WATERMARK) {
-      rt.paused = true;
-      rt.pty.pause();
-    }
     rt.lastOutputAt = this.now();
     const worker = this.state.workers[id];
     if (worker && worker.activity === 'idle') this.dispatch({ type: 'activity', id, activity: 'busy' });
@@ -557,6 +562,7 @@ export class Deck {
     if (stuck.length > 0) this.warn(`Processes ${stuck.join(', ')} of worker ${this.state.workers[id]?.name ?? id} did not end on SIGKILL.`);
     await rt.mirror.flush();
     await rt.transcript.close();
+    rt.flow.close();
     if (this.runtimes.get(id) !== rt) {
       // Not the worker's current process (cannot happen through the guards; never clobber the live one).
       rt.mirror.dispose();
@@ -711,6 +717,11 @@ export class Deck {
     if (worker && worker.seenSeq < seq) this.dispatch({ type: 'mail-seen', workerId, seq });
   }
 
+  /** The output backlog that flow control holds back, across workers (for the bench). */
+  flowStats(): FlowStats {
+    return this.flow.stats();
+  }
+
   /** Ids of workers with a live PTY. */
   runningIds(): string[] {
     return [...this.runtimes.keys()];
@@ -728,6 +739,7 @@ export class Deck {
     await Promise.all([...stopping, ...this.runningIds().map((id) => this.stop(id, graceMs))]);
     if (this.activityTimer) clearInterval(this.activityTimer);
     this.activityTimer = null;
+    this.afterFlood.dispose();
     await this.options.registry.flush();
     await this.pool?.close();
     this.pool = null;

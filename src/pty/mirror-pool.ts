@@ -6,20 +6,31 @@ import type { MirrorHandle, ScreenSwitch } from './types.js';
 /** Messages from the deck to the mirror thread. */
 export type ToThread =
   | { t: 'create'; id: number; cols: number; rows: number }
-  | { t: 'write'; id: number; data: string; n: number }
+  | { t: 'write'; id: number; data: string | Uint8Array; n: number }
   | { t: 'resize'; id: number; cols: number; rows: number }
   | { t: 'flush'; id: number; req: number }
   | { t: 'rows'; id: number; req: number; scrollBack: number; plain: boolean }
   | { t: 'serialize'; id: number; req: number }
   | { t: 'active'; id: number; req: number }
   | { t: 'watch'; id: number; on: boolean; gen: number }
-  | { t: 'dispose'; id: number };
+  | { t: 'dispose'; id: number }
+  | { t: 'release' };
 
 /** Messages from the mirror thread: a parse acknowledgement, a reply to a request, or a watched screen switch. */
 export type FromThread =
   | { t: 'parsed'; id: number; n: number; bp: boolean; sb: number }
   | { t: 'reply'; req: number; value: unknown }
   | { t: 'switch'; id: number; gen: number; alt: boolean; screen: string };
+
+/**
+ * Cap of the mirror thread's young generation, in MB. Node gives a worker
+ * thread up to 192 MB, which a flood fills with short-lived messages and V8
+ * keeps committed; the thread's live data is a few MB per mirror. Only the
+ * young generation is capped: objects that outgrow it are promoted, never
+ * lost (the old generation's limit, whose overrun would end the thread, stays
+ * V8's default).
+ */
+export const MIRROR_THREAD_YOUNG_MB = 16;
 
 /** dist/pty/mirror-thread.js, also when this module runs from src/ under a test runner. */
 function threadFile(): string {
@@ -60,13 +71,18 @@ export class MirrorPool {
    *   (dist/pty/mirror-thread.js when this runs from src/ under a test runner)
    */
   constructor(onError: (error: Error) => void = () => undefined, file: string | URL = threadFile()) {
-    this.worker = new Worker(file);
+    this.worker = new Worker(file, { resourceLimits: { maxYoungGenerationSizeMb: MIRROR_THREAD_YOUNG_MB } });
     this.worker.unref();
     this.worker.on('message', (m: FromThread) => this.onMessage(m));
     this.worker.on('error', (error) => {
       this.release(error);
       onError(error);
     });
+  }
+
+  /** Ask the thread to collect its garbage and return free memory to the system (see releaseHeap). */
+  releaseHeap(): void {
+    if (!this.failed) this.worker.postMessage({ t: 'release' } satisfies ToThread);
   }
 
   /** Stop the thread; every handle becomes inert: writes count as parsed, reads give empty results. */
@@ -142,7 +158,16 @@ export class MirrorPool {
           return;
         }
         state.callbacks.push(onParsed);
-        pool.worker.postMessage({ t: 'write', id, data, n: data.length } satisfies ToThread);
+        if (typeof data === 'string') {
+          pool.worker.postMessage({ t: 'write', id, data, n: data.length } satisfies ToThread);
+          return;
+        }
+        // Bytes go over as a copy of their own that is moved, not cloned, into the thread: its
+        // buffer lives outside the thread's V8 heap. Long strings instead land in that heap's
+        // large-object space, survive there while they wait to be parsed, and stay, dead, until
+        // a full GC that an idle thread never runs (170 MB of them after a 10-worker flood).
+        const copy = new Uint8Array(data);
+        pool.worker.postMessage({ t: 'write', id, data: copy, n: copy.byteLength } satisfies ToThread, [copy.buffer]);
       },
       flush: async () => {
         await pool.request({ t: 'flush', id, req: pool.nextReq++ });

@@ -6,6 +6,7 @@
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
+import { releaseHeap } from './heap.js';
 import { ScreenMirror } from './mirror.js';
 import type { ToThread, FromThread } from './mirror-pool.js';
 
@@ -25,6 +26,10 @@ const post = (message: FromThread) => port.postMessage(message);
 port.on('message', (m: ToThread) => {
   if (m.t === 'create') {
     mirrors.set(m.id, new ScreenMirror(m.cols, m.rows));
+    return;
+  }
+  if (m.t === 'release') {
+    releaseHeap();
     return;
   }
   const mirror = mirrors.get(m.id);

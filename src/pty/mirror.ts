@@ -48,6 +48,8 @@ export class ScreenMirror {
   private readonly term: TerminalType;
   private readonly serializer: InstanceType<typeof SerializeAddon>;
   private readonly cell: IBufferCell;
+  /** Decodes byte writes while switches are watched. */
+  private readonly decoder = new TextDecoder('utf-8');
   /** Set while someone watches screen switches (attach): the same filter the attach stream runs. */
   private switches: { filter: AltScreenFilter; listener: (change: ScreenSwitch) => void } | null = null;
 
@@ -82,15 +84,19 @@ export class ScreenMirror {
   }
 
   /**
-   * Parse output. `onParsed` runs once xterm has consumed `data`; the PTY
-   * host uses it for flow control.
+   * Parse output, a string or UTF-8 bytes (xterm keeps a sequence split
+   * between two chunks). `onParsed` runs once xterm has consumed `data`; the
+   * PTY host uses it for flow control.
    */
-  write(data: string, onParsed?: () => void): void {
+  write(bytes: string | Uint8Array, onParsed?: () => void): void {
     const watch = this.switches;
     if (!watch) {
-      this.term.write(data, onParsed);
+      this.term.write(bytes, onParsed);
       return;
     }
+    // Watched (someone is attached): the switches are found in text. The decoder keeps a
+    // UTF-8 sequence split across writes for the next one.
+    const data = typeof bytes === 'string' ? bytes : this.decoder.decode(bytes, { stream: true });
     // Parse up to each alternate-screen switch, take the screen right there, then go on:
     // xterm runs a write's callback before it parses the next write.
     let from = 0;

@@ -75,8 +75,11 @@ export interface MirrorHandle {
   readonly bracketedPaste: boolean;
   /** Lines of scrollback above the screen; as of the last parsed output. */
   readonly scrollbackLength: number;
-  /** Parse output; `onParsed` runs once it is parsed (flow control). */
-  write(data: string, onParsed?: () => void): void;
+  /**
+   * Parse output, a string or its UTF-8 bytes (which the mirror may copy but
+   * never changes); `onParsed` runs once it is parsed (flow control).
+   */
+  write(data: string | Uint8Array, onParsed?: () => void): void;
   /** Resolves once everything written so far is parsed. */
   flush(): Promise<void>;
   /** Resize in cells. */

@@ -3,11 +3,19 @@ import { open, rename, stat } from 'node:fs/promises';
 
 /** Default cap of one transcript file, in bytes; with its one rotated file, a worker keeps at most twice this. */
 export const TRANSCRIPT_CAP_BYTES = 8 * 1024 * 1024;
+/**
+ * Bytes a transcript may hold in memory, waiting for the disk, before `write`
+ * asks the caller to stop (the Deck then pauses the worker's PTY).
+ */
+export const TRANSCRIPT_HIGH_WATER_BYTES = 1024 * 1024;
 
 /**
  * Raw PTY output of one worker, appended to `transcripts/<id>.log`. When the
  * file passes `capBytes` it is renamed to `<id>.log.1` (replacing the older
  * one) and a new file starts, so disk use stays under 2 × cap.
+ *
+ * Back-pressure: `write` returns false once more than `highWaterBytes` wait
+ * for the disk; the `onDrain` listener runs when they have been written.
  */
 export class Transcript {
   private stream: WriteStream | null = null;
@@ -15,12 +23,17 @@ export class Transcript {
   private failed = false;
   private closed = false;
   private rotating = false;
-  private queue: string[] = [];
+  private queue: (string | Uint8Array)[] = [];
+  private queuedBytes = 0;
+  /** A write returned false and the drain listener has not run since. */
+  private needDrain = false;
+  private drainListener: () => void = () => undefined;
 
   constructor(
     private readonly file: string,
     private readonly onError: (message: string) => void,
     private readonly capBytes = TRANSCRIPT_CAP_BYTES,
+    private readonly highWaterBytes = TRANSCRIPT_HIGH_WATER_BYTES,
   ) {}
 
   /** Open for appending; picks up the size of an existing file. */
@@ -33,16 +46,33 @@ export class Transcript {
     this.stream = this.createStream();
   }
 
-  /** Append output. Never throws; a write error is reported once and writing stops. */
-  write(data: string): void {
-    if (this.failed || !this.stream) return;
+  /** Run `listener` each time the output held back after a `write` that returned false has been written. */
+  onDrain(listener: () => void): void {
+    this.drainListener = listener;
+  }
+
+  /**
+   * Append output: a string, or its UTF-8 bytes.
+   * @returns false when more than `highWaterBytes` now wait for the disk: stop
+   *   writing until the drain listener runs (writing more is still safe, only
+   *   held in memory). Never throws; a write error is reported once, writing
+   *   stops, and from then on this returns true.
+   */
+  write(data: string | Uint8Array): boolean {
+    if (this.failed || !this.stream) return true;
+    const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
     if (this.rotating) {
       this.queue.push(data);
-      return;
+      this.queuedBytes += bytes;
+      if (this.queuedBytes < this.highWaterBytes) return true;
+      this.needDrain = true;
+      return false;
     }
-    this.size += Buffer.byteLength(data);
-    this.stream.write(data);
+    this.size += bytes;
+    const ok = this.stream.write(data);
     if (this.size > this.capBytes) void this.rotate();
+    if (!ok) this.needDrain = true;
+    return ok;
   }
 
   async close(): Promise<void> {
@@ -53,13 +83,25 @@ export class Transcript {
   }
 
   private createStream(): WriteStream {
-    const stream = createWriteStream(this.file, { flags: 'a', mode: 0o600 });
+    const stream = createWriteStream(this.file, { flags: 'a', mode: 0o600, highWaterMark: this.highWaterBytes });
     stream.on('error', (error) => {
       if (this.failed) return;
       this.failed = true;
       this.onError(`Cannot write transcript ${this.file}: ${error.message}. The worker keeps running; its transcript stops here.`);
+      // Nothing more will be written: never keep the worker waiting on this file.
+      this.drained();
+    });
+    stream.on('drain', () => {
+      // The old stream drains while it is being closed for a rotation: the queue still waits.
+      if (stream === this.stream && !this.rotating) this.drained();
     });
     return stream;
+  }
+
+  private drained(): void {
+    if (!this.needDrain) return;
+    this.needDrain = false;
+    this.drainListener();
   }
 
   private async rotate(): Promise<void> {
@@ -74,18 +116,22 @@ export class Transcript {
     this.size = 0;
     // Closed while rotating: the output that waited goes into the new file, which is closed at once.
     this.stream = this.failed ? null : this.createStream();
+    const queued = this.queue;
+    this.queue = [];
+    this.queuedBytes = 0;
     if (this.closed) {
       const stream = this.stream;
       this.stream = null;
-      for (const data of this.queue.splice(0)) stream?.write(data);
+      for (const data of queued) stream?.write(data);
       this.rotating = false;
       if (stream) await new Promise<void>((resolve) => stream.end(resolve));
       return;
     }
     this.rotating = false;
-    const queued = this.queue;
-    this.queue = [];
-    for (const data of queued) this.write(data);
+    let ok = true;
+    for (const data of queued) ok = this.write(data);
+    // The new stream will say 'drain' itself when its last write returned false.
+    if (ok || this.failed) this.drained();
   }
 }
 
