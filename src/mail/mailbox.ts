@@ -1,4 +1,4 @@
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { MAX_MAIL_BYTES, parseMail, type MailMessage } from '../core/mail.js';
@@ -21,6 +21,11 @@ export interface MailboxHandlers {
   onError?(message: string): void;
 }
 
+/** Where the reason of each file in `mail/bad` is written: `mail/bad/.reasons/<name>`. */
+export function reasonsDir(layout: StateLayout): string {
+  return path.join(layout.mail.bad, '.reasons');
+}
+
 /** How often `new/` is listed as a safety net beside the watcher, in ms. */
 const RESCAN_MS = 2000;
 
@@ -32,7 +37,7 @@ const SEQ_WIDTH = 10;
  * `mail/cur/<seq>_<name>`; the rename is the claim, so every message is
  * handled exactly once, even if two watchers race across a restart. A
  * malformed, oversized (> 64 KiB) or symlinked file goes to `mail/bad` with a
- * `<name>.reason` file. Nothing is ever deleted.
+ * reason in `mail/bad/.reasons/<name>`. Nothing is ever deleted.
  */
 export class Mailbox {
   private watcher: FSWatcher | null = null;
@@ -136,8 +141,11 @@ export class Mailbox {
       return;
     }
     this.moveWorked();
-    // The file is in bad/ already: a missing .reason loses no mail, the warning below still names the reason.
-    await this.fs.writeFile(`${target}.reason`, `${reason}\n`, { mode: 0o600 }).catch(() => undefined);
+    // The file is in bad/ already: a missing reason loses no mail, the warning below still names the reason.
+    // Reasons live in bad/.reasons/, where no mail file can land (names starting with "." are never mail),
+    // so a bad file named like another's reason cannot overwrite it.
+    await mkdir(reasonsDir(this.layout), { recursive: true, mode: 0o700 }).catch(() => undefined);
+    await this.fs.writeFile(path.join(reasonsDir(this.layout), name), `${reason}\n`, { mode: 0o600 }).catch(() => undefined);
     this.handlers.onBad(name, reason);
   }
 

@@ -148,8 +148,13 @@ describe('chaos: write faults (built binary)', () => {
       const name = `${Date.now()}-fault-${n}.json`;
       sendMail(f.stateDir, name, `fault-${n}`, content);
       const warned = await settles(() => warningCount(d) > warningsBefore, `a warning for ${fault.name}`, 10_000);
-      // The footer's message row shows the newest warning.
-      const message = d.screen().split('\n').at(-2) ?? '';
+      // The warnings overlay lists every warning (the footer shows only the newest, which may be an
+      // earlier fault's late "works again").
+      d.type('w');
+      await d.waitForText('Warnings (');
+      const message = d.screen();
+      d.type('w');
+      await waitFor(() => !d.screen().includes('Warnings ('), 'the warnings overlay to close', 5000, () => d.screen());
       // Let the deck's own follow-up writes (the save that the warning itself triggers) meet the fault too,
       // so that whatever lands after the fault is cleared is a retry and not a write that was already under way.
       await quiet(f.stateDir, 1000, 5000);

@@ -13,7 +13,7 @@ export interface HostileFile {
   /** The file name in `mail/new` (may hold escapes, bidi and newlines). */
   name: string;
   kind: string;
-  /** `bad`: moved to mail/bad with `<name>.reason`; `cur`: a valid message, handled into mail/cur. */
+  /** `bad`: moved to mail/bad, its reason in `mail/bad/.reasons/<name>`; `cur`: a valid message, handled into mail/cur. */
   outcome: 'bad' | 'cur';
   /** The reason file must match this. */
   reason?: RegExp;

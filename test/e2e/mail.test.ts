@@ -73,7 +73,7 @@ describe('mail, as a user sees it (built binary at 120x40)', () => {
     renameSync(bad, path.join(f.stateDir, 'mail', 'new', 'broken.json'));
     await d.waitForText(/Bad mail broken\.json moved to mail\/bad/);
     expect(existsSync(path.join(f.stateDir, 'mail', 'bad', 'broken.json'))).toBe(true);
-    expect(readFileSync(path.join(f.stateDir, 'mail', 'bad', 'broken.json.reason'), 'utf8')).toMatch(/JSON/);
+    expect(readFileSync(path.join(f.stateDir, 'mail', 'bad', '.reasons', 'broken.json'), 'utf8')).toMatch(/JSON/);
     expect(d.exit).toBeNull();
 
     // Mail from a worker this deck does not know: marked, left out of the question count, and dismissable.

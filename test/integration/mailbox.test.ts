@@ -122,7 +122,7 @@ describe('the Mailbox on real chokidar', () => {
     expect(readdirSync(b.layout.mail.cur).sort()).toEqual(b.messages.map((m) => `${String(m.seq).padStart(10, '0')}_${m.id}.json`).sort());
   });
 
-  it('moves malformed, oversized and symlinked files to mail/bad with a .reason file', async () => {
+  it('moves malformed, oversized and symlinked files to mail/bad with their reason in mail/bad/.reasons', async () => {
     const b = await box();
     await b.open();
     const outside = path.join(b.layout.dir, 'outside');
@@ -141,11 +141,9 @@ describe('the Mailbox on real chokidar', () => {
     expect(reasons['link.json']).toBe('symlinks are refused');
     expect(reasons['badtype.json']).toMatch(/^field "type": /);
     for (const [file, reason] of Object.entries(reasons)) {
-      expect(readFileSync(path.join(b.layout.mail.bad, `${file}.reason`), 'utf8')).toBe(`${reason}\n`);
+      expect(readFileSync(path.join(b.layout.mail.bad, '.reasons', file), 'utf8')).toBe(`${reason}\n`);
     }
-    expect(readdirSync(b.layout.mail.bad).sort()).toEqual(
-      ['badtype.json', 'broken.json', 'huge.json', 'link.json'].flatMap((f) => [f, `${f}.reason`]).sort(),
-    );
+    expect(readdirSync(b.layout.mail.bad).sort()).toEqual(['.reasons', 'badtype.json', 'broken.json', 'huge.json', 'link.json']);
     expect(readdirSync(b.layout.mail.new)).toEqual([]);
     expect(b.messages.map((m) => m.id)).toEqual(['good']);
     // The link was moved, not followed: its target is untouched.
