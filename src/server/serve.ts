@@ -9,6 +9,7 @@ import { Deck } from '../deck.js';
 import type { GitRunner } from '../git/git.js';
 import type { RepoInfo } from '../git/worktree.js';
 import { Mailbox, loadMailHistory } from '../mail/mailbox.js';
+import { recoverAuditLines } from '../mail/audit.js';
 import { binPath } from '../paths.js';
 import { spawnNodePty } from '../pty/node-pty-host.js';
 import { takeLock } from '../registry/lock.js';
@@ -120,6 +121,9 @@ export async function serve(o: ServeOptions): Promise<number> {
   if (leftovers.length > 0) {
     warnings.push(`Ended ${leftovers.length} process${leftovers.length === 1 ? '' : 'es'} (${leftovers.join(', ')}) that workers of the stopped server had left running.`);
   }
+  // Mail the previous server handled but did not get to log (killed in between) gets its audit line first.
+  const recovered = await recoverAuditLines(layout, registry);
+  if (recovered > 0) log(`recovered ${recovered} audit line${recovered === 1 ? '' : 's'} of mail handled just before the last server stopped`);
   theDeck.restore(saved, await loadMailHistory(layout), 'the server stopped');
   for (const w of warnings) theDeck.warn(w);
   const owned = new Set(Object.values(theDeck.getState().workers).flatMap((w) => (w.worktree ? [w.worktree] : [])));

@@ -6,14 +6,16 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { deckFixture } from '../helpers/e2e.js';
-import { waitFor } from '../helpers/term.js';
+import { deckFixture, serverPid } from '../helpers/e2e.js';
+import { processAlive, waitFor } from '../helpers/term.js';
 import { FULL, ownProcesses, recordFigures, sized } from './chaos.js';
 
 const WRITER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'mail-writer.mjs');
 
 const WRITERS = sized(3, 10);
 const PER_WRITER = sized(40, 500);
+/** A pause after each message, in ms: the writers still write while the deck is killed and started again. */
+const PACE_MS = sized(150, 15);
 const TOTAL = WRITERS * PER_WRITER;
 /** Fractions of the messages handled at which the deck is SIGKILLed. */
 const KILL_AT = [1 / 3, 2 / 3];
@@ -34,7 +36,7 @@ describe('chaos: mail while the deck is killed (built binary)', () => {
       for (let w = 0; w < WRITERS; w++) {
         const key = `w${w}`;
         const child = owned.child(
-          spawn(process.execPath, [WRITER, f.stateDir, `chaos${w}`, key, String(PER_WRITER)], { stdio: ['ignore', 'ignore', 'pipe'] }),
+          spawn(process.execPath, [WRITER, f.stateDir, `chaos${w}`, key, String(PER_WRITER), String(PACE_MS)], { stdio: ['ignore', 'ignore', 'pipe'] }),
         );
         let stderr = '';
         child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -45,7 +47,8 @@ describe('chaos: mail while the deck is killed (built binary)', () => {
       for (const at of KILL_AT) {
         await waitFor(() => count('cur') >= Math.floor(TOTAL * at), `${Math.floor(TOTAL * at)} messages handled`, sized(60_000, 300_000), () => d.screen(), 50);
         kills.push({ handled: count('cur'), waiting: count('new') });
-        process.kill(d.pty.pid, 'SIGKILL');
+        // The server handles the mail: kill it (its TUI follows, saying the server went away).
+        process.kill(serverPid(f.stateDir) ?? 0, 'SIGKILL');
         await d.waitForExit();
         d = owned.deck(f.open());
         await d.waitForText('q quit', sized(30_000, 90_000));
@@ -60,10 +63,14 @@ describe('chaos: mail while the deck is killed (built binary)', () => {
         () => `cur ${count('cur')}, new ${count('new')}\n${d.screen()}`,
         100,
       );
-      // Quit cleanly so every audit line the deck means to write is written.
+      // Stop the server cleanly so every audit line it means to write is written.
       const drainMs = Date.now() - writersDone;
-      d.type('q');
+      const server = serverPid(f.stateDir) ?? 0;
+      d.type('Q');
+      await d.waitForText('(y/n)');
+      d.type('y');
       await d.waitForExit();
+      await waitFor(() => !processAlive(server), 'the server to stop', 10_000);
 
       // Each message carries `chaos <writer> m<index>`: count where each one ended up.
       const expected = new Set<string>();
