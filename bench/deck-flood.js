@@ -14,20 +14,26 @@ import v8 from 'node:v8';
 import { ROOT } from './lib.js';
 
 const [stateDir, cwd, afterArg, ...files] = process.argv.slice(2);
+if (!stateDir || !cwd) throw new Error('usage: node bench/deck-flood.js <stateDir> <cwd> <afterMs> <file>...');
 const afterMs = Number(afterArg);
-const dist = (p) => import(path.join(ROOT, 'dist', p));
+// The built modules, typed as their sources so a change of the Deck's API breaks the type check here.
+const dist = (/** @type {string} */ p) => import(path.join(ROOT, 'dist', p));
 const [{ Deck }, { spawnNodePty }, { Registry }, { prepareStateDir }, { shellPreset }, { execaGit }] = await Promise.all([
-  dist('deck.js'),
-  dist('pty/node-pty-host.js'),
-  dist('registry/registry.js'),
-  dist('registry/state-dir.js'),
-  dist('agents/shell.js'),
-  dist('git/git.js'),
+  /** @type {Promise<typeof import('../src/deck.js')>} */ (dist('deck.js')),
+  /** @type {Promise<typeof import('../src/pty/node-pty-host.js')>} */ (dist('pty/node-pty-host.js')),
+  /** @type {Promise<typeof import('../src/registry/registry.js')>} */ (dist('registry/registry.js')),
+  /** @type {Promise<typeof import('../src/registry/state-dir.js')>} */ (dist('registry/state-dir.js')),
+  /** @type {Promise<typeof import('../src/agents/shell.js')>} */ (dist('agents/shell.js')),
+  /** @type {Promise<typeof import('../src/git/git.js')>} */ (dist('git/git.js')),
 ]);
 
 const MB = 1024 * 1024;
-const mb = (bytes) => Math.round((bytes / MB) * 10) / 10;
+const mb = (/** @type {number} */ bytes) => Math.round((bytes / MB) * 10) / 10;
 
+/**
+ * @param {string} field a /proc/self/status field, e.g. VmHWM
+ * @returns {number} its value in bytes, NaN when absent
+ */
 function procStatus(field) {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
   return m ? Number(m[1]) * 1024 : NaN;
@@ -37,6 +43,7 @@ const layout = await prepareStateDir(stateDir);
 const registry = new Registry(layout.stateFile, layout.eventsFile, () => undefined);
 // An interactive shell, as a shell worker is; `--norc` keeps the user's rc files out of the figures.
 const presets = new Map([['sh', shellPreset({ command: 'bash', args: ['--norc', '--noprofile', '-i'] })]]);
+/** @type {string[]} */
 const warnings = [];
 const deck = new Deck({
   spawner: spawnNodePty,
@@ -55,10 +62,22 @@ deck.subscribe((_state, event) => {
 });
 
 /** The mirror thread, when the deck made one (a private field: read for the figures only). */
-const mirrorThread = () => deck.pool?.worker ?? null;
+const mirrorThread = () =>
+  /** @type {{ pool: { worker: import('node:worker_threads').Worker } | null }} */ (/** @type {unknown} */ (deck)).pool?.worker ?? null;
 
+/**
+ * One memory sample, sizes in MB (thread figures null when there is no mirror thread).
+ * @typedef {{ t: number, phase: string, rss: number, heapUsed: number, heapTotal: number, external: number,
+ *   arrayBuffers: number, threadHeapUsed: number | null, threadHeapTotal: number | null, threadExternal: number | null,
+ *   flow: import('../src/pty/flow.js').FlowStats | null }} Sample
+ */
+/** @type {Sample[]} */
 const samples = [];
 const t0 = performance.now();
+/**
+ * @param {string} phase
+ * @returns {Promise<Sample>}
+ */
 async function sample(phase) {
   const m = process.memoryUsage();
   const thread = mirrorThread();
@@ -68,6 +87,7 @@ async function sample(phase) {
   } catch {
     threadHeap = null;
   }
+  /** @type {Sample} */
   const s = {
     t: Math.round(performance.now() - t0),
     phase,

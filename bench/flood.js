@@ -42,8 +42,9 @@ export async function benchFlood({ workers, minBytes, maxBytes, afterMs }) {
     { timeout: 300_000 + afterMs, killSignal: 'SIGKILL', maxBuffer: 64 << 20 },
   );
   if (stderr.trim()) process.stderr.write(stderr);
-  const report = JSON.parse(stdout.trim().split('\n').at(-1));
-  const missing = report.lastRows.filter((rows) => !rows.some((r) => r.includes('FLOOD-DONE')));
+  // The child's last line: its JSON report (see deck-flood.js).
+  const report = JSON.parse(/** @type {string} */ (stdout.trim().split('\n').at(-1)));
+  const missing = report.lastRows.filter((/** @type {string[]} */ rows) => !rows.some((r) => r.includes('FLOOD-DONE')));
   if (missing.length) {
     throw new Error(`flood: ${missing.length} mirror(s) did not show the end of their output: ${JSON.stringify(missing)}`);
   }
@@ -56,6 +57,7 @@ export async function benchFlood({ workers, minBytes, maxBytes, afterMs }) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
+  /** @type {(name: string, dflt: number) => number} */
   const opt = (name, dflt) => Number(args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt);
   const quick = args.includes('--quick');
   try {

@@ -84,6 +84,7 @@ function report() {
 function readResults() {
   const out = new Map();
   if (!existsSync(RESULTS)) return out;
+  /** @type {{ testResults?: { name: string, status: string, assertionResults?: { status: string, title: string }[] }[] }} */
   const json = JSON.parse(readFileSync(RESULTS, 'utf8'));
   for (const file of json.testResults ?? []) {
     const check = path.basename(file.name).replace(/\.test\.ts$/, '');
@@ -94,16 +95,21 @@ function readResults() {
   return out;
 }
 
+/** @param {unknown} value a figure */
 function format(value) {
   if (value === null || value === undefined) return '-';
   if (typeof value === 'number') return Number.isInteger(value) ? value.toLocaleString('en') : String(value);
   return String(value);
 }
 
-/** Rows of per-case figures as an aligned text table. */
+/**
+ * Rows of per-case figures as an aligned text table.
+ * @param {Record<string, unknown>[]} rows
+ * @returns {string[]} one line per row, after a header line
+ */
 function table(rows) {
   const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const cells = [keys, ...rows.map((r) => keys.map((k) => format(r[k])))];
   const widths = keys.map((_, i) => Math.max(...cells.map((row) => String(row[i]).length)));
-  return cells.map((row) => row.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd());
+  return cells.map((row) => row.map((c, i) => String(c).padEnd(/** @type {number} */ (widths[i]))).join('  ').trimEnd());
 }
