@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { ExitGuard } from '../process-exit.js';
 import { createInterface } from 'node:readline';
 import { execaGit } from '../git/git.js';
-import { processExists } from '../registry/pid.js';
+import { processRunning } from '../registry/pid.js';
 import { binPath } from '../paths.js';
 import { chooseStateDir, prepareStateDir, stateLayout, type StateDirChoice, type StateLayout } from '../registry/state-dir.js';
 import { Connection, connectOrStart, NoServerError } from './connection.js';
@@ -217,7 +217,7 @@ export async function killServerCommand(flags: CommonFlags & { yes: boolean }, v
     await gone;
     // The server closes its clients once its workers are gone; its own exit follows at once.
     const deadline = Date.now() + 3000;
-    while (processExists(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (processRunning(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     process.stdout.write(`Stopped the workerdeck server (pid ${pid}) and ${running} worker${running === 1 ? '' : 's'}. Worktrees are kept.\n`);
     return 0;
   } finally {

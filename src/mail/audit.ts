@@ -50,9 +50,19 @@ async function tail(file: string, maxBytes: number): Promise<{ text: string; who
  * `"recovered": true`, before any new mail is handled. Reads the end of
  * events.jsonl only (the whole file when its end holds no audit line). A torn
  * last line (a writer killed mid-line) is ended with a newline first.
+ * Never throws: when events.jsonl cannot be read, nothing is recovered.
  * @returns how many lines were recovered
  */
 export async function recoverAuditLines(layout: StateLayout, registry: Registry): Promise<number> {
+  try {
+    return await recover(layout, registry);
+  } catch {
+    // events.jsonl cannot be read (a broken disk, not a file): the Registry warns when it cannot append either.
+    return 0;
+  }
+}
+
+async function recover(layout: StateLayout, registry: Registry): Promise<number> {
   let { text, whole } = await tail(layout.eventsFile, TAIL_BYTES);
   // A writer killed mid-line left a torn last line: end it, so the next line starts on a line of its own.
   if (text !== '' && !text.endsWith('\n')) await appendFile(layout.eventsFile, '\n').catch(() => undefined);

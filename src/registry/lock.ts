@@ -1,5 +1,5 @@
 import { readFile, unlink, writeFile } from 'node:fs/promises';
-import { processExists } from './pid.js';
+import { processRunning } from './pid.js';
 import type { StateLayout } from './state-dir.js';
 
 /**
@@ -21,7 +21,7 @@ export async function takeLock(layout: StateLayout): Promise<() => Promise<void>
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const pid = Number((await readFile(layout.lockFile, 'utf8').catch(() => '')).trim());
-    if (pid && pid !== process.pid && processExists(pid)) {
+    if (pid && pid !== process.pid && processRunning(pid)) {
       throw new LockHeldError(pid, `Another workerdeck server (pid ${pid}) already runs on ${layout.dir}.`);
     }
     await unlink(layout.lockFile).catch(() => undefined);

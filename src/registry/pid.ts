@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * True when a process with this pid exists. A process we may not signal
  * (EPERM) exists too.
@@ -8,5 +10,22 @@ export function processExists(pid: number): boolean {
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * True when a process with this pid exists and is not a zombie (a process
+ * that ended but was not reaped runs nothing, and holds no lock). Zombies are
+ * told from /proc on Linux; elsewhere this is processExists.
+ */
+export function processRunning(pid: number): boolean {
+  if (!processExists(pid)) return false;
+  if (process.platform !== 'linux') return true;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
   }
 }

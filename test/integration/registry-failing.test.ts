@@ -42,7 +42,9 @@ describe('a registry whose writes fail', () => {
     registry.save(emptyDeckState());
     registry.appendEvent('worker-added', {});
     await registry.flush();
-    expect(reports).toHaveLength(2);
+    // No new failure; at most the notice that writing works again.
+    expect(reports.filter((m) => m.startsWith('Cannot'))).toHaveLength(2);
+    expect(reports.slice(2).every((m) => /works again/.test(m))).toBe(true);
     renameSync(dir, `${dir}-moved`);
     registry.save(emptyDeckState());
     await registry.flush();
