@@ -114,6 +114,8 @@ export class Controller {
       case 'resume':
         if (!selected) return this.flash('No worker selected.', 'warn');
         if (hasLiveProcess(selected)) return this.flash(`${selected.name} is already running.`, 'warn');
+        // Finding an opencode or Codex worker's own session can take a few seconds.
+        this.flash(`Resuming ${selected.name}…`);
         client
           .execute({ type: 'resume', id: selected.id })
           .then(() => this.flash(`Resumed ${selected.name}.`))

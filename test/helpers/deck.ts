@@ -39,6 +39,8 @@ export async function makeDeck(options: {
   presets: Map<string, Preset>;
   repo?: RepoInfo | null;
   now?: () => number;
+  /** Waits before each background session discovery after a spawn, ms. */
+  sessionDiscoveryDelaysMs?: number[];
 }): Promise<TestDeck> {
   const layout = await prepareStateDir(options.stateDir);
   const registryErrors: string[] = [];
@@ -56,6 +58,7 @@ export async function makeDeck(options: {
     env,
     launcher: path.join(layout.binDir, 'workerdeck'),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.sessionDiscoveryDelaysMs ? { sessionDiscoveryDelaysMs: options.sessionDiscoveryDelaysMs } : {}),
   });
   return { deck, layout, registry, registryErrors };
 }
