@@ -25,7 +25,7 @@ const HELP = `
     $ workerdeck mail <kind> <text…|->     send mail from a worker to its deck
                                            kind: ask, complete, progress, error
     $ workerdeck mcp                       run the workerdeck MCP stdio server (for agents)
-    $ workerdeck hook <event>              agent hook entry point (stop, notify, prompt, start)
+    $ workerdeck hook <event>              agent hook entry point (stop, notify, prompt, start, session)
 
   Options
     --agent <preset>         default agent preset in the spawn form; (spawn) the preset

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { emptyDeckState, reduce, unansweredQuestions, type DeckEvent, type DeckState } from './core/deck-state.js';
@@ -7,8 +7,9 @@ import { sanitize, type MailMessage, type OperatorReply } from './core/mail.js';
 import { hasLiveProcess, isLive, newWorkerRecord, slugify, WORKER_NAME_RE, type WorkerRecord } from './core/worker.js';
 import type { GitRunner } from './git/git.js';
 import { createWorktree, ensureExcluded, isDirty, removeWorktree, type RepoInfo } from './git/worktree.js';
-import type { Launch, LaunchContext, Preset } from './agents/preset.js';
+import type { CommandRunner, Launch, LaunchContext, Preset } from './agents/preset.js';
 import { resolveCommand } from './agents/preset.js';
+import { execaRunner, SessionTracker } from './agents/session.js';
 import { workerInstructions } from './agents/instructions.js';
 import { OutputFlow, type FlowGate, type FlowStats } from './pty/flow.js';
 import { ReleaseAfterFlood, releaseHeap } from './pty/heap.js';
@@ -61,6 +62,10 @@ export interface DeckOptions {
   size?: { cols: number; rows: number };
   /** Makes screen mirrors; default: mirrors in one worker thread (MirrorPool). */
   mirrors?: MirrorFactory;
+  /** Runs session discovery commands (`opencode session list`); default: execa. */
+  commands?: CommandRunner;
+  /** Waits before each background session discovery after a spawn, ms (src/agents/session.ts). */
+  sessionDiscoveryDelaysMs?: number[];
 }
 
 interface Runtime {
@@ -111,9 +116,19 @@ export class Deck {
   /** Spawns and resumes under way; shutdown waits for them. */
   private readonly inFlight = new Set<Promise<unknown>>();
   private closing = false;
+  /** Finds and records the agent's own session id of each worker; says which one `R` resumes. */
+  private readonly sessions: SessionTracker;
 
   constructor(private readonly options: DeckOptions) {
     this.now = options.now ?? Date.now;
+    this.sessions = new SessionTracker({
+      workerFiles: options.layout.workerFiles,
+      run: options.commands ?? execaRunner(),
+      env: options.env,
+      workers: () => Object.values(this.state.workers),
+      now: this.now,
+      ...(options.sessionDiscoveryDelaysMs ? { delaysMs: options.sessionDiscoveryDelaysMs } : {}),
+    });
     this.size = options.size ?? { cols: 80, rows: 24 };
     this.afterFlood = new ReleaseAfterFlood(
       () => {
@@ -348,6 +363,7 @@ export class Deck {
       const started = await this.startPty(record, preset, launch);
       this.dispatch({ type: 'worker-added', worker: record });
       this.dispatch({ type: 'worker-started', id, pid: started.pid, command: started.command, at: this.now() });
+      this.sessions.watch(record, preset);
       return this.state.workers[id] ?? record;
     } catch (error) {
       if (worktree && repo) await removeWorktree(this.options.git, repo, worktree.path, worktree.branch);
@@ -371,7 +387,11 @@ export class Deck {
     if (!preset.resume) throw new SpawnError(`The ${preset.name} preset cannot resume a session.`);
     this.resuming.add(id);
     try {
-      const ctx = this.launchContext(worker);
+      // The agent's own session, never its "latest": that may be another worker's.
+      const sessionId = await this.sessions.forResume(worker, preset).catch((error: Error) => {
+        throw new SpawnError(error.message);
+      });
+      const ctx = { ...this.launchContext(worker), sessionId };
       const launch = preset.resume(ctx);
       const started = await this.track(this.startPty(worker, preset, launch)).catch((error: Error) => {
         throw new SpawnError(error.message);
@@ -391,28 +411,12 @@ export class Deck {
     return work;
   }
 
-  /**
-   * The session id to resume: the one the agent reported last (a Claude
-   * SessionStart hook writes `workers/<id>/session.json`, e.g. after /clear),
-   * else the one the deck gave it.
-   */
-  private sessionIdOf(worker: WorkerRecord): string {
-    try {
-      const file = path.join(this.options.layout.workerFiles, worker.id, 'session.json');
-      const reported = (JSON.parse(readFileSync(file, 'utf8')) as { sessionId?: unknown }).sessionId;
-      if (typeof reported === 'string' && /^[\w-]{8,100}$/.test(reported)) return reported;
-    } catch {
-      // No report from the agent: use the deck's own id.
-    }
-    return worker.sessionId ?? randomUUID();
-  }
-
   private launchContext(worker: WorkerRecord): LaunchContext {
     return {
       workerId: worker.id,
       name: worker.name,
       task: worker.task,
-      sessionId: this.sessionIdOf(worker),
+      sessionId: worker.sessionId ?? randomUUID(),
       cwd: worker.cwd,
       worktree: worker.worktree,
       branch: worker.branch,
@@ -734,6 +738,7 @@ export class Deck {
   async shutdown(graceMs = STOP_GRACE_MS): Promise<void> {
     this.closing = true;
     const stopping = this.runningIds().map((id) => this.stop(id, graceMs));
+    this.sessions.close();
     // A spawn under way either starts its worker (stopped below) or fails.
     await Promise.allSettled([...this.inFlight]);
     await Promise.all([...stopping, ...this.runningIds().map((id) => this.stop(id, graceMs))]);

@@ -1,7 +1,12 @@
+import { createHash } from 'node:crypto';
+import { open, readdir, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { COMMON_PROMPT_RULES, type ScreenRule } from '../core/prompt-detect.js';
 import type { PresetFactory } from './index.js';
-import type { Launch, LaunchContext } from './preset.js';
-import { workerIdentityEnv } from './common.js';
+import type { Discovery, DiscoveryContext, Launch, LaunchContext } from './preset.js';
+import { shellQuote, workerIdentityEnv } from './common.js';
+import { chooseSession, type SessionCandidate } from './session.js';
 
 /** The Codex CLI version the flags below were checked against (`--help`). */
 export const CODEX_CHECKED_VERSION = '0.169.0';
@@ -45,6 +50,142 @@ export function codexConfigArgs(ctx: LaunchContext): string[] {
   ];
 }
 
+/** A Codex session (thread) id: a UUID. */
+export const CODEX_SESSION_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Seconds Codex gives the SessionStart hook; part of the hook's trust hash. */
+const HOOK_TIMEOUT_S = 30;
+
+/**
+ * The key under which Codex keeps the trust of the first SessionStart hook given with
+ * `-c` (its "session flags" config layer), on Linux and macOS.
+ */
+export const CODEX_SESSION_HOOK_KEY = '/<session-flags>/config.toml:session_start:0:0';
+
+/**
+ * The hash Codex trusts a SessionStart hook by: `sha256:` and the hex SHA-256 of the
+ * hook's compact JSON with sorted keys, `{"event_name","hooks":[{"async","command","timeout","type"}]}`
+ * (no matcher). Checked against codex 0.169.0: it is the `trusted_hash` Codex writes to
+ * `hooks.state` when the operator trusts the hook by hand.
+ */
+export function codexHookTrustHash(command: string, timeoutSeconds = HOOK_TIMEOUT_S): string {
+  const identity = JSON.stringify({ event_name: 'session_start', hooks: [{ async: false, command, timeout: timeoutSeconds, type: 'command' }] });
+  return `sha256:${createHash('sha256').update(identity).digest('hex')}`;
+}
+
+/**
+ * The `-c` overrides that make Codex run `<launcher> hook session` at SessionStart (on the
+ * first prompt, on resume and on a new session), which records its `session_id` in
+ * `workers/<id>/session.json`. The hook is trusted by its hash in `hooks.state`, so no
+ * "Hooks need review" dialog stops the worker, without `--dangerously-bypass-hook-trust`,
+ * which would also run a repo's own untrusted hooks unreviewed.
+ */
+export function codexSessionHookArgs(ctx: Pick<LaunchContext, 'launcher'>): string[] {
+  const command = `${shellQuote(ctx.launcher)} hook session`;
+  const hook = inlineTable([['type', '"command"'], ['command', tomlString(command)], ['timeout', String(HOOK_TIMEOUT_S)]]);
+  return [
+    '-c', `hooks.SessionStart=[{hooks=[${hook}]}]`,
+    '-c', `hooks.state=${inlineTable([[CODEX_SESSION_HOOK_KEY, inlineTable([['trusted_hash', tomlString(codexHookTrustHash(command))]])]])}`,
+  ];
+}
+
+/** `$CODEX_HOME`, else `~/.codex`. */
+export function codexHome(env: NodeJS.ProcessEnv): string {
+  return env.CODEX_HOME || path.join(env.HOME || os.homedir(), '.codex');
+}
+
+/** Most bytes read for the first line of a rollout file (its `session_meta`, ~25 KB). */
+const META_MAX_BYTES = 1024 * 1024;
+
+/**
+ * The session a rollout file records, from its first line:
+ * `{"type":"session_meta","payload":{"id","cwd","timestamp","source":"cli",…}}`.
+ * `updated` is the file's mtime. Null for anything else: another kind of first line, a
+ * non-interactive (`exec`) or sub-agent session, an unreadable file.
+ */
+export async function readRolloutSession(file: string): Promise<SessionCandidate | null> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for (;;) {
+      const buffer = Buffer.alloc(64 * 1024);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, size);
+      if (bytesRead === 0) break;
+      const chunk = buffer.subarray(0, bytesRead);
+      const newline = chunk.indexOf(10);
+      chunks.push(newline === -1 ? chunk : chunk.subarray(0, newline));
+      size += bytesRead;
+      if (newline !== -1 || size >= META_MAX_BYTES) break;
+    }
+    const line = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { type?: unknown; payload?: Record<string, unknown> };
+    const meta = line.payload;
+    if (line.type !== 'session_meta' || !meta) return null;
+    if (meta.source !== 'cli' || (meta.thread_source !== undefined && meta.thread_source !== 'user')) return null;
+    const created = typeof meta.timestamp === 'string' ? Date.parse(meta.timestamp) : NaN;
+    if (typeof meta.id !== 'string' || !CODEX_SESSION_RE.test(meta.id) || typeof meta.cwd !== 'string' || !Number.isFinite(created)) return null;
+    return { id: meta.id, directory: meta.cwd, created, updated: (await handle.stat()).mtimeMs };
+  } catch {
+    return null;
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** Most days of rollout dirs scanned back from now. */
+const MAX_SCAN_DAYS = 400;
+
+/**
+ * Rollout files written since `since` (epoch ms): `<home>/sessions/YYYY/MM/DD/rollout-*.jsonl`
+ * for every day from the day before `since` to the day after `now`, in UTC and local
+ * time (Codex names the dir by local date), whose mtime is at or after `since`.
+ */
+export async function listCodexRollouts(home: string, since: number, now: number): Promise<string[]> {
+  const day = 86_400_000;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const dirs = new Set<string>();
+  for (let t = Math.max(since - day, now - MAX_SCAN_DAYS * day); t <= now + day; t += day / 2) {
+    const d = new Date(t);
+    dirs.add(path.join(home, 'sessions', String(d.getUTCFullYear()), pad(d.getUTCMonth() + 1), pad(d.getUTCDate())));
+    dirs.add(path.join(home, 'sessions', String(d.getFullYear()), pad(d.getMonth() + 1), pad(d.getDate())));
+  }
+  const files: string[] = [];
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (!name.startsWith('rollout-') || !name.endsWith('.jsonl')) continue;
+      const file = path.join(dir, name);
+      try {
+        if ((await stat(file)).mtimeMs >= since) files.push(file);
+      } catch {
+        // Archived or removed meanwhile.
+      }
+    }
+  }
+  return files;
+}
+
+/**
+ * Find the worker's Codex session in the rollout files (`chooseSession` by cwd and time).
+ * The SessionStart hook records the id exactly; this finds it when the hook did not run
+ * (a worker spawned before the hook existed, or a hook that failed).
+ */
+export async function discoverCodexSession(ctx: DiscoveryContext, env: Record<string, string>, now = Date.now()): Promise<Discovery> {
+  const home = codexHome({ ...ctx.env, ...env });
+  const sessions: SessionCandidate[] = [];
+  for (const file of await listCodexRollouts(home, ctx.since, now)) {
+    const session = await readRolloutSession(file);
+    if (session) sessions.push(session);
+  }
+  return chooseSession(sessions, ctx, 'Codex');
+}
+
 /** Screen patterns of Codex's own dialogs; COMMON_PROMPT_RULES follow. */
 export const CODEX_PROMPT_RULES: ScreenRule[] = [
   { pattern: /Would you like to (run|make|apply|allow)[^\n]*\?/i, reason: 'permission prompt' },
@@ -57,12 +198,12 @@ export const CODEX_PROMPT_RULES: ScreenRule[] = [
  * `codex`: OpenAI Codex CLI, interactive.
  *
  * New: `codex -c mcp_servers.workerdeck={…} -c developer_instructions="…"
- * -c projects={"<worktree>"={trust_level="trusted"}} [--dangerously-bypass-approvals-and-sandbox]
- * [config args] -- <task>`.
- * Resume: `codex resume --last` with the same flags, run in the worker's cwd. Codex
- * cannot be given a session id up front, and `resume --last` picks the newest session
- * recorded for the current directory (the picker filters by cwd unless `--all`), which
- * is this worker's, since each worker has its own worktree.
+ * -c projects={"<worktree>"={trust_level="trusted"}} -c hooks.SessionStart=[…] -c hooks.state={…}
+ * [--dangerously-bypass-approvals-and-sandbox] [config args] -- <task>`.
+ * Session: Codex cannot be given an id up front. Its SessionStart hook records the id
+ * (`codexSessionHookArgs`); `discoverSession` finds it in the rollout files otherwise.
+ * Resume: `codex resume <session id>` with the same flags. Never `resume --last`: it
+ * picks the directory's latest session, which may be another worker's in a shared dir.
  */
 export const codexPreset: PresetFactory = (override = {}) => {
   const command = override.command ?? 'codex';
@@ -71,6 +212,7 @@ export const codexPreset: PresetFactory = (override = {}) => {
     args: [
       ...head,
       ...codexConfigArgs(ctx),
+      ...codexSessionHookArgs(ctx),
       ...(ctx.skipPermissions ? ['--dangerously-bypass-approvals-and-sandbox'] : []),
       ...(override.args ?? []),
       ...tail,
@@ -81,7 +223,7 @@ export const codexPreset: PresetFactory = (override = {}) => {
   });
   return {
     name: 'codex',
-    description: 'OpenAI Codex CLI: MCP tools, developer instructions, resume --last',
+    description: 'OpenAI Codex CLI: MCP tools, developer instructions, resumes its own session',
     command,
     checkedVersion: CODEX_CHECKED_VERSION,
     installHint: 'npm install -g @openai/codex',
@@ -92,7 +234,13 @@ export const codexPreset: PresetFactory = (override = {}) => {
       return build(ctx, [], ctx.task.trim() === '' ? [] : ['--', ctx.task]);
     },
     resume(ctx) {
-      return build(ctx, ['resume', '--last'], []);
+      if (!CODEX_SESSION_RE.test(ctx.sessionId)) {
+        throw new Error(`Cannot resume ${ctx.name}: its Codex session is not known (${ctx.sessionId} is not a Codex session id).`);
+      }
+      return build(ctx, ['resume', ctx.sessionId], []);
+    },
+    discoverSession(ctx) {
+      return discoverCodexSession(ctx, override.env ?? {});
     },
   };
 };

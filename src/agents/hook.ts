@@ -8,6 +8,7 @@
  * - `notify` (Notification): a `needs-input` mail with the notification text.
  * - `prompt` (UserPromptSubmit): a new turn; clears `needs-input`.
  * - `start` (SessionStart): a new turn on startup/resume/clear; records the session id.
+ * - `session` (Codex's SessionStart): records the session id only.
  *
  * A hook must never break the agent: every failure exits 0 without output.
  */
@@ -15,6 +16,7 @@ import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sendMail } from '../mail/writer.js';
 import { stateLayout } from '../registry/state-dir.js';
+import { recordSession, SESSION_ID_RE } from './session-file.js';
 
 /** Blocks per turn before the Stop hook lets the agent stop anyway. */
 export const MAX_STOP_BLOCKS = 2;
@@ -122,14 +124,14 @@ export async function runHook(run: HookRun): Promise<HookResult> {
       await sendMail({ ...identity, type: 'needs-input', content: '', now: run.now });
       return { stdout: '' };
     }
-    case 'start': {
+    case 'start':
+    case 'session': {
       const source = typeof run.input.source === 'string' ? run.input.source : 'startup';
       // A compaction happens mid-turn; only a fresh, resumed or cleared session starts a turn.
-      if (source !== 'compact') await writeTurn(stateDir, workerId, { turnStart: run.now, blocks: 0 });
-      if (typeof run.input.session_id === 'string') {
-        const file = path.join(stateLayout(stateDir).workerFiles, workerId, 'session.json');
-        await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-        await writeFile(file, `${JSON.stringify({ sessionId: run.input.session_id, source, at: run.now })}\n`, { mode: 0o600 });
+      if (run.event === 'start' && source !== 'compact') await writeTurn(stateDir, workerId, { turnStart: run.now, blocks: 0 });
+      const sessionId = run.input.session_id;
+      if (typeof sessionId === 'string' && SESSION_ID_RE.test(sessionId)) {
+        await recordSession(path.join(stateLayout(stateDir).workerFiles, workerId), { sessionId, source, at: run.now });
       }
       return { stdout: '' };
     }

@@ -1,8 +1,10 @@
 import path from 'node:path';
+import { sanitize } from '../core/mail.js';
 import { COMMON_PROMPT_RULES, type ScreenRule } from '../core/prompt-detect.js';
 import type { PresetFactory } from './index.js';
-import type { Launch, LaunchContext } from './preset.js';
+import type { Discovery, DiscoveryContext, Launch, LaunchContext } from './preset.js';
 import { stringOption, workerIdentityEnv } from './common.js';
+import { chooseSession, DISCOVERY_TIMEOUT_MS, type SessionCandidate } from './session.js';
 
 /** The opencode version the flags below were checked against (`--help`). */
 export const OPENCODE_CHECKED_VERSION = '1.18.33';
@@ -21,6 +23,62 @@ export function opencodeConfig(ctx: Pick<LaunchContext, 'launcher' | 'workerId' 
   };
 }
 
+/** An opencode session id: `ses_` and letters and digits. */
+export const OPENCODE_SESSION_RE = /^ses_[A-Za-z0-9]{8,80}$/;
+
+/**
+ * The command that lists opencode's sessions: the project's root sessions (no sub-agent
+ * sessions) as JSON, without external plugins. Run in the worker's directory, it lists
+ * the sessions of that directory's project, which spans every worktree of a repo.
+ */
+export const OPENCODE_LIST_ARGS = ['session', 'list', '--format', 'json', '--pure'];
+
+/**
+ * Parse `opencode session list --format json`: an array of
+ * `{id, title, updated, created, projectId, directory}` (times in epoch ms), or nothing
+ * at all when there is no session. Entries without a `ses_…` id, a directory or
+ * numeric times are skipped.
+ * @throws Error when the output is not a JSON array
+ */
+export function parseOpencodeSessions(stdout: string): SessionCandidate[] {
+  if (stdout.trim() === '') return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stdout);
+  } catch {
+    throw new Error(`"opencode ${OPENCODE_LIST_ARGS.join(' ')}" did not print JSON: ${stdout.trim().slice(0, 120)}`);
+  }
+  if (!Array.isArray(parsed)) throw new Error(`"opencode ${OPENCODE_LIST_ARGS.join(' ')}" did not print a JSON array`);
+  const sessions: SessionCandidate[] = [];
+  for (const entry of parsed as Record<string, unknown>[]) {
+    const { id, directory, created, updated } = entry ?? {};
+    if (typeof id !== 'string' || !OPENCODE_SESSION_RE.test(id) || typeof directory !== 'string') continue;
+    if (typeof created !== 'number' || typeof updated !== 'number') continue;
+    sessions.push({ id, directory, created, updated });
+  }
+  return sessions;
+}
+
+/**
+ * Find the worker's opencode session: list the sessions from the worker's directory and
+ * pick the latest one of that directory created since the worker started (`chooseSession`).
+ * @param command the opencode program; `env` adds the preset's env to the user's
+ */
+export async function discoverOpencodeSession(ctx: DiscoveryContext, command: string, env: Record<string, string>): Promise<Discovery> {
+  const result = await ctx.run(command, OPENCODE_LIST_ARGS, {
+    cwd: ctx.directories[0] ?? '.',
+    // Listing needs no model list and no update check; both would only slow it down.
+    env: { ...ctx.env, ...env, OPENCODE_DISABLE_MODELS_FETCH: '1', OPENCODE_DISABLE_AUTOUPDATE: '1' },
+    timeoutMs: DISCOVERY_TIMEOUT_MS,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
+  if (result.exitCode !== 0) {
+    const why = (sanitize(result.stderr).trim().split('\n').at(-1) ?? '').slice(0, 200) || `exit code ${result.exitCode}`;
+    return { sessionId: null, retry: true, reason: `"${command} ${OPENCODE_LIST_ARGS.join(' ')}" failed: ${why}` };
+  }
+  return chooseSession(parseOpencodeSessions(result.stdout), ctx, 'opencode');
+}
+
 /** Screen patterns of opencode's own dialogs; COMMON_PROMPT_RULES follow. */
 export const OPENCODE_PROMPT_RULES: ScreenRule[] = [
   { pattern: /Permission required|Allow once[\s\S]*(Allow always|Reject)/i, reason: 'permission prompt' },
@@ -31,8 +89,10 @@ export const OPENCODE_PROMPT_RULES: ScreenRule[] = [
  *
  * Env: `OPENCODE_CONFIG_CONTENT` (MCP server, instructions file in the worker's dir).
  * New: `opencode [--auto] [config args] --prompt <task>`.
- * Resume: `opencode --session <id>` when the session id is an opencode id (`ses_…`),
- * else `opencode --continue`: opencode cannot be given a session id up front.
+ * Session: opencode cannot be given an id up front; `discoverSession` finds it in
+ * `opencode session list` by the worker's directory.
+ * Resume: `opencode --session <ses_…>`. Never `--continue`: it opens the project's latest
+ * session, and the worktrees of a repo are one project, so that may be another worker's.
  */
 export const opencodePreset: PresetFactory = (override = {}) => {
   const command = override.command ?? 'opencode';
@@ -59,7 +119,13 @@ export const opencodePreset: PresetFactory = (override = {}) => {
       return build(ctx, [], ctx.task.trim() === '' ? [] : stringOption('--prompt', '--prompt', ctx.task));
     },
     resume(ctx) {
-      return build(ctx, ctx.sessionId.startsWith('ses_') ? ['--session', ctx.sessionId] : ['--continue'], []);
+      if (!OPENCODE_SESSION_RE.test(ctx.sessionId)) {
+        throw new Error(`Cannot resume ${ctx.name}: its opencode session is not known (${ctx.sessionId} is not an opencode session id).`);
+      }
+      return build(ctx, ['--session', ctx.sessionId], []);
+    },
+    discoverSession(ctx) {
+      return discoverOpencodeSession(ctx, command, override.env ?? {});
     },
   };
 };

@@ -50,6 +50,57 @@ export interface Launch {
 }
 
 
+/** What a finished command gave back; `exitCode` 124 means it timed out, 127 that it could not be run. */
+export interface CommandResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/**
+ * Runs a program with an argument array (no shell) in `cwd`, with a timeout in ms,
+ * killing it when `signal` aborts. Never throws for a failed run: see `exitCode`.
+ * The seam through which session discovery runs agent CLIs (`execaRunner` in production).
+ */
+export type CommandRunner = (
+  file: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; signal?: AbortSignal },
+) => Promise<CommandResult>;
+
+/** Another worker of the same preset in the same directory, and the span in which it may have started sessions (epoch ms; `to` is null while it may still run). */
+export interface Peer {
+  name: string;
+  from: number;
+  to: number | null;
+}
+
+/** Everything a preset may use to find the session its agent started for one worker. */
+export interface DiscoveryContext {
+  workerId: string;
+  name: string;
+  /** The worker's cwd, and its real path when that differs: the spellings an agent may record. */
+  directories: string[];
+  worktree: string | null;
+  /** When the worker was first spawned, epoch ms: sessions created before it are not its own. */
+  since: number;
+  /**
+   * Other workers of the same preset in the same directory. A session created while one
+   * of them may have run there cannot be told apart by its directory.
+   */
+  peers: Peer[];
+  /** The user's environment (HOME, XDG dirs, CODEX_HOME…). */
+  env: NodeJS.ProcessEnv;
+  run: CommandRunner;
+  signal?: AbortSignal;
+}
+
+/**
+ * What a session discovery found: the agent's own session id, or why there is none.
+ * `retry` is true when trying again later may find it (the agent has not created it yet),
+ * false when it never will (an ambiguous directory).
+ */
+export type Discovery = { sessionId: string } | { sessionId: null; reason: string; retry: boolean };
 
 /** An agent preset: how to start, resume and talk to one agent CLI. */
 export interface Preset {
@@ -70,8 +121,18 @@ export interface Preset {
   submitDelayMs: number;
   /** Build a new worker's launch. */
   launch(ctx: LaunchContext): Launch;
-  /** Build a resume of an earlier worker's session, or undefined when not supported. */
+  /**
+   * Build a resume of an earlier worker's session, or undefined when not supported.
+   * `ctx.sessionId` is the agent's own id when the agent reported it or it was discovered.
+   */
   resume?(ctx: LaunchContext): Launch;
+  /**
+   * Find the session id the agent chose itself, for agents that cannot be given one up
+   * front (opencode, codex). The deck runs it in the background after a spawn and again
+   * on resume when nothing was recorded, and records what it finds in
+   * `workers/<id>/session.json` (src/agents/session.ts).
+   */
+  discoverSession?(ctx: DiscoveryContext): Promise<Discovery>;
   /** Screen rules for the needs-input fallback. */
   promptRules: ScreenRule[];
 }

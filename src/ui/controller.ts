@@ -119,6 +119,8 @@ export class Controller {
         return;
       case 'resume':
         if (!selected) return;
+        // Finding an opencode or Codex worker's own session can take a few seconds.
+        this.flash(`Resuming ${selected.name}…`);
         client
           .execute({ type: 'resume', id: selected.id })
           .then(() => this.flash(`Resumed ${selected.name}.`))

@@ -47,6 +47,8 @@ export async function makeDeck(options: {
   repo?: RepoInfo | null;
   now?: () => number;
   mirrors?: 'inline' | 'pool';
+  /** Waits before each background session discovery after a spawn, ms. */
+  sessionDiscoveryDelaysMs?: number[];
 }): Promise<TestDeck> {
   const layout = await prepareStateDir(options.stateDir);
   const registryErrors: string[] = [];
@@ -65,6 +67,7 @@ export async function makeDeck(options: {
     launcher: path.join(layout.binDir, 'workerdeck'),
     ...(options.now ? { now: options.now } : {}),
     ...(options.mirrors === 'pool' ? {} : { mirrors: inlineMirror }),
+    ...(options.sessionDiscoveryDelaysMs ? { sessionDiscoveryDelaysMs: options.sessionDiscoveryDelaysMs } : {}),
   });
   return { deck, layout, registry, registryErrors };
 }

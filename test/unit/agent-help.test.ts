@@ -8,7 +8,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { agentFactories } from '../../src/agents/builtin.js';
-import { codexConfigArgs } from '../../src/agents/codex.js';
+import { codexConfigArgs, codexSessionHookArgs } from '../../src/agents/codex.js';
+import { OPENCODE_LIST_ARGS } from '../../src/agents/opencode.js';
 import type { LaunchContext, Preset } from '../../src/agents/preset.js';
 import { tempDir } from '../helpers/git-repo.js';
 import { ROOT } from '../helpers/term.js';
@@ -77,7 +78,7 @@ function preset(name: string): Preset {
 }
 
 /** Every flag of new and resume, with skip permissions on and off, and a task that looks like a flag. */
-function presetFlags(p: Preset, resumeTask = false): { launch: string[]; resume: string[] } {
+function presetFlags(p: Preset, resumeTask = false, sessionId?: string): { launch: string[]; resume: string[] } {
   const launch: string[] = [];
   const resume: string[] = [];
   for (const skipPermissions of [true, false]) {
@@ -87,7 +88,7 @@ function presetFlags(p: Preset, resumeTask = false): { launch: string[]; resume:
       const end = argv.indexOf('--');
       launch.push(...flagsOf(end === -1 ? argv : argv.slice(0, end)));
     }
-    resume.push(...flagsOf(p.resume!(ctx({ skipPermissions, task: resumeTask ? 'x' : '' })).args));
+    resume.push(...flagsOf(p.resume!(ctx({ skipPermissions, task: resumeTask ? 'x' : '', ...(sessionId ? { sessionId } : {}) })).args));
   }
   return { launch: [...new Set(launch)], resume: [...new Set(resume)] };
 }
@@ -117,9 +118,11 @@ describe('codex --help', () => {
     expect(launch).toEqual(['-c', '--dangerously-bypass-approvals-and-sandbox']);
     expectFlagsInHelp(launch, help, 'codex --help');
     expect(help).toMatch(/^\s+resume\s+Resume a previous interactive session/m);
-    expect(p.resume!(ctx()).args.slice(0, 2)).toEqual(['resume', '--last']);
+    // `codex resume <SESSION_ID>`: the session's own id, never --last.
+    expect(p.resume!(ctx()).args.slice(0, 2)).toEqual(['resume', ctx().sessionId]);
+    expect(resumeHelp).toMatch(/^\s+\[SESSION_ID\]\s*\n\s+Session id \(UUID\)/m);
     expectFlagsInHelp(resume, resumeHelp, 'codex resume --help');
-    expect(resume).toContain('--last');
+    expect(resume).toEqual(['-c', '--dangerously-bypass-approvals-and-sandbox']);
   });
 
   it('parses the -c overrides: the MCP server with its env, and the instructions byte for byte', async () => {
@@ -128,7 +131,8 @@ describe('codex --help', () => {
     expect(server.transport.command).toBe(c.launcher);
     expect(server.transport.args).toEqual(['mcp']);
     expect(server.transport.env).toEqual({ WORKERDECK_WORKER_ID: 'w1', WORKERDECK_STATE_DIR: c.stateDir, WORKERDECK_WORKER_NAME: 'api' });
-    const prompt = await cli('codex', ['debug', 'prompt-input', ...codexConfigArgs(c)]);
+    // With the SessionStart hook and its trust too: codex must parse them all.
+    const prompt = await cli('codex', ['debug', 'prompt-input', ...codexConfigArgs(c), ...codexSessionHookArgs(c)]);
     // The developer message holds the instructions exactly (JSON-encoded in the dump).
     expect(prompt).toContain(JSON.stringify(c.instructions));
   });
@@ -153,10 +157,14 @@ describe('opencode --help', () => {
     const p = preset('opencode');
     expect((await cli('opencode', ['--version'])).trim().split('\n')[0]).toBe(p.checkedVersion);
     const help = await cli('opencode', ['--help']);
-    const { launch, resume } = presetFlags(p);
+    const { launch, resume } = presetFlags(p, false, 'ses_dd2a4d66effe3aNd7dIWR9LPe0');
     expect(launch).toEqual(['--auto', '--prompt']);
-    const sessionResume = flagsOf(p.resume!(ctx({ sessionId: 'ses_abc' })).args);
-    expect([...new Set([...resume, ...sessionResume])]).toEqual(['--continue', '--auto', '--session']);
-    expectFlagsInHelp([...launch, ...resume, ...sessionResume], help, 'opencode --help');
+    expect(resume).toEqual(['--session', '--auto']);
+    expectFlagsInHelp([...launch, ...resume], help, 'opencode --help');
+    // What session discovery runs: `opencode session list --format json --pure`.
+    const listHelp = await cli('opencode', OPENCODE_LIST_ARGS.slice(0, 2).concat('--help'));
+    expect(flagsOf(OPENCODE_LIST_ARGS)).toEqual(['--format', '--pure']);
+    expectFlagsInHelp(flagsOf(OPENCODE_LIST_ARGS), listHelp, 'opencode session list --help');
+    expect(listHelp).toMatch(/--format\s+output format\s+\[string\] \[choices: "table", "json"\]/);
   });
 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentFactories } from '../../src/agents/builtin.js';
 import { CLAUDE_WORKERDECK_TOOLS, claudePreset, claudeSettings } from '../../src/agents/claude.js';
-import { codexConfigArgs, codexPreset, tomlString } from '../../src/agents/codex.js';
+import { CODEX_SESSION_HOOK_KEY, codexConfigArgs, codexHookTrustHash, codexPreset, codexSessionHookArgs, tomlString } from '../../src/agents/codex.js';
 import { GEMINI_INSTRUCTIONS_NAME, geminiPreset, geminiSettings } from '../../src/agents/gemini.js';
 import { buildPresets, pickDefaultAgent } from '../../src/agents/index.js';
 import { mergeConfig } from '../../src/agents/config.js';
@@ -151,8 +151,11 @@ describe('codex preset', () => {
     '-c', `mcp_servers.workerdeck={command="${c.launcher}",args=["mcp"],env={WORKERDECK_WORKER_ID="w1",WORKERDECK_STATE_DIR="/state",WORKERDECK_WORKER_NAME="api"},default_tools_approval_mode="approve"}`,
     '-c', `developer_instructions="Line one \\"quoted\\"\\nback\\\\slash"`,
     '-c', 'projects={"/repo/.worktrees/api-w1"={trust_level="trusted"}}',
+    '-c', `hooks.SessionStart=[{hooks=[{type="command",command="'/state/bin/workerdeck' hook session",timeout=30}]}]`,
+    '-c', `hooks.state={"/<session-flags>/config.toml:session_start:0:0"={trusted_hash="${codexHookTrustHash("'/state/bin/workerdeck' hook session")}"}}`,
   ];
   const c = ctx({ instructions: 'Line one "quoted"\nback\\slash' });
+  const CODEX_ID = '01a22d84-4433-79d0-b971-e5f1f75b704c';
 
   it('builds a new worker: -c overrides, then -- and the task', () => {
     const launch = codexPreset(undefined).launch(c);
@@ -168,10 +171,21 @@ describe('codex preset', () => {
     expect(launch.args).not.toContain('--full-auto');
   });
 
-  it('resumes with resume --last and the same overrides', () => {
+  it('resumes its own session by id with the same overrides, never resume --last', () => {
     const preset = codexPreset(undefined);
-    expect(preset.resume!(c).args).toEqual(['resume', '--last', ...config(c)]);
-    expect(preset.resume!({ ...c, skipPermissions: true }).args).toEqual(['resume', '--last', ...config(c), '--dangerously-bypass-approvals-and-sandbox']);
+    expect(preset.resume!({ ...c, sessionId: CODEX_ID }).args).toEqual(['resume', CODEX_ID, ...config(c)]);
+    expect(preset.resume!({ ...c, sessionId: CODEX_ID, skipPermissions: true }).args).toEqual(['resume', CODEX_ID, ...config(c), '--dangerously-bypass-approvals-and-sandbox']);
+    expect(() => preset.resume!({ ...c, sessionId: 'ses_notacodexid1' })).toThrow(/Cannot resume api: its Codex session is not known/);
+  });
+
+  it('trusts its own SessionStart hook by hash, never with --dangerously-bypass-hook-trust', () => {
+    // What codex 0.169.0 wrote into hooks.state when this hook, given with -c, was trusted by hand in its dialog.
+    expect(codexHookTrustHash(`'/opt/wd/bin/workerdeck' hook session`)).toBe('sha256:61f115962947a1fd6d65c60eece16ac67db0f237d2c22a0bf4e84264b7ef4a24');
+    const args = codexSessionHookArgs({ launcher: "/my dir/it's" });
+    // The shell-quoted command inside a TOML string: its backslash is doubled.
+    expect(args[1]).toBe(`hooks.SessionStart=[{hooks=[{type="command",command="'/my dir/it'\\\\''s' hook session",timeout=30}]}]`);
+    expect(args[3]).toBe(`hooks.state={${tomlString(CODEX_SESSION_HOOK_KEY)}={trusted_hash="${codexHookTrustHash(`'/my dir/it'\\''s' hook session`)}"}}`);
+    expect(codexPreset(undefined).launch(c).args).not.toContain('--dangerously-bypass-hook-trust');
   });
 
   it('trusts the cwd when there is no worktree, and quotes odd paths', () => {
@@ -264,12 +278,13 @@ describe('opencode preset', () => {
     expect(launch.files).toEqual([{ path: '/state/workers/w1/instructions.md', content: 'Be a good worker.\n' }]);
   });
 
-  it('skips permissions with --auto; resumes with --continue, or --session for an opencode id', () => {
+  it('skips permissions with --auto; resumes its own session with --session, never --continue', () => {
     const preset = opencodePreset(undefined);
     expect(preset.launch(ctx({ skipPermissions: true })).args).toEqual(['--auto', '--prompt', 'Fix the bug']);
-    expect(preset.resume!(ctx()).args).toEqual(['--continue']);
-    expect(preset.resume!(ctx({ skipPermissions: true })).args).toEqual(['--continue', '--auto']);
-    expect(preset.resume!(ctx({ sessionId: 'ses_abc123' })).args).toEqual(['--session', 'ses_abc123']);
+    expect(preset.resume!(ctx({ sessionId: 'ses_dd2a4d66effe3aNd7dIWR9LPe0' })).args).toEqual(['--session', 'ses_dd2a4d66effe3aNd7dIWR9LPe0']);
+    expect(preset.resume!(ctx({ sessionId: 'ses_dd2a4d66effe3aNd7dIWR9LPe0', skipPermissions: true })).args).toEqual(['--session', 'ses_dd2a4d66effe3aNd7dIWR9LPe0', '--auto']);
+    // The deck's own UUID is not an opencode session: refusing beats opening the project's latest session.
+    expect(() => preset.resume!(ctx())).toThrow(/Cannot resume api: its opencode session is not known/);
     expect(preset.launch(ctx({ task: '--x' })).args).toEqual(['--prompt=--x']);
   });
 });

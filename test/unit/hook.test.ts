@@ -73,12 +73,31 @@ describe('workerdeck hook stop', () => {
     expect((await runHook({ event: 'stop', input: {}, workerId: 'w1', stateDir: undefined, now: 1 })).stdout).toBe('');
   });
 
+  const CLAUDE_ID = '0b5c3f1e-8d7a-4c2b-9e6f-1a2b3c4d5e6f';
+  const sessionJson = () => JSON.parse(readFileSync(path.join(layout.workerFiles, 'w1', 'session.json'), 'utf8')) as unknown;
+
   it('a session start begins a turn and records the session id, a compaction does not', async () => {
-    await hook('start', 1000, { session_id: 'abc', source: 'startup' });
+    await hook('start', 1000, { session_id: CLAUDE_ID, source: 'startup' });
     expect(await readTurn(layout.dir, 'w1')).toEqual({ turnStart: 1000, blocks: 0 });
-    expect(JSON.parse(readFileSync(path.join(layout.workerFiles, 'w1', 'session.json'), 'utf8'))).toEqual({ sessionId: 'abc', source: 'startup', at: 1000 });
-    await hook('start', 2000, { session_id: 'abc', source: 'compact' });
+    expect(sessionJson()).toEqual({ sessionId: CLAUDE_ID, source: 'startup', at: 1000 });
+    await hook('start', 2000, { session_id: CLAUDE_ID, source: 'compact' });
     expect((await readTurn(layout.dir, 'w1')).turnStart).toBe(1000);
+  });
+
+  it("Codex's session hook records the session id and starts no turn", async () => {
+    // Codex's SessionStart stdin (0.169.0), trimmed.
+    const codex = { session_id: '01a22d84-4433-79d0-b971-e5f1f75b704c', cwd: '/repo/.worktrees/a-1111', hook_event_name: 'SessionStart', source: 'startup' };
+    expect((await hook('session', 1000, codex)).stdout).toBe('');
+    expect(sessionJson()).toEqual({ sessionId: codex.session_id, source: 'startup', at: 1000 });
+    expect(await readTurn(layout.dir, 'w1')).toEqual({ turnStart: 0, blocks: 0 });
+    await hook('session', 2000, { ...codex, source: 'resume' });
+    expect(sessionJson()).toEqual({ sessionId: codex.session_id, source: 'resume', at: 2000 });
+  });
+
+  it('records no id that a shell or a flag parser could misread', async () => {
+    await hook('session', 1000, { session_id: '--last-of-them', source: 'startup' });
+    await hook('session', 1000, { session_id: 'x; rm -rf /', source: 'startup' });
+    expect(() => sessionJson()).toThrow(/ENOENT/);
   });
 });
 
