@@ -54,7 +54,7 @@ export interface WorkerRecord {
   status: WorkerStatus;
   exitCode: number | null;
   signal: number | null;
-  /** Why the worker is in its status, in words, e.g. `the deck was closed`. */
+  /** Why the worker is in its status, in words, e.g. `the server stopped`. */
   reason: string | null;
   /** Latest progress note, question or summary, sanitised. */
   note: string | null;
