@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { processGone } from '../helpers/deck.js';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { deckFixture, serverPid } from '../helpers/e2e.js';
@@ -70,7 +71,7 @@ describe('chaos: mail while the deck is killed (built binary)', () => {
       await d.waitForText('(y/n)');
       d.type('y');
       await d.waitForExit();
-      await waitFor(() => !processAlive(server), 'the server to stop', 10_000);
+      await waitFor(() => processGone(server), 'the server to stop', 10_000);
 
       // Each message carries `chaos <writer> m<index>`: count where each one ended up.
       const expected = new Set<string>();

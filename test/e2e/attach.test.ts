@@ -84,7 +84,7 @@ describe('attach: the deck owns the real terminal screen (built binary at 120x40
       d.type('\u001d');
       await d.waitForText('q quit');
       d.type('\r');
-      await waitFor(() => !d.screen().includes('q quit') && d.screen().includes('pager-line-1\n'), 'less again after attaching', 10_000, () => d.screen());
+      await waitFor(() => !d.screen().includes('q quit') && d.screen().includes('pager-line-1\n'), 'less again after attaching', 20_000, () => d.screen());
       expect(buffer()).toBe('alternate');
       expect(d.screen()).not.toContain('normal-3');
       d.type('q');

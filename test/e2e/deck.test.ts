@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { processGone } from '../helpers/deck.js';
 import { describe, expect, it } from 'vitest';
 import { DeckTerminal, processAlive, waitFor } from '../helpers/term.js';
 import { tempDir } from '../helpers/git-repo.js';
@@ -96,7 +97,7 @@ describe('the deck, as a user drives it (built binary at 120x40)', () => {
     await again.waitForText('Stop 1 running worker and the server, and quit? Worktrees are kept. (y/n)');
     again.type('y');
     await again.waitForExit();
-    await waitFor(() => !processAlive(pid) && !processAlive(server), 'the worker and the server to be gone', 10_000);
+    await waitFor(() => processGone(pid) && processGone(server), 'the worker and the server to be gone', 10_000);
   });
 
   for (const signal of ['SIGTERM', 'SIGHUP'] as const) {

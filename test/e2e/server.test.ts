@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { cleanEnv, deckFixture, serverPid } from '../helpers/e2e.js';
 import { sessionPids } from '../../src/pty/session.js';
 import { BIN, DeckTerminal, processAlive, waitFor } from '../helpers/term.js';
+import { processGone } from '../helpers/deck.js';
 
 /** The server split as a user meets it: workers outlive the TUI, several clients, the CLI, recovery. */
 describe('workerdeck serve and its clients (built binary)', () => {
@@ -128,7 +129,7 @@ describe('workerdeck serve and its clients (built binary)', () => {
     const server = serverPid(f.stateDir) ?? 0;
     const worker = f.list()[0]?.pid ?? 0;
     process.kill(server, 'SIGKILL');
-    await waitFor(() => !processAlive(server) && !processAlive(worker), 'the server and its worker to be gone', 10_000);
+    await waitFor(() => processGone(server) && processGone(worker), 'the server and its worker to be gone', 10_000);
 
     const d = f.open();
     await d.waitForText(/keeper\s+session\s+exited/);
@@ -149,8 +150,9 @@ describe('workerdeck serve and its clients (built binary)', () => {
     const server = serverPid(f.stateDir) ?? 0;
     const pids = f.list().map((w) => w.pid ?? 0);
     expect(f.cli(['kill-server', '--yes'])).toMatch(/Stopped the workerdeck server \(pid \d+\) and 2 workers/);
-    expect(processAlive(server)).toBe(false);
-    for (const pid of pids) expect(processAlive(pid)).toBe(false);
+    // Gone: a zombie runs nothing (this machine's init does not reap orphans).
+    expect(processGone(server)).toBe(true);
+    for (const pid of pids) expect(processGone(pid)).toBe(true);
     // Also the background job that ignores SIGHUP and SIGTERM, in the worker's session.
     for (const pid of pids) expect(sessionPids(pid)).toEqual([]);
     expect(a).toMatch(/^[0-9a-f]{4}$/);

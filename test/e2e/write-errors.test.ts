@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { processGone } from '../helpers/deck.js';
 import { describe, expect, it } from 'vitest';
 import { buildMail } from '../../src/core/mail.js';
 import { deckFixture, serverPid } from '../helpers/e2e.js';
@@ -45,7 +46,7 @@ describe('write errors, as a user sees them (built binary at 120x40)', () => {
     d.type('y');
     const exit = await d.waitForExit();
     expect(exit.exitCode).toBe(0);
-    await waitFor(() => !processAlive(server), 'the server to stop', 10_000);
+    await waitFor(() => processGone(server), 'the server to stop', 10_000);
     const types = readFileSync(eventsFile(), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type);
     expect(types.slice(0, 2)).toEqual(['worker-added', 'worker-started']);
     for (const type of ['worker-added', 'worker-started', 'mail-received', 'worker-exited']) {
@@ -71,7 +72,7 @@ describe('write errors, as a user sees them (built binary at 120x40)', () => {
     const exit = await d.waitForExit();
     expect(exit.exitCode).toBe(0);
     // The server stops within its deadline all the same, and its log says what was not written.
-    await waitFor(() => !processAlive(server), 'the server to stop', 10_000);
+    await waitFor(() => processGone(server), 'the server to stop', 10_000);
     expect(readFileSync(path.join(f.stateDir, 'server.log'), 'utf8')).toContain(
       `the last changes could not be written to ${f.stateDir} (events.jsonl: EISDIR)`,
     );

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { processGone } from './deck.js';
 import { afterEach, beforeEach } from 'vitest';
 import { tempDir, tempRepo } from './git-repo.js';
 import { BIN, DeckTerminal, processAlive, waitFor } from './term.js';
@@ -47,16 +48,16 @@ export function serverPid(stateDir: string): number | null {
  */
 export async function stopServer(stateDir: string, workerPids: number[] = []): Promise<void> {
   const pid = serverPid(stateDir);
-  if (pid !== null && processAlive(pid)) {
+  if (pid !== null && !processGone(pid)) {
     process.kill(pid, 'SIGTERM');
     try {
-      await waitFor(() => !processAlive(pid), `the server (pid ${pid}) to exit`, 10_000);
+      await waitFor(() => processGone(pid), `the server (pid ${pid}) to exit`, 10_000);
     } catch (error) {
       process.kill(pid, 'SIGKILL');
       throw error;
     }
   }
-  await waitFor(() => workerPids.every((p) => !processAlive(p)), `no worker process left of ${workerPids.join(', ')}`, 10_000);
+  await waitFor(() => workerPids.every((p) => processGone(p)), `no worker process left of ${workerPids.join(', ')}`, 10_000);
 }
 
 /**
