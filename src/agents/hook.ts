@@ -128,7 +128,12 @@ export async function runHook(run: HookRun): Promise<HookResult> {
     case 'session': {
       const source = typeof run.input.source === 'string' ? run.input.source : 'startup';
       // A compaction happens mid-turn; only a fresh, resumed or cleared session starts a turn.
-      if (run.event === 'start' && source !== 'compact') await writeTurn(stateDir, workerId, { turnStart: run.now, blocks: 0 });
+      // A brand-new session may fire SessionStart after its first prompt already asked (the CLI
+      // sends the positional prompt without waiting for its hooks): all of a new worker's mail
+      // belongs to its first turn, so that turn starts at 0, never after a report it made.
+      if (run.event === 'start' && source !== 'compact') {
+        await writeTurn(stateDir, workerId, { turnStart: source === 'startup' ? 0 : run.now, blocks: 0 });
+      }
       const sessionId = run.input.session_id;
       if (typeof sessionId === 'string' && SESSION_ID_RE.test(sessionId)) {
         await recordSession(path.join(stateLayout(stateDir).workerFiles, workerId), { sessionId, source, at: run.now });

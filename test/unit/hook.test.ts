@@ -77,11 +77,14 @@ describe('workerdeck hook stop', () => {
   const sessionJson = () => JSON.parse(readFileSync(path.join(layout.workerFiles, 'w1', 'session.json'), 'utf8')) as unknown;
 
   it('a session start begins a turn and records the session id, a compaction does not', async () => {
+    // A new session's first turn holds all its mail: SessionStart may come after the first prompt asked.
     await hook('start', 1000, { session_id: CLAUDE_ID, source: 'startup' });
-    expect(await readTurn(layout.dir, 'w1')).toEqual({ turnStart: 1000, blocks: 0 });
+    expect(await readTurn(layout.dir, 'w1')).toEqual({ turnStart: 0, blocks: 0 });
     expect(sessionJson()).toEqual({ sessionId: CLAUDE_ID, source: 'startup', at: 1000 });
+    await hook('start', 1500, { session_id: CLAUDE_ID, source: 'resume' });
+    expect(await readTurn(layout.dir, 'w1')).toEqual({ turnStart: 1500, blocks: 0 });
     await hook('start', 2000, { session_id: CLAUDE_ID, source: 'compact' });
-    expect((await readTurn(layout.dir, 'w1')).turnStart).toBe(1000);
+    expect((await readTurn(layout.dir, 'w1')).turnStart).toBe(1500);
   });
 
   it("Codex's session hook records the session id and starts no turn", async () => {
