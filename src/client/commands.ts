@@ -350,7 +350,10 @@ export async function openDeck(
       // No terminal to tell.
     }
   }
-  // Nothing pending (a hung-up terminal's handles, a timer) may keep the client alive.
+  // A moment for the terminal emulator to read the restore before the PTY's slave side closes
+  // (node-pty and others can drop a child's last bytes when it exits at once), well inside the
+  // exit budget; then nothing pending (a hung-up terminal's handles, a timer) may keep the client alive.
+  await guard.within(new Promise((resolve) => setTimeout(resolve, 100)), 100);
   guard.exitNow(exit.code);
   return exit.code;
 }

@@ -8,6 +8,28 @@ export const ENTER_ALT = `\u001b[?1049h\u001b[?25l\u001b[H\u001b[2J${DECK_MODES}
 /** Leave the alternate screen and show the cursor. */
 export const LEAVE_ALT = '\u001b[?1049l\u001b[?25h';
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** Write every byte of `data` to `fd`; see TerminalHost.write. */
+function writeAll(fd: number, data: string): void {
+  const buffer = Buffer.from(data, 'utf8');
+  let offset = 0;
+  let waits = 0;
+  while (offset < buffer.length) {
+    try {
+      offset += writeSync(fd, buffer, offset);
+    } catch (error) {
+      // The terminal's buffer is full: the restore at exit must not be lost to it.
+      if ((error as NodeJS.ErrnoException).code === 'EAGAIN' && waits++ < 500) {
+        Atomics.wait(pause, 0, 0, 2);
+        continue;
+      }
+      // The terminal hung up: nothing to draw on.
+      return;
+    }
+  }
+}
+
 /**
  * The real terminal, owned by one client process: synchronous writes that
  * never throw (a hung-up terminal is simply gone), raw mode, the alternate
@@ -33,14 +55,14 @@ export class TerminalHost {
     return this.stdout.rows || 24;
   }
 
-  /** Write to the terminal now; a write error (the terminal is gone) is ignored. */
+  /**
+   * Write to the terminal now, all of it: a terminal that is slow to read
+   * (its buffer full: EAGAIN, or a partial write) is waited for, up to about
+   * 1 s in all; a terminal that hung up (any other error) is given up on.
+   */
   write(data: string): void {
     if (this.restored) return;
-    try {
-      writeSync(this.fd, data);
-    } catch {
-      // The terminal hung up: nothing to draw on.
-    }
+    writeAll(this.fd, data);
   }
 
   /** Enter the alternate screen and raw mode, and start reading keys. */
@@ -58,8 +80,8 @@ export class TerminalHost {
    */
   restore(clearTitle: boolean): void {
     if (this.restored) return;
-    this.write(MODE_RESET + LEAVE_ALT + (clearTitle ? '\u001b]0;\u0007' : ''));
     this.restored = true;
+    writeAll(this.fd, MODE_RESET + LEAVE_ALT + (clearTitle ? '\u001b]0;\u0007' : ''));
     try {
       if (this.stdin.isTTY) this.stdin.setRawMode(false);
     } catch {
