@@ -4,3 +4,6 @@
  * @returns the bytes written
  */
 export function generateOutput(file: string, bytes: number, seed?: number): number;
+
+/** A seeded PRNG (mulberry32): each call gives a number in [0, 1). */
+export function rng(seed: number): () => number;

@@ -6,7 +6,7 @@
 import { openSync, writeSync, closeSync } from 'node:fs';
 
 /** A seeded PRNG (mulberry32): each call gives a number in [0, 1). @param {number} seed */
-function rng(seed) {
+export function rng(seed) {
   let s = seed >>> 0;
   return () => {
     s = (s + 0x6d2b79f5) >>> 0;

@@ -6,6 +6,7 @@
  */
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { rng } from '../../bench/gen-output.js';
 import { mkfifo } from './chaos.js';
 
 /** What the deck must do with one file. */
@@ -48,16 +49,6 @@ export const BIDI = ['\u202e', '\u202d', '\u2066', '\u2067', '\u2068', '\u2069',
 
 const MAX = 64 * 1024;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Create `count` hostile files in `staging` (a dir on the same file system as
