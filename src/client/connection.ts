@@ -38,6 +38,8 @@ export class Connection {
   private readonly listeners = new Set<(f: ServerFrame) => void>();
   private readonly closeListeners = new Set<(reason: string) => void>();
   private closedReason: string | null = null;
+  /** Set by stopFrames: the rest of the stream is raw bytes. */
+  private framesStopped = false;
 
   private constructor(
     readonly socket: net.Socket,
@@ -115,15 +117,15 @@ export class Connection {
   }
 
   private readonly onData = (chunk: string): void => {
-    let lines: string[];
     try {
-      lines = this.splitter.push(chunk);
+      this.splitter.each(chunk, (line) => {
+        this.onLine(line);
+        return !this.framesStopped;
+      });
     } catch (error) {
       this.finish(`The server sent a malformed frame: ${(error as Error).message}.`);
       this.socket.destroy();
-      return;
     }
-    for (const line of lines) this.onLine(line);
   };
 
   private onLine(line: string): void {
@@ -194,11 +196,29 @@ export class Connection {
     return () => this.closeListeners.delete(listener);
   }
 
-  /** Stop reading frames: the caller takes the socket's raw bytes from here on (attach). */
-  detachFrames(): string {
+  /**
+   * Stop reading frames after the current one (called from a frame listener,
+   * e.g. on `attached`): what follows it is raw bytes, kept for `takeRaw`.
+   */
+  stopFrames(): void {
+    this.framesStopped = true;
     this.socket.off('data', this.onData);
-    return this.splitter.take();
+    // A socket in flowing mode may emit more chunks in this same tick: keep them.
+    this.socket.on('data', this.collectRaw);
   }
+
+  /** The exact bytes that came after the frame that stopped frames; the caller reads the socket from here on. */
+  takeRaw(): string {
+    this.socket.off('data', this.collectRaw);
+    const raw = this.splitter.take() + this.raw;
+    this.raw = '';
+    return raw;
+  }
+
+  private raw = '';
+  private readonly collectRaw = (chunk: string): void => {
+    this.raw += chunk;
+  };
 
   close(): void {
     this.socket.end();

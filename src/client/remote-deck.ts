@@ -183,12 +183,15 @@ export async function openAttach(
       if (f.t !== 'attached') return;
       offFrame();
       offClose();
-      early = connection.detachFrames();
+      // Raw bytes (the first paint) may follow in the same read: no frame is parsed after this one.
+      connection.stopFrames();
       resolve();
     });
     const offClose = connection.onClose((reason) => reject(new ServerError(reason)));
     connection.send({ t: 'attach', id, cols, rows, readonly });
   });
+  // No read happens between the resolve and here, so nothing arrives unseen.
+  early = connection.takeRaw();
   let ended = false;
   const end = () => {
     if (ended) return;

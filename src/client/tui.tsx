@@ -165,7 +165,9 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
         if (attached !== placeholder) return channel.close();
         const p = passthrough(channel, (d) => host.write(d), options.detachKey);
         attached = { id, input: p.input };
-        for (const data of early.splice(0)) p.input(data);
+        // As one string, so keys typed after a detach key in there go to the deck (AttachEnd.rest), not to a closed channel.
+        const typed = early.splice(0).join('');
+        if (typed) p.input(typed);
         void p.ended.then((end) => {
           if (finished || attached?.id !== id) return;
           const w = store.getState().deck.workers[id];

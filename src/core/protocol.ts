@@ -177,6 +177,24 @@ export class LineSplitter {
     return lines.filter((l) => l.length > 0);
   }
 
+  /**
+   * Like `push`, but one line at a time, for a stream that may switch to raw
+   * bytes after one of its frames (attach): `onLine` returns false to stop,
+   * and the exact text after that line, empty lines and all, stays for `take`.
+   * @throws Error when the unfinished line grows past `maxBytes`
+   */
+  each(chunk: string, onLine: (line: string) => boolean): void {
+    const text = this.rest + chunk;
+    let at = 0;
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', at)) {
+      const line = text.slice(at, nl);
+      at = nl + 1;
+      if (line.length > 0 && !onLine(line)) break;
+    }
+    this.rest = text.slice(at);
+    if (this.rest.indexOf('\n') === -1 && this.rest.length > this.maxBytes) throw new Error(`a frame is longer than ${this.maxBytes} bytes`);
+  }
+
   /** What is left after the last newline (raw bytes after a switch to raw mode). */
   take(): string {
     const rest = this.rest;

@@ -174,16 +174,16 @@ export class DeckServer {
       if (!client.attached.readonly) this.o.deck.writeRaw(client.attached.id, chunk);
       return;
     }
-    let lines: string[];
     try {
-      lines = client.splitter.push(chunk);
+      // One frame at a time: after the attach frame, the rest of the read is raw input.
+      client.splitter.each(chunk, (line) => {
+        this.onFrame(client, line);
+        return !client.attached && this.clients.has(client);
+      });
     } catch (error) {
       return this.refuse(client, `Malformed frame: ${(error as Error).message}.`);
     }
-    for (const line of lines) {
-      if (client.attached || !this.clients.has(client)) return;
-      this.onFrame(client, line);
-    }
+    if (!this.clients.has(client)) return;
     // Raw input that came in the same read as the attach frame.
     const attached = client.attached as Client['attached'];
     if (attached && !attached.readonly) {

@@ -40,6 +40,8 @@ describe('attach: the deck owns the real terminal screen (built binary at 120x40
     await d.waitForText('Spawn a worker');
     d.type('stty -echo\r');
     await waitFor(() => f.list()[0]?.status === 'running', 'a running worker', 15_000, () => d.screen());
+    // The form is busy until the deck hears back; Enter typed before then would be lost to it.
+    await d.waitForText('Spawned stty-echo');
     d.type('\r');
     await waitFor(() => !d.screen().includes('q quit'), 'the deck to stop drawing', 10_000, () => d.screen());
     expect(buffer()).toBe('alternate');
@@ -138,6 +140,8 @@ describe('attach: the deck owns the real terminal screen (built binary at 120x40
     await d.waitForText('Spawn a worker');
     d.type('stty -echo\r');
     await waitFor(() => f.list()[0]?.status === 'running', 'a running worker', 15_000, () => d.screen());
+    // The form is busy until the deck hears back; Enter typed before then would be lost to it.
+    await d.waitForText('Spawned stty-echo');
     d.type('\r');
     await waitFor(() => !d.screen().includes('q quit'), 'attached', 10_000, () => d.screen());
     // 400 rounds of: alternate screen, draw, back, a line on the normal screen; sleeps so the test can act mid-flood.
