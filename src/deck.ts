@@ -176,7 +176,13 @@ export class Deck {
    * gone becomes `exited` with the reason `closedReason`.
    */
   restore(
-    saved: { workers: WorkerRecord[]; replies: OperatorReply[]; nextSeq: number; dismissed?: Record<string, number> } | null,
+    saved: {
+      workers: WorkerRecord[];
+      replies: OperatorReply[];
+      nextSeq: number;
+      dismissed?: Record<string, number>;
+      mailTotals?: Record<string, number> | null;
+    } | null,
     mail: MailMessage[],
     closedReason = 'the deck was closed',
   ): void {
@@ -201,13 +207,16 @@ export class Deck {
     const nextSeq = Math.max(saved?.nextSeq ?? 1, (mail.at(-1)?.seq ?? 0) + 1);
     // Mail handled after the last save still needs its effect on the worker.
     const applied = saved?.nextSeq ?? 1;
-    state = { ...state, replies: saved?.replies ?? [], nextSeq, dismissed: saved?.dismissed ?? {} };
-    for (const message of mail) {
-      state =
-        message.seq >= applied
-          ? reduce(state, { type: 'mail-received', message })
-          : { ...state, mail: [...state.mail, message] };
+    // Totals of what was saved; a state.json from before they were kept counts what was loaded.
+    let mailTotals = saved?.mailTotals ?? null;
+    if (!mailTotals) {
+      mailTotals = {};
+      for (const m of mail) if (m.seq < applied && m.type !== 'needs-input') mailTotals[m.workerId] = (mailTotals[m.workerId] ?? 0) + 1;
     }
+    state = { ...state, replies: saved?.replies ?? [], nextSeq, dismissed: saved?.dismissed ?? {}, mailTotals };
+    const before = mail.filter((m) => m.seq < applied);
+    state = { ...state, mail: before };
+    for (const message of mail) if (message.seq >= applied) state = reduce(state, { type: 'mail-received', message });
     this.state = { ...state, nextSeq };
     this.options.registry.save(this.state);
     for (const l of this.listeners) l(this.state, { type: 'restored' });

@@ -1,5 +1,6 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { emptyDeckState, type DeckState } from './core/deck-state.js';
+import type { MailMessage } from './core/mail.js';
 
 export type Mode = 'list' | 'spawn' | 'reply' | 'confirm' | 'help' | 'details' | 'warnings';
 
@@ -41,6 +42,15 @@ export interface Flash {
   at: number;
 }
 
+/** One worker's mail paged in from `mail/cur`. */
+export interface OlderMail {
+  /** Oldest first; all older than what the deck holds in memory. */
+  messages: MailMessage[];
+  /** The seq to page on from; null once the start of `mail/cur` is reached. */
+  before: number | null;
+  loading: boolean;
+}
+
 export interface UiState {
   mode: Mode;
   selectedId: string | null;
@@ -54,6 +64,8 @@ export interface UiState {
   previewScroll: number;
   /** Lines the mail thread is scrolled up from its end (0 = newest). */
   mailScroll: number;
+  /** Older mail paged in from `mail/cur` per worker id, as the thread is scrolled back. */
+  olderMail: Record<string, OlderMail>;
   /** Terminal size in cells. */
   cols: number;
   rows: number;
@@ -82,6 +94,7 @@ export function createAppStore(cols: number, rows: number): AppStore {
       flash: null,
       previewScroll: 0,
       mailScroll: 0,
+      olderMail: {},
       cols,
       rows,
       lastWarningId: 0,

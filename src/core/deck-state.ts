@@ -26,8 +26,14 @@ export interface DeckState {
   workers: Record<string, WorkerRecord>;
   /** Worker ids in creation order: the list order. */
   order: string[];
-  /** Every handled message, in `seq` order, including mail for unknown workers. */
+  /**
+   * Handled mail in memory, in `seq` order, including mail for unknown
+   * workers: each sender's newest MAIL_KEEP messages, plus every open
+   * question. Older mail stays in `mail/cur` and pages in on demand.
+   */
   mail: MailMessage[];
+  /** Messages ever handled per sender (worker id), needs-input signals left out: `mail` holds the newest. */
+  mailTotals: Record<string, number>;
   replies: OperatorReply[];
   warnings: Warning[];
   /** The next mail sequence number to hand out. */
@@ -64,12 +70,15 @@ export type DeckEvent =
   /** Earlier workers and mail were loaded (the state was replaced whole). */
   | { type: 'restored' };
 
+/** Messages of one sender kept in memory (`DeckState.mail`); older ones page in from `mail/cur`. */
+export const MAIL_KEEP = 50;
+
 /** Most warnings kept in memory; older ones are still in events.jsonl. */
 const MAX_WARNINGS = 50;
 
 /** A deck with no workers, mail or warnings; mail sequence numbers start at 1. */
 export function emptyDeckState(): DeckState {
-  return { workers: {}, order: [], mail: [], replies: [], warnings: [], nextSeq: 1, dismissed: {} };
+  return { workers: {}, order: [], mail: [], mailTotals: {}, replies: [], warnings: [], nextSeq: 1, dismissed: {} };
 }
 
 function patchWorker(state: DeckState, id: string, patch: Partial<WorkerRecord>): DeckState {
@@ -119,11 +128,13 @@ export function reduce(state: DeckState, event: DeckEvent): DeckState {
       const { [event.id]: _removed, ...workers } = state.workers;
       return { ...state, workers, order: state.order.filter((id) => id !== event.id) };
     }
-    case 'mail-received':
-      return applyMail(
-        { ...state, mail: [...state.mail, event.message], nextSeq: Math.max(state.nextSeq, event.message.seq + 1) },
-        event.message,
-      );
+    case 'mail-received': {
+      const { message } = event;
+      const mailTotals =
+        message.type === 'needs-input' ? state.mailTotals : { ...state.mailTotals, [message.workerId]: (state.mailTotals[message.workerId] ?? 0) + 1 };
+      const mail = keepNewest([...state.mail, message], message.workerId, state);
+      return applyMail({ ...state, mail, mailTotals, nextSeq: Math.max(state.nextSeq, message.seq + 1) }, message);
+    }
     case 'operator-wrote': {
       const { reply } = event;
       const next = { ...state, replies: [...state.replies, reply] };
@@ -168,6 +179,57 @@ export function reduce(state: DeckState, event: DeckEvent): DeckState {
       return { ...state, warnings: [...state.warnings, warning].slice(-MAX_WARNINGS) };
     }
   }
+}
+
+/**
+ * `mail` with `workerId`'s oldest messages beyond MAIL_KEEP dropped; an
+ * open question (no reply yet, from a live worker of this deck) is never dropped. O(mail), and `mail` stays
+ * O(senders × MAIL_KEEP), so handling a message costs the same at the
+ * 5,000th as at the first.
+ */
+function keepNewest(mail: MailMessage[], workerId: string, state: DeckState): MailMessage[] {
+  let count = 0;
+  for (const m of mail) if (m.workerId === workerId) count++;
+  if (count <= MAIL_KEEP) return mail;
+  const worker = state.workers[workerId];
+  // Only a live worker of this deck has open questions (see unansweredQuestions).
+  const open = worker !== undefined && hasLiveProcess(worker);
+  const answered = new Set<string>(worker?.answered ?? []);
+  for (const r of state.replies) if (r.inReplyTo) answered.add(r.inReplyTo);
+  let drop = count - MAIL_KEEP;
+  return mail.filter((m) => {
+    if (drop === 0 || m.workerId !== workerId || (open && m.type === 'question' && !answered.has(m.id))) return true;
+    drop--;
+    return false;
+  });
+}
+
+/** Messages of one sender a restart loads into memory again: enough for the thread on screen. */
+export const MAIL_RELOAD = 20;
+
+/**
+ * The seqs a restart must load from `mail/cur` to show what this state shows:
+ * each sender's newest MAIL_RELOAD messages and every open question, in
+ * `seq` order. Saved in `state.json` so that start-up reads those files only.
+ */
+export function mailToReload(state: DeckState): number[] {
+  const open = new Set(unansweredQuestions(state).map((m) => m.seq));
+  const perSender = new Map<string, number>();
+  const seqs: number[] = [];
+  for (let i = state.mail.length - 1; i >= 0; i--) {
+    const m = state.mail[i] as MailMessage;
+    const n = perSender.get(m.workerId) ?? 0;
+    if (n < MAIL_RELOAD || open.has(m.seq)) seqs.push(m.seq);
+    perSender.set(m.workerId, n + 1);
+  }
+  return seqs.reverse();
+}
+
+/** Messages of `workerId` in `mail/cur` that `state.mail` does not hold (older ones, paged in on demand). */
+export function olderMailCount(state: DeckState, workerId: string): number {
+  let held = 0;
+  for (const m of state.mail) if (m.workerId === workerId && m.type !== 'needs-input') held++;
+  return Math.max(0, (state.mailTotals[workerId] ?? 0) - held);
 }
 
 function applyMail(state: DeckState, message: MailMessage): DeckState {
@@ -367,9 +429,15 @@ export type ThreadEntry =
   | { from: 'worker'; message: MailMessage }
   | { from: 'operator'; reply: OperatorReply };
 
-/** The selected worker's thread, oldest first. */
-export function threadOf(state: DeckState, workerId: string): ThreadEntry[] {
+/**
+ * The selected worker's thread, oldest first.
+ * @param older its mail paged in from `mail/cur` (older than what `state.mail` holds)
+ */
+export function threadOf(state: DeckState, workerId: string, older: readonly MailMessage[] = []): ThreadEntry[] {
   const entries: ThreadEntry[] = [];
+  const held = new Set<number>();
+  for (const m of state.mail) if (m.workerId === workerId && m.type !== 'needs-input') held.add(m.seq);
+  for (const m of older) if (!held.has(m.seq)) entries.push({ from: 'worker', message: m });
   for (const m of state.mail) if (m.workerId === workerId && m.type !== 'needs-input') entries.push({ from: 'worker', message: m });
   for (const r of state.replies) if (r.workerId === workerId) entries.push({ from: 'operator', reply: r });
   const time = (e: ThreadEntry) => (e.from === 'worker' ? e.message.timestamp : e.reply.timestamp);

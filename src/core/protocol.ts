@@ -16,7 +16,7 @@
  */
 import { z } from 'zod';
 import type { DeckEvent, DeckState } from './deck-state.js';
-import type { OperatorReply } from './mail.js';
+import type { MailMessage, OperatorReply } from './mail.js';
 import type { WorkerRecord } from './worker.js';
 import { describeIssue } from './validate.js';
 
@@ -54,6 +54,13 @@ export const deckCommandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('mark-seen'), workerId: id, seq: z.number().int().nonnegative() }),
   /** Archive the mail of a worker this deck does not know, up to `seq` (the files stay in mail/cur). */
   z.object({ type: z.literal('dismiss-mail'), workerId: z.string().min(1).max(200), seq: z.number().int().nonnegative() }),
+  /** Older mail of one sender than the deck holds, for paging a thread back (read from mail/cur). */
+  z.object({
+    type: z.literal('older-mail'),
+    workerId: z.string().min(1).max(200),
+    before: z.number().int().positive(),
+    limit: z.number().int().positive().max(500),
+  }),
   /** The preview size of the client: every detached PTY takes it (latest client wins). */
   z.object({ type: z.literal('set-size'), cols: cells, rows: cells }),
   z.object({ type: z.literal('resize-worker'), id, cols: cells, rows: cells }),
@@ -79,6 +86,8 @@ export interface CommandResults {
   send: OperatorReply;
   'mark-seen': null;
   'dismiss-mail': null;
+  /** Up to `limit` messages below `before`, oldest first; `before` to continue from, null at the start of mail/cur. */
+  'older-mail': { messages: MailMessage[]; before: number | null };
   'set-size': null;
   'resize-worker': null;
   state: DeckState;

@@ -31,6 +31,12 @@ const RESCAN_MS = 2000;
 
 const SEQ_WIDTH = 10;
 
+/** Files checked and read together; claims within a batch are still one by one, in order. */
+const BATCH = 64;
+
+/** One file of `mail/new`, checked and read: a message, a file for `bad/`, or gone (claimed elsewhere). */
+type Read = { kind: 'ok'; message: Omit<MailMessage, 'seq'> } | { kind: 'bad'; reason: string } | { kind: 'gone' };
+
 /**
  * The deck side of the Maildir. Watches `mail/new` with chokidar (files already
  * there at start-up are handled too), validates each file, and moves it to
@@ -42,8 +48,11 @@ const SEQ_WIDTH = 10;
 export class Mailbox {
   private watcher: FSWatcher | null = null;
   private rescanTimer: NodeJS.Timeout | null = null;
-  private readonly inFlight = new Set<string>();
-  private chain: Promise<void> = Promise.resolve();
+  /** Names listed in `new/` and not taken in hand yet, in name order. */
+  private queue: string[] = [];
+  private draining: Promise<void> | null = null;
+  /** new/ changed since it was last listed: list it once the queue is empty. */
+  private dirty = false;
   private closed = false;
   /** The error code moves into cur/ or bad/ last failed with, until one works again. */
   private failing: string | null = null;
@@ -54,70 +63,113 @@ export class Mailbox {
     private readonly fs: WriteFs = nodeWriteFs,
   ) {}
 
-  /** Start watching; resolves once the initial scan is done. */
+  /** Start watching; resolves once what was in `new/` at the start is handled. */
   async start(): Promise<void> {
-    const watcher = watch(this.layout.mail.new, {
+    // chokidar only says that new/ changed; the Mailbox lists new/ itself, names only. Its
+    // entries are ignored, because for each change chokidar would stat and list all of them
+    // (with thousands waiting, O(n²): a 3,000-message backlog drained at ~500/s).
+    const root = path.resolve(this.layout.mail.new);
+    const watcher = watch(root, {
       depth: 0,
-      ignoreInitial: false,
+      ignoreInitial: true,
       followSymlinks: false,
       alwaysStat: false,
+      ignored: (file) => path.dirname(path.resolve(file)) === root,
     });
     this.watcher = watcher;
-    watcher.on('add', (file) => this.enqueue(path.basename(file)));
-    watcher.on('error', () => this.rescan());
+    watcher.on('raw', () => this.changed());
+    watcher.on('error', () => this.changed());
     await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
-    this.rescan();
-    this.rescanTimer = setInterval(() => this.rescan(), RESCAN_MS);
+    this.changed();
+    this.rescanTimer = setInterval(() => this.changed(), RESCAN_MS);
     this.rescanTimer.unref();
     await this.idle();
   }
 
-  /** Resolves when every file seen so far has been handled. */
-  idle(): Promise<void> {
-    return this.chain;
+  /** Resolves when every file seen so far has been handled (or the mailbox closed). */
+  async idle(): Promise<void> {
+    while (this.draining) await this.draining;
   }
 
+  /**
+   * Stop watching. Resolves once the message being handled is done (moved
+   * and reported); a backlog is not drained but left in `mail/new` for the
+   * next start, so stopping takes milliseconds however much mail waits.
+   */
   async close(): Promise<void> {
     this.closed = true;
     if (this.rescanTimer) clearInterval(this.rescanTimer);
     await this.watcher?.close();
-    await this.chain;
+    await this.idle();
   }
 
-  private rescan(): void {
+  /** Something changed in new/ (or the safety-net timer fired): list it when the queue is empty. */
+  private changed(): void {
     if (this.closed) return;
-    readdir(this.layout.mail.new)
-      .then((names) => names.sort().forEach((name) => this.enqueue(name)))
-      .catch(() => undefined);
+    this.dirty = true;
+    if (this.draining) return;
+    this.draining = this.drain().finally(() => {
+      this.draining = null;
+      if (this.dirty && !this.closed) this.changed();
+    });
   }
 
-  private enqueue(name: string): void {
-    if (this.closed || name.startsWith('.') || this.inFlight.has(name)) return;
-    this.inFlight.add(name);
-    this.chain = this.chain.then(() => this.handle(name).finally(() => this.inFlight.delete(name)));
+  /**
+   * Handle the queue in batches of BATCH: the files of a batch are checked
+   * and read together, then claimed one by one in order (each claim takes
+   * the next seq). new/ is listed again only when the queue is empty, so a
+   * name is never in hand twice. Between batches the event loop runs, so a
+   * backlog of thousands never holds up drawing or a quit.
+   */
+  private async drain(): Promise<void> {
+    while (!this.closed) {
+      if (this.queue.length === 0) {
+        if (!this.dirty) break;
+        this.dirty = false;
+        try {
+          this.queue = (await readdir(this.layout.mail.new)).filter((name) => !name.startsWith('.')).sort();
+        } catch {
+          // Not listable now: the next change or the safety net tries again.
+        }
+        continue;
+      }
+      const batch = this.queue.slice(0, BATCH);
+      this.queue = this.queue.slice(batch.length);
+      const read = await Promise.all(batch.map((name) => this.read(name)));
+      for (let i = 0; i < batch.length && !this.closed; i++) await this.claim(batch[i] as string, read[i] as Read);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    // Closing: what is left stays in new/ for the next start.
+    if (this.closed) this.queue = [];
   }
 
-  private async handle(name: string): Promise<void> {
+  /** Check and read one file of `mail/new`. */
+  private async read(name: string): Promise<Read> {
     const file = path.join(this.layout.mail.new, name);
     let info;
     try {
       info = await lstat(file);
     } catch {
-      return; // Already claimed by another watcher.
+      return { kind: 'gone' }; // Already claimed by another watcher.
     }
-    if (info.isSymbolicLink()) return this.reject(name, 'symlinks are refused');
-    if (!info.isFile()) return this.reject(name, 'not a regular file');
-    if (info.size > MAX_MAIL_BYTES) {
-      return this.reject(name, `file is ${info.size} bytes; the limit is ${MAX_MAIL_BYTES} bytes`);
-    }
+    if (info.isSymbolicLink()) return { kind: 'bad', reason: 'symlinks are refused' };
+    if (!info.isFile()) return { kind: 'bad', reason: 'not a regular file' };
+    if (info.size > MAX_MAIL_BYTES) return { kind: 'bad', reason: `file is ${info.size} bytes; the limit is ${MAX_MAIL_BYTES} bytes` };
     let text: string;
     try {
       text = await readFile(file, 'utf8');
     } catch {
-      return;
+      return { kind: 'gone' };
     }
     const parsed = parseMail(text);
-    if (!parsed.ok) return this.reject(name, parsed.reason);
+    return parsed.ok ? { kind: 'ok', message: parsed.message } : { kind: 'bad', reason: parsed.reason };
+  }
+
+  /** Move a read file into `cur/` (taking its seq) or `bad/`, and report it. */
+  private async claim(name: string, read: Read): Promise<void> {
+    if (read.kind === 'gone') return;
+    if (read.kind === 'bad') return this.reject(name, read.reason);
+    const file = path.join(this.layout.mail.new, name);
     // The seq is taken only now that the message is valid, and given back if the move fails.
     const seq = this.handlers.nextSeq();
     try {
@@ -129,7 +181,7 @@ export class Mailbox {
       return;
     }
     this.moveWorked();
-    this.handlers.onMessage({ ...parsed.message, seq });
+    this.handlers.onMessage({ ...read.message, seq });
   }
 
   private async reject(name: string, reason: string): Promise<void> {
@@ -165,25 +217,99 @@ export class Mailbox {
   }
 }
 
-/**
- * Read the handled mail in `mail/cur`, oldest first, for the threads after a
- * restart. Keeps the newest `limit` messages; unreadable files are skipped.
- */
-export async function loadMailHistory(layout: StateLayout, limit = 5000): Promise<MailMessage[]> {
-  let names: string[];
+/** Messages a start-up loads when state.json does not say which (one from before it did, or none). */
+const RELOAD_WITHOUT_INDEX = 200;
+
+/** Files read in one turn of the event loop when paging through `mail/cur`. */
+const PAGE_SLICE = 64;
+
+/** The handled files of `mail/cur` as seq → file name, and the seqs in order; empty when it cannot be listed. */
+async function listCur(layout: StateLayout): Promise<{ names: Map<number, string>; seqs: number[] }> {
+  const names = new Map<number, string>();
+  let entries: string[] = [];
   try {
-    names = (await readdir(layout.mail.cur)).filter((n) => /^\d+_/.test(n)).sort();
+    entries = await readdir(layout.mail.cur);
   } catch {
-    return [];
+    // No cur/ yet.
   }
+  for (const name of entries) {
+    const match = /^(\d+)_/.exec(name);
+    if (match) names.set(Number(match[1]), name);
+  }
+  return { names, seqs: [...names.keys()].sort((a, b) => a - b) };
+}
+
+/** Read and parse handled mail files by seq; unreadable or malformed files are skipped. */
+async function readCur(layout: StateLayout, names: Map<number, string>, seqs: number[]): Promise<MailMessage[]> {
   const out: MailMessage[] = [];
-  for (const name of names.slice(-limit)) {
-    try {
-      const parsed = parseMail(await readFile(path.join(layout.mail.cur, name), 'utf8'));
-      if (parsed.ok) out.push({ ...parsed.message, seq: Number(name.slice(0, name.indexOf('_'))) });
-    } catch {
-      // A file removed under us: skip it.
-    }
+  for (let i = 0; i < seqs.length; i += PAGE_SLICE) {
+    const slice = seqs.slice(i, i + PAGE_SLICE);
+    const read = await Promise.all(
+      slice.map(async (seq) => {
+        try {
+          const parsed = parseMail(await readFile(path.join(layout.mail.cur, names.get(seq) as string), 'utf8'));
+          return parsed.ok ? { ...parsed.message, seq } : null;
+        } catch {
+          return null; // A file removed under us.
+        }
+      }),
+    );
+    for (const m of read) if (m) out.push(m);
   }
   return out;
+}
+
+/**
+ * The handled mail a start-up needs, oldest first: the seqs state.json lists
+ * in `mailReload` (each sender's newest messages and the open questions),
+ * plus everything from `nextSeq` on (handled after the last save, so its
+ * effect is not in state.json yet). Without a list, the newest 200. Lists
+ * `mail/cur` (names only) and reads only those files, so start-up does not
+ * grow with the mail handled over time.
+ * @param saved what state.json says; null when there is none
+ */
+export async function loadMailHistory(
+  layout: StateLayout,
+  saved: { nextSeq: number; mailReload: number[] | null } | null = null,
+): Promise<MailMessage[]> {
+  const { names, seqs } = await listCur(layout);
+  let wanted: number[];
+  if (saved?.mailReload) {
+    const listed = new Set(saved.mailReload);
+    wanted = seqs.filter((seq) => listed.has(seq) || seq >= saved.nextSeq);
+  } else {
+    wanted = seqs.slice(-RELOAD_WITHOUT_INDEX);
+  }
+  return readCur(layout, names, wanted);
+}
+
+/**
+ * Older mail of one sender, for paging a thread back: up to `limit` of its
+ * messages with a seq below `before`, oldest first. Reads `mail/cur` newest
+ * first and stops after `maxFiles` files, so one page never blocks long.
+ * @returns the messages, and `before` to continue from (null once the start of `mail/cur` is reached)
+ */
+export async function readOlderMail(
+  layout: StateLayout,
+  workerId: string,
+  before: number,
+  limit: number,
+  maxFiles = 2000,
+): Promise<{ messages: MailMessage[]; before: number | null }> {
+  const { names, seqs } = await listCur(layout);
+  const candidates = seqs.filter((seq) => seq < before).reverse();
+  const found: MailMessage[] = [];
+  let scanned = 0;
+  while (scanned < candidates.length && scanned < maxFiles && found.length < limit) {
+    const slice = candidates.slice(scanned, Math.min(scanned + PAGE_SLICE, maxFiles));
+    scanned += slice.length;
+    for (const m of await readCur(layout, names, slice.slice().reverse()).then((r) => r.reverse())) {
+      if (m.workerId === workerId && m.type !== 'needs-input' && found.length < limit) found.push(m);
+      else if (found.length >= limit) break;
+    }
+  }
+  // Continue below the oldest file looked at, or below the last message taken when the page filled up mid-slice.
+  const last = found.length >= limit ? (found.at(-1) as MailMessage).seq : (candidates[scanned - 1] ?? null);
+  const more = last !== null && seqs[0] !== undefined && last > seqs[0];
+  return { messages: found.reverse(), before: more ? last : null };
 }

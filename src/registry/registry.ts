@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { describeIssue } from '../core/validate.js';
-import type { DeckState } from '../core/deck-state.js';
+import { mailToReload, type DeckState } from '../core/deck-state.js';
 import type { OperatorReply } from '../core/mail.js';
 import { WORKER_STATUSES, type WorkerRecord } from '../core/worker.js';
 import { errorCode, nodeWriteFs, type WriteFs } from './write-fs.js';
@@ -55,6 +55,8 @@ const stateFileSchema = z.object({
   workers: z.array(workerSchema),
   replies: z.array(replySchema).default([]),
   dismissed: z.record(z.string(), z.number().int().nonnegative()).default({}),
+  mailTotals: z.record(z.string(), z.number().int().nonnegative()).optional(),
+  mailReload: z.array(z.number().int().positive()).optional(),
 });
 
 export interface SavedState {
@@ -63,6 +65,10 @@ export interface SavedState {
   replies: OperatorReply[];
   /** Dismissed mail of workers the deck does not know: worker id → highest dismissed seq. */
   dismissed: Record<string, number>;
+  /** Messages ever handled per sender; null in a state.json from before it was kept. */
+  mailTotals: Record<string, number> | null;
+  /** The seqs of `mail/cur` to load at start (see mailToReload); null in a state.json from before. */
+  mailReload: number[] | null;
 }
 
 /**
@@ -92,6 +98,8 @@ export async function loadState(file: string): Promise<SavedState | null> {
     workers: parsed.data.workers as WorkerRecord[],
     replies: parsed.data.replies,
     dismissed: parsed.data.dismissed,
+    mailTotals: parsed.data.mailTotals ?? null,
+    mailReload: parsed.data.mailReload ?? null,
   };
 }
 
@@ -99,7 +107,15 @@ export async function loadState(file: string): Promise<SavedState | null> {
 export function serializeState(state: DeckState): string {
   const workers = state.order.map((id) => state.workers[id]).filter((w): w is WorkerRecord => w !== undefined);
   return `${JSON.stringify(
-    { version: 1, nextSeq: state.nextSeq, workers, replies: state.replies.slice(-MAX_SAVED_REPLIES), dismissed: state.dismissed },
+    {
+      version: 1,
+      nextSeq: state.nextSeq,
+      workers,
+      replies: state.replies.slice(-MAX_SAVED_REPLIES),
+      dismissed: state.dismissed,
+      mailTotals: state.mailTotals,
+      mailReload: mailToReload(state),
+    },
     null,
     2,
   )}\n`;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { DeckCommand, ResultOf } from '../core/protocol.js';
 import type { Deck } from '../deck.js';
+import { readOlderMail } from '../mail/mailbox.js';
 import { readTranscriptTail } from '../registry/transcript.js';
 
 /** What `execute` needs beyond the Deck: the server's own actions. */
@@ -52,6 +53,8 @@ export async function execute<C extends DeckCommand>(deck: Deck, command: C, ctx
     case 'dismiss-mail':
       deck.dismissMail(command.workerId, command.seq);
       return null as R;
+    case 'older-mail':
+      return (await readOlderMail(deck.layout, command.workerId, command.before, command.limit)) as R;
     case 'set-size':
       ctx.setPreviewSize(command.cols, command.rows);
       return null as R;

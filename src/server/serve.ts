@@ -124,7 +124,7 @@ export async function serve(o: ServeOptions): Promise<number> {
   // Mail the previous server handled but did not get to log (killed in between) gets its audit line first.
   const recovered = await recoverAuditLines(layout, registry);
   if (recovered > 0) log(`recovered ${recovered} audit line${recovered === 1 ? '' : 's'} of mail handled just before the last server stopped`);
-  theDeck.restore(saved, await loadMailHistory(layout), 'the server stopped');
+  theDeck.restore(saved, await loadMailHistory(layout, saved), 'the server stopped');
   for (const w of warnings) theDeck.warn(w);
   const owned = new Set(Object.values(theDeck.getState().workers).flatMap((w) => (w.worktree ? [w.worktree] : [])));
   for (const orphan of await orphanWorktrees(o.repo, owned)) {

@@ -1,5 +1,5 @@
 import { Text } from 'ink';
-import { attentionOrder, isLiveWorker, type AttentionItem, type DeckState } from '../core/deck-state.js';
+import { attentionOrder, isLiveWorker, olderMailCount, type AttentionItem, type DeckState } from '../core/deck-state.js';
 import { displayKey } from '../core/commands.js';
 import { formatAge } from '../core/worker.js';
 import type { ThemeToken } from './theme.js';
@@ -78,13 +78,18 @@ export function MailPanel({ width, height }: { width: number; height: number }) 
     replyLines.push({ text: fit(reply.busy ? 'sending…' : 'Enter sends · ^J new line · Esc keeps draft', inner), token: 'text.muted' });
   }
   const selected = selectedId ? state.workers[selectedId] : undefined;
+  const older = useApp((s) => (selectedId ? s.ui.olderMail[selectedId] : undefined));
+  // Mail of this worker in mail/cur that neither the deck nor a page holds: `[` at the top pages it in.
+  const earlier = selectedId ? Math.max(0, olderMailCount(state, selectedId) - (older?.messages.length ?? 0)) : 0;
+  const upKey = displayKey(keymap.keysOf.get('mail-up')?.[0] ?? '[');
   const headerLines: Line[] = [
     { text: 'Needs you', token: 'text.accent', bold: true },
     ...attention,
     { text: '', token: 'text.muted' },
     {
       text: selected
-        ? `${selected.name}${isLiveWorker(state, selected.id) ? '' : ' (not running)'}${scroll > 0 ? ' ↑' : ''}`
+        ? `${selected.name}${isLiveWorker(state, selected.id) ? '' : ' (not running)'}${scroll > 0 ? ' ↑' : ''}` +
+          (earlier > 0 ? ` · ${older?.loading ? 'loading' : `${earlier} earlier (${upKey})`}` : '')
         : 'Thread',
       token: 'text.accent',
       bold: true,
@@ -92,7 +97,7 @@ export function MailPanel({ width, height }: { width: number; height: number }) 
   ];
   const threadSpace = Math.max(1, innerHeight - headerLines.length - replyLines.length);
   // Wrap only what the scroll position can show: the tail, plus what scrolling back reveals.
-  let thread = selectedId ? threadTail(state, selectedId, inner, now, threadSpace + scroll) : [];
+  let thread = selectedId ? threadTail(state, selectedId, inner, now, threadSpace + scroll, older?.messages) : [];
   if (thread.length === 0) thread = [{ text: selectedId ? 'No mail from this worker yet.' : 'Select a worker.', token: 'text.muted' }];
   const maxScroll = Math.max(0, thread.length - threadSpace);
   const offset = Math.min(scroll, maxScroll);

@@ -1,10 +1,10 @@
-import { nextAttentionWorker, questionToAnswer, unknownMail, type UnknownMail } from '../core/deck-state.js';
+import { nextAttentionWorker, olderMailCount, questionToAnswer, unknownMail, type UnknownMail } from '../core/deck-state.js';
 import { sanitize } from '../core/mail.js';
 import { commandFor, displayKey, type Keymap } from '../core/commands.js';
 import { disabledReason } from './bindings.js';
 import { hasLiveProcess, isLive } from '../core/worker.js';
 import type { DeckClient } from '../client/remote-deck.js';
-import { setUi, SPAWN_FIELDS, type AppStore, type SpawnFormState } from '../store.js';
+import { setUi, SPAWN_FIELDS, type AppStore, type OlderMail, type SpawnFormState } from '../store.js';
 import { computeLayout } from './layout.js';
 import { threadLineCount } from './thread.js';
 import type { KeyPress } from './keys.js';
@@ -59,6 +59,37 @@ export class Controller {
         return;
       }
     }
+  }
+
+  /**
+   * Page in up to 50 older messages of a worker from `mail/cur` (the deck
+   * holds only each sender's newest), unless a page is loading or none is left.
+   */
+  pageOlderMail(workerId: string): void {
+    const { store, client } = this.o;
+    const { deck: state, ui } = store.getState();
+    const current = ui.olderMail[workerId] ?? { messages: [], before: null, loading: false };
+    if (current.loading || olderMailCount(state, workerId) <= current.messages.length) return;
+    let before: number;
+    if (current.messages.length > 0) {
+      if (current.before === null) return;
+      before = current.before;
+    } else {
+      const held = state.mail.filter((m) => m.workerId === workerId).map((m) => m.seq);
+      before = held.length > 0 ? Math.min(...held) : state.nextSeq;
+    }
+    const set = (next: OlderMail) => setUi(store, { olderMail: { ...store.getState().ui.olderMail, [workerId]: next } });
+    set({ ...current, loading: true });
+    client
+      .execute({ type: 'older-mail', workerId, before, limit: 50 })
+      .then((page) => {
+        const now = store.getState().ui.olderMail[workerId] ?? current;
+        set({ messages: [...page.messages, ...now.messages], before: page.before, loading: false });
+      })
+      .catch((error: Error) => {
+        set({ ...current, loading: false });
+        this.flash(`Cannot load older mail: ${error.message}`, 'error');
+      });
   }
 
   /** Show a message in the status line. */
@@ -167,8 +198,11 @@ export class Controller {
       case 'mail-up': {
         if (!ui.selectedId) return;
         const width = computeLayout(ui.cols, ui.rows, state.order.length).mailWidth - 2;
-        const max = Math.max(0, threadLineCount(state, ui.selectedId, width) - 1);
+        const older = ui.olderMail[ui.selectedId];
+        const max = Math.max(0, threadLineCount(state, ui.selectedId, width, older?.messages) - 1);
         setUi(store, { mailScroll: Math.min(max, ui.mailScroll + 5) });
+        // At the top of what is held: page in older mail from mail/cur, if there is more.
+        if (ui.mailScroll + 5 >= max) this.pageOlderMail(ui.selectedId);
         return;
       }
       case 'mail-down':

@@ -1,4 +1,5 @@
 import { threadOf, type DeckState, type ThreadEntry } from '../core/deck-state.js';
+import type { MailMessage } from '../core/mail.js';
 import { formatAge } from '../core/worker.js';
 import { fit, wrap } from './layout.js';
 import type { ThemeToken } from './theme.js';
@@ -32,8 +33,15 @@ function entryLines(entry: ThreadEntry, width: number, now: number): Line[] {
  * entries that show are wrapped, so a long thread costs no more to draw than
  * a short one.
  */
-export function threadTail(state: DeckState, workerId: string, width: number, now: number, count: number): Line[] {
-  const entries = threadOf(state, workerId);
+export function threadTail(
+  state: DeckState,
+  workerId: string,
+  width: number,
+  now: number,
+  count: number,
+  older: readonly MailMessage[] = [],
+): Line[] {
+  const entries = threadOf(state, workerId, older);
   const lines: Line[] = [];
   for (let i = entries.length - 1; i >= 0 && lines.length < count; i--) {
     lines.unshift(...entryLines(entries[i] as ThreadEntry, width, now));
@@ -42,8 +50,8 @@ export function threadTail(state: DeckState, workerId: string, width: number, no
 }
 
 /** How many lines a worker's whole thread takes at `width` columns (bounds scrolling). */
-export function threadLineCount(state: DeckState, workerId: string, width: number): number {
+export function threadLineCount(state: DeckState, workerId: string, width: number, older: readonly MailMessage[] = []): number {
   let count = 0;
-  for (const entry of threadOf(state, workerId)) count += entryLines(entry, width, 0).length;
+  for (const entry of threadOf(state, workerId, older)) count += entryLines(entry, width, 0).length;
   return count;
 }

@@ -114,7 +114,7 @@ describe('the server reads an attach connection', () => {
       const typed = 'echo one\n\necho {two}\n';
       socket.write(frame({ t: 'attach', id: worker.id, cols: 80, rows: 24 }) + typed);
       await waitFor(() => pty.writes.join('') === typed, 'the typed bytes at the PTY', 5_000, () => JSON.stringify(pty.writes));
-      expect(received).toContain('"attached"');
+      await waitFor(() => received.includes('"attached"'), 'the attached frame', 5_000, () => received);
       expect(received).not.toContain('"error"');
       expect(socket.destroyed).toBe(false);
     } finally {

@@ -4,7 +4,7 @@ import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildMail, MAX_MAIL_BYTES, type MailMessage } from '../../src/core/mail.js';
-import { loadMailHistory, Mailbox } from '../../src/mail/mailbox.js';
+import { loadMailHistory, Mailbox, readOlderMail } from '../../src/mail/mailbox.js';
 import { prepareStateDir, type StateLayout } from '../../src/registry/state-dir.js';
 import { processGone } from '../helpers/deck.js';
 import { tempDir } from '../helpers/git-repo.js';
@@ -108,9 +108,9 @@ describe('the Mailbox on real chokidar', () => {
     expect(readdirSync(b.layout.mail.tmp)).toEqual([]);
     expect(readdirSync(b.layout.mail.bad)).toEqual([]);
     expect(b.bad).toEqual([]);
-    // cur/ names carry the seq, so the history reads back in order.
+    // cur/ names carry the seq, so the history reads back in order: without a list from state.json, the newest 200.
     const history = await loadMailHistory(b.layout);
-    expect(history.map((m) => m.seq)).toEqual([...b.messages.map((m) => m.seq)].sort((x, y) => x - y));
+    expect(history.map((m) => m.seq)).toEqual([...b.messages.map((m) => m.seq)].sort((x, y) => x - y).slice(-200));
   });
 
   it('handles files that were already in new/ at start', async () => {
@@ -149,5 +149,55 @@ describe('the Mailbox on real chokidar', () => {
     expect(b.messages.map((m) => m.id)).toEqual(['good']);
     // The link was moved, not followed: its target is untouched.
     expect(readFileSync(path.join(outside, 'target.json'), 'utf8')).toContain('via a link');
+  });
+});
+
+describe('mail at scale', () => {
+  /** Put `count` handled messages straight into cur/, alternating senders w0 and w1; seq i is named like the Mailbox names it. */
+  function handled(layout: StateLayout, count: number): void {
+    for (let seq = 1; seq <= count; seq++) {
+      const body = JSON.stringify(buildMail({ id: `h${seq}`, workerId: `w${seq % 2}`, type: 'progress', content: `handled ${seq}`, now: 1_000 + seq }));
+      writeFileSync(path.join(layout.mail.cur, `${String(seq).padStart(10, '0')}_${seq}.json`), body);
+    }
+  }
+
+  it('start-up reads the files state.json lists and what came after its save, not all of history', async () => {
+    const b = await box();
+    handled(b.layout, 5000);
+    const loaded = await loadMailHistory(b.layout, { nextSeq: 4998, mailReload: [1, 2, 4000] });
+    expect(loaded.map((m) => m.seq)).toEqual([1, 2, 4000, 4998, 4999, 5000]);
+    expect(loaded[2]?.content).toBe('handled 4000');
+  });
+
+  it('pages one sender back through mail/cur, 50 at a time, to its first message', async () => {
+    const b = await box();
+    handled(b.layout, 301);
+    const pages: number[][] = [];
+    let before: number | null = 290;
+    while (before !== null) {
+      const page: { messages: MailMessage[]; before: number | null } = await readOlderMail(b.layout, 'w1', before, 50, 64);
+      pages.push(page.messages.map((m) => m.seq));
+      expect(page.messages.every((m) => m.workerId === 'w1')).toBe(true);
+      before = page.before;
+    }
+    const seqs = pages.reverse().flat();
+    // Every odd seq below 290 exactly once, oldest first.
+    expect(seqs).toEqual(Array.from({ length: 145 }, (_, i) => 2 * i + 1));
+  });
+
+  it('close() stops a backlog after the message in hand: the rest stays in new/, nothing is lost or handled twice', async () => {
+    const b = await box();
+    const total = 5000;
+    for (let i = 0; i < total; i++) writeFileSync(path.join(b.layout.mail.new, `${String(i).padStart(5, '0')}.json`), mailFile('w1', `n ${i}`, `b${i}`));
+    const mailbox = new Mailbox(b.layout, { onMessage: (m) => b.messages.push(m), onBad: () => undefined, nextSeq: (() => { let n = 1; return () => n++; })() });
+    const started = mailbox.start();
+    await waitFor(() => b.messages.length > 0, 'the first message handled', 20_000);
+    await mailbox.close();
+    await started;
+    const handledCount = b.messages.length;
+    expect(readdirSync(b.layout.mail.cur)).toHaveLength(handledCount);
+    expect(readdirSync(b.layout.mail.new)).toHaveLength(total - handledCount);
+    expect(handledCount).toBeLessThan(total);
+    expect(new Set(b.messages.map((m) => m.id)).size).toBe(handledCount);
   });
 });

@@ -10,6 +10,10 @@ import {
   unreadCount,
   type DeckEvent,
   type DeckState,
+  olderMailCount,
+  mailToReload,
+  MAIL_KEEP,
+  MAIL_RELOAD,
 } from '../../src/core/deck-state.js';
 import type { MailMessage, MailType, OperatorReply } from '../../src/core/mail.js';
 import { newWorkerRecord, type WorkerRecord } from '../../src/core/worker.js';
@@ -317,7 +321,8 @@ describe('mail from workers this deck does not know', () => {
     const groups = unknownMail(flooded());
     expect(groups.map((g) => [g.workerId, g.workerName, g.messages.length, g.questions, g.since])).toEqual([
       ['eeee', null, 1, 0, 50],
-      ['ffff', 'ghost', 54, 54, 100],
+      // 54 came; the deck holds a sender's newest MAIL_KEEP (50), the rest page in from mail/cur.
+      ['ffff', 'ghost', 50, 50, 104],
     ]);
     const s = flooded();
     // A dismissal covers every listed message.
@@ -341,7 +346,8 @@ describe('mail from workers this deck does not know', () => {
     expect(s.dismissed).toEqual({ ffff: ffff!.lastSeq });
     expect(unknownMail(s).map((g) => g.workerId)).toEqual(['eeee']);
     expect(attentionOrder(s).map((i) => `${i.kind}:${i.workerId}`)).toEqual(['question:a', 'unknown:eeee']);
-    expect(s.mail.filter((m) => m.workerId === 'ffff')).toHaveLength(54);
+    expect(s.mail.filter((m) => m.workerId === 'ffff')).toHaveLength(50);
+    expect(olderMailCount(s, 'ffff')).toBe(4);
     // A later message from the same stranger shows again, alone.
     s = received(s, mail('ffff', 'question', 900, 'still there?'));
     expect(unknownMail(s).find((g) => g.workerId === 'ffff')?.messages.map((m) => m.content)).toEqual(['still there?']);
@@ -362,5 +368,44 @@ describe('mail from workers this deck does not know', () => {
     expect(unknownMail(s)).toEqual([]);
     s = run([added('a'), started('a')], s);
     expect(unreadCount(s, 'a')).toBe(0);
+  });
+});
+
+describe('mail held in memory', () => {
+  it("keeps each sender's newest MAIL_KEEP messages and counts the rest, never dropping an open question", () => {
+    let s = received(run([added('a'), started('a')]), mail('a', 'question', 1, 'which db?', 'q-first'));
+    for (let i = 0; i < MAIL_KEEP + 30; i++) s = received(s, mail('a', 'progress', 10 + i, `note ${i}`));
+    s = received(s, mail('b-stranger', 'progress', 5, 'hello'));
+    const held = s.mail.filter((m) => m.workerId === 'a');
+    expect(held).toHaveLength(MAIL_KEEP);
+    // The open question stays; the oldest notes went.
+    expect(held[0]?.id).toBe('q-first');
+    expect(held[1]?.content).toBe('note 31');
+    expect(held.at(-1)?.content).toBe(`note ${MAIL_KEEP + 29}`);
+    expect(s.mailTotals).toEqual({ a: MAIL_KEEP + 31, 'b-stranger': 1 });
+    expect(olderMailCount(s, 'a')).toBe(31);
+    expect(unansweredQuestions(s).map((q) => q.id)).toEqual(['q-first']);
+    // Answered, it may go with the next message.
+    s = reduce(s, { type: 'operator-wrote', reply: reply('a', 500, 'q-first') });
+    s = received(s, mail('a', 'progress', 600, 'after'));
+    expect(s.mail.some((m) => m.id === 'q-first')).toBe(false);
+  });
+
+  it("lists what a restart reloads: each sender's newest MAIL_RELOAD and the open questions", () => {
+    let s = received(run([added('a'), started('a')]), mail('a', 'question', 1, 'still open?', 'q-open'));
+    for (let i = 0; i < 40; i++) s = received(s, mail('a', 'progress', 10 + i), mail('c', 'progress', 10 + i));
+    const reload = mailToReload(s);
+    const bySeq = new Map(s.mail.map((m) => [m.seq, m]));
+    expect(reload.filter((seq) => bySeq.get(seq)?.workerId === 'c')).toHaveLength(MAIL_RELOAD);
+    expect(reload.map((seq) => bySeq.get(seq)?.id)).toContain('q-open');
+    expect(reload.filter((seq) => bySeq.get(seq)?.workerId === 'a')).toHaveLength(MAIL_RELOAD + 1);
+    expect(reload).toEqual([...reload].sort((x, y) => x - y));
+  });
+
+  it('threads older mail paged in before what is held, once each', () => {
+    const s = received(run([added('a'), started('a')]), mail('a', 'progress', 100, 'held'));
+    const older = [mail('a', 'progress', 1, 'paged 1'), mail('a', 'progress', 2, 'paged 2')];
+    const contents = threadOf(s, 'a', [...older, ...s.mail]).map((e) => (e.from === 'worker' ? e.message.content : ''));
+    expect(contents).toEqual(['paged 1', 'paged 2', 'held']);
   });
 });
