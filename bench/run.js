@@ -10,6 +10,7 @@ import { benchEcho } from './echo.js';
 import { benchFlood } from './flood.js';
 import { cleanup, log, now, round } from './lib.js';
 import { benchMail } from './mail.js';
+import { benchMailScale } from './mail-scale.js';
 import { benchScale } from './scale.js';
 import { benchStartup } from './startup.js';
 import { benchThroughput } from './throughput.js';
@@ -25,14 +26,14 @@ const only = process.argv
 
 const MB = 1024 * 1024;
 const PLAN = quick
-  ? { throughputReps: 1, mailMessages: 200, echoKeys: 200, scaleWorkers: 32, scaleSeconds: 10, startupRuns: 3, attachReps: 1, flood: { workers: 10, minBytes: 4 * MB, maxBytes: 6 * MB, afterMs: 10_000 } }
-  : { throughputReps: 3, mailMessages: 200, echoKeys: 200, scaleWorkers: 32, scaleSeconds: 20, startupRuns: 10, attachReps: 3, flood: { workers: 10, minBytes: 20 * MB, maxBytes: 30 * MB, afterMs: 30_000 } };
+  ? { throughputReps: 1, mailMessages: 200, echoKeys: 200, scaleWorkers: 32, scaleSeconds: 10, startupRuns: 3, mailScaleRuns: 3, attachReps: 1, flood: { workers: 10, minBytes: 4 * MB, maxBytes: 6 * MB, afterMs: 10_000 } }
+  : { throughputReps: 3, mailMessages: 200, echoKeys: 200, scaleWorkers: 32, scaleSeconds: 20, startupRuns: 10, mailScaleRuns: 5, attachReps: 3, flood: { workers: 10, minBytes: 20 * MB, maxBytes: 30 * MB, afterMs: 30_000 } };
 
 /**
  * What every phase returns, merged.
  * @typedef {Awaited<ReturnType<typeof benchStartup>> & Awaited<ReturnType<typeof benchThroughput>> &
  *   Awaited<ReturnType<typeof benchMail>> & Awaited<ReturnType<typeof benchEcho>> & Awaited<ReturnType<typeof benchScale>> &
- *   Awaited<ReturnType<typeof benchAttach>> & Awaited<ReturnType<typeof benchFlood>>} Results
+ *   Awaited<ReturnType<typeof benchAttach>> & Awaited<ReturnType<typeof benchFlood>> & Awaited<ReturnType<typeof benchMailScale>>} Results
  */
 /** @typedef {{ [K in keyof Results]: Results[K] extends number ? K : never }[keyof Results]} Figure a numeric result */
 /**
@@ -52,6 +53,13 @@ const KEYS = [
   ['scale32_rss_mb', 'MB', 'server + TUI peak summed RSS, 32 workers', (v) => v < 300, '< 300'],
   ['startup_ms', 'ms', 'exec to first full frame, server running, median', (v) => v < 300, '< 300'],
   ['startup_cold_ms', 'ms', 'same, when the client starts the server, median', null],
+  ['startup_mail_ms', 'ms', 'same with 5,000 handled messages, server running, median', null],
+  ['startup_empty_ms', 'ms', 'same on an empty state dir, alternated with the one above', null],
+  ['startup_mail_cold_ms', 'ms', '5,000 handled messages, the client starts the server, median', null],
+  ['startup_empty_cold_ms', 'ms', 'same on an empty state dir, alternated', null],
+  ['mail_drain_per_s', 'msg/s', '3,000 messages landing at once, handled while the TUI draws', (v) => v >= 2000, '>= 2000'],
+  ['kill_backlog_ms', 'ms', 'workerdeck kill-server with 3,000 messages waiting: command wall time, node start-up included', null],
+  ['kill_backlog_left', 'files', 'of those 3,000, left in mail/new for the next start', null],
   ['rss_peak_flood_mb', 'MB', 'deck peak RSS (VmHWM, mirror thread included), 10 workers each cat 20-30 MB (4-6 with --quick)', (v) => v < 400, '< 400'],
   ['rss_after_flood_mb', 'MB', 'deck RSS 30 s after that output stopped (10 s with --quick)', (v) => v < 250, '< 250'],
 ];
@@ -95,6 +103,7 @@ const phases = [
   ['startup', () => benchStartup({ runs: PLAN.startupRuns })],
   ['throughput', () => benchThroughput({ reps: PLAN.throughputReps })],
   ['mail', () => benchMail({ messages: PLAN.mailMessages })],
+  ['mailscale', () => benchMailScale({ handled: 5000, backlog: 3000, runs: PLAN.mailScaleRuns })],
   ['echo', () => benchEcho({ keys: PLAN.echoKeys })],
   ['scale', () => benchScale({ workers: PLAN.scaleWorkers, seconds: PLAN.scaleSeconds })],
   ['attach', () => benchAttach({ reps: PLAN.attachReps })],

@@ -10,7 +10,7 @@ import { DeckTerm, killServer, median, sleep, tempDir, tempRepo, trackStateDir }
  * Open the TUI on a state dir and time its first full frame, in ms; leaves the server running.
  * @param {string} repo @param {string} stateDir
  */
-async function firstFrame(repo, stateDir) {
+export async function firstFrame(repo, stateDir) {
   const deck = new DeckTerm({ cwd: repo, stateDir });
   try {
     let frameAt = 0;

@@ -244,8 +244,13 @@ export class Deck {
   dispatch(event: DeckEvent): void {
     this.state = reduce(this.state, event);
     this.options.registry.save(this.state);
-    const logged = eventLogFields(event);
-    if (logged) this.options.registry.appendEvent(event.type, logged, this.now());
+    if (event.type === 'mail-batch') {
+      // The audit log keeps one line per message, as if each had come alone.
+      for (const message of event.messages) this.options.registry.appendEvent('mail-received', { message }, this.now());
+    } else {
+      const logged = eventLogFields(event);
+      if (logged) this.options.registry.appendEvent(event.type, logged, this.now());
+    }
     for (const listener of this.listeners) listener(this.state, event);
   }
 
@@ -258,6 +263,12 @@ export class Deck {
   /** A message arrived in the mailbox. */
   receiveMail(message: MailMessage): void {
     this.dispatch({ type: 'mail-received', message });
+  }
+
+  /** Messages the mailbox handled together, in seq order: one state change, one event for clients. */
+  receiveMailBatch(messages: MailMessage[]): void {
+    if (messages.length === 1) return this.receiveMail(messages[0] as MailMessage);
+    if (messages.length > 0) this.dispatch({ type: 'mail-batch', messages });
   }
 
   /** The preview size changed: every detached PTY and mirror follows. */

@@ -60,6 +60,8 @@ export type DeckEvent =
     }
   | { type: 'worker-removed'; id: string }
   | { type: 'mail-received'; message: MailMessage }
+  /** Several messages handled together (a backlog): the same as one mail-received each, in order, with one update. */
+  | { type: 'mail-batch'; messages: MailMessage[] }
   | { type: 'operator-wrote'; reply: OperatorReply }
   | { type: 'mail-seen'; workerId: string; seq: number }
   /** The operator dismissed the mail of a worker this deck does not know, up to `seq`. */
@@ -134,6 +136,11 @@ export function reduce(state: DeckState, event: DeckEvent): DeckState {
         message.type === 'needs-input' ? state.mailTotals : { ...state.mailTotals, [message.workerId]: (state.mailTotals[message.workerId] ?? 0) + 1 };
       const mail = keepNewest([...state.mail, message], message.workerId, state);
       return applyMail({ ...state, mail, mailTotals, nextSeq: Math.max(state.nextSeq, message.seq + 1) }, message);
+    }
+    case 'mail-batch': {
+      let next = state;
+      for (const message of event.messages) next = reduce(next, { type: 'mail-received', message });
+      return next;
     }
     case 'operator-wrote': {
       const { reply } = event;

@@ -132,6 +132,7 @@ export async function serve(o: ServeOptions): Promise<number> {
   }
   const mailbox = new Mailbox(layout, {
     onMessage: (message) => theDeck.receiveMail(message),
+    onMessages: (messages) => theDeck.receiveMailBatch(messages),
     onBad: (file, reason) => theDeck.warn(`Bad mail ${file} moved to mail/bad: ${reason}`),
     nextSeq: () => theDeck.nextSeq(),
     releaseSeq: (seq) => theDeck.releaseSeq(seq),
