@@ -1,14 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { buildKeymap } from '../../src/core/commands.js';
-import type { MailMessage } from '../../src/core/mail.js';
+import { buildMail, type MailMessage } from '../../src/core/mail.js';
+import { MAIL_KEEP, olderMailCount, threadOf } from '../../src/core/deck-state.js';
+import { Mailbox } from '../../src/mail/mailbox.js';
 import type { Deck } from '../../src/deck.js';
 import { loadState, type Registry } from '../../src/registry/registry.js';
 import type { StateLayout } from '../../src/registry/state-dir.js';
 import { fakeSpawner, type FakePty } from '../../src/pty/fake-pty.js';
-import { createAppStore, type AppStore } from '../../src/store.js';
+import { createAppStore, setUi, type AppStore } from '../../src/store.js';
 import { Controller } from '../../src/ui/controller.js';
 import { decodeKeys } from '../../src/ui/keys.js';
 import { makeDeck, request, serveInProcess, testPresets } from '../helpers/deck.js';
@@ -509,5 +511,33 @@ describe('mail from workers this deck does not know', () => {
     rig.question(b, 'help?', 1000);
     await rig.press(' ');
     expect(ui().selectedId).toBe(b);
+  });
+});
+
+describe('paging a long thread back', () => {
+  it('[ at the top of what the deck holds pages older mail in from mail/cur, 50 at a time, until the first message', async () => {
+    const w = await rig.deck.spawn(request({ agent: 'custom', task: 'talk a lot' }));
+    // 130 messages through a real Mailbox, so they are files in mail/cur like any handled mail.
+    for (let i = 0; i < 130; i++) {
+      const body = buildMail({ id: `t${i}`, workerId: w.id, type: 'progress', content: `note number ${i}`, now: 1_000 + i });
+      writeFileSync(path.join(rig.layout.mail.new, `${String(i).padStart(4, '0')}.json`), JSON.stringify(body));
+    }
+    const mailbox = new Mailbox(rig.layout, { onMessage: (m) => rig.deck.receiveMail(m), onMessages: (ms) => rig.deck.receiveMailBatch(ms), onBad: () => undefined, nextSeq: () => rig.deck.nextSeq() });
+    await mailbox.start();
+    await mailbox.close();
+    await rig.sync();
+    expect(rig.store.getState().deck.mail.filter((m) => m.workerId === w.id)).toHaveLength(MAIL_KEEP);
+    expect(olderMailCount(rig.store.getState().deck, w.id)).toBe(130 - MAIL_KEEP);
+    setUi(rig.store, { selectedId: w.id });
+    const older = () => ui().olderMail[w.id];
+    for (let presses = 0; presses < 2000 && older()?.messages.length !== 130 - MAIL_KEEP; presses++) {
+      await rig.press('[');
+      await waitFor(() => older()?.loading !== true, 'a page to load');
+    }
+    expect(older()?.messages.map((m) => m.content)).toEqual(Array.from({ length: 130 - MAIL_KEEP }, (_, i) => `note number ${i}`));
+    expect(older()?.before).toBeNull();
+    // Every message once in the thread, oldest first.
+    const thread = threadOf(rig.store.getState().deck, w.id, older()?.messages);
+    expect(thread.map((e) => (e.from === 'worker' ? e.message.content : ''))).toEqual(Array.from({ length: 130 }, (_, i) => `note number ${i}`));
   });
 });
