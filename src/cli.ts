@@ -20,6 +20,10 @@ const HELP = `
     $ workerdeck logs <worker> [--follow] [--transcript]
                                            its screen; its raw output as it comes; its transcript
     $ workerdeck events [--follow] [--json] the audit log, then new events as they happen
+    $ workerdeck restore <worker>          bring a removed worker's branch and worktree back
+                                           from the trash (refs/workerdeck/trash/<branch>)
+    $ workerdeck prune                     remove orphan worktrees, worker/* branches and list
+                                           entries that are safe to remove; keep the rest
     $ workerdeck kill-server [--yes]       stop every worker and the server
     $ workerdeck serve                     run the server in the foreground (clients start it)
     $ workerdeck mail <kind> <text…|->     send mail from a worker to its deck
@@ -131,6 +135,10 @@ async function run(cli: ReturnType<typeof parseArgs>): Promise<number> {
         return await (await client()).eventsCommand(flags, version);
       case 'kill-server':
         return await (await client()).killServerCommand(flags, version);
+      case 'restore':
+        return await (await client()).restoreCommand(needWorker('restore <worker>'), flags, version);
+      case 'prune':
+        return await (await client()).pruneCommand(flags, version);
       case 'mail':
         return await mailCommand(rest, cli.flags);
       case 'mcp':

@@ -28,6 +28,8 @@ export const configSchema = z.strictObject({
   notify: z.strictObject({ bell: z.boolean().optional(), title: z.boolean().optional() }).optional(),
   /** Seconds the server waits with no workers and no clients before it exits; 0 keeps it running. */
   serverIdleExit: z.number().int().min(0).max(7 * 24 * 3600).optional(),
+  /** How m merges a worker's branch: a merge commit, a squash, or a rebase and fast-forward. */
+  mergeStrategy: z.enum(['merge', 'squash', 'rebase']).optional(),
 });
 
 export type ConfigFile = z.infer<typeof configSchema>;
@@ -44,6 +46,7 @@ export interface Config {
   notify: { bell: boolean; title: boolean };
   /** Seconds the server idles (no workers, no clients) before it exits; 0 = never. */
   serverIdleExit: number;
+  mergeStrategy: 'merge' | 'squash' | 'rebase';
   /** The files that were read, user file first. */
   sources: string[];
   /** Settings that were read but not applied, each a sentence for the operator. */
@@ -113,6 +116,7 @@ export function mergeConfig(user: ConfigFile | null, repo: ConfigFile | null, so
       title: repo?.notify?.title ?? user?.notify?.title ?? true,
     },
     serverIdleExit: repo?.serverIdleExit ?? user?.serverIdleExit ?? 600,
+    mergeStrategy: repo?.mergeStrategy ?? user?.mergeStrategy ?? 'merge',
     sources,
     notices:
       repo?.skipPermissions === true

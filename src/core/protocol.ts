@@ -18,6 +18,16 @@ import { z } from 'zod';
 import type { DeckEvent, DeckState } from './deck-state.js';
 import type { OperatorReply } from './mail.js';
 import type { WorkerRecord } from './worker.js';
+import {
+  MERGE_STRATEGIES,
+  type CleanupPreview,
+  type CleanupResult,
+  type MergePreview,
+  type MergeResult,
+  type PruneItem,
+  type RestoreResult,
+  type WorkerDiff,
+} from './review.js';
 import { describeIssue } from './validate.js';
 
 /** Bumped on every incompatible change of the frames below. */
@@ -65,6 +75,19 @@ export const deckCommandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('transcript'), id, maxBytes: z.number().int().positive().max(64 * 1024 * 1024) }),
   /** Stop every worker and end the server. */
   z.object({ type: z.literal('kill-server') }),
+  /** The worker's changes against the merge base with its base branch (src/git/review.ts). */
+  z.object({ type: z.literal('diff'), id }),
+  /** What merging the worker's branch would do; `strategy` defaults to the config's. */
+  z.object({ type: z.literal('merge-preview'), id, strategy: z.enum(MERGE_STRATEGIES).optional() }),
+  z.object({ type: z.literal('merge'), id, strategy: z.enum(MERGE_STRATEGIES).optional(), commitUncommitted: z.boolean() }),
+  /** What removing the worker's worktree and branch would lose (null: it has none). */
+  z.object({ type: z.literal('cleanup-preview'), id }),
+  /** Remove a worker that is not running, with its worktree and branch (kept in the trash first). */
+  z.object({ type: z.literal('cleanup'), id, confirmLoss: z.boolean() }),
+  /** Bring a removed worker's branch and worktree back from the trash. */
+  z.object({ type: z.literal('restore'), key: z.string().min(1).max(300) }),
+  /** Remove safe orphans (worktrees, worker/* branches, registry entries, old trash). */
+  z.object({ type: z.literal('prune') }),
 ]);
 
 export type DeckCommand = z.infer<typeof deckCommandSchema>;
@@ -86,6 +109,13 @@ export interface CommandResults {
   screen: string[];
   transcript: string;
   'kill-server': null;
+  diff: WorkerDiff;
+  'merge-preview': MergePreview;
+  merge: MergeResult;
+  'cleanup-preview': CleanupPreview | null;
+  cleanup: CleanupResult | null;
+  restore: RestoreResult;
+  prune: PruneItem[];
 }
 
 export type ResultOf<C extends DeckCommand> = CommandResults[C['type']];

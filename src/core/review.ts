@@ -206,3 +206,22 @@ export function parseNumstat(z: string): DiffStat {
   }
   return stat;
 }
+
+/** `a.txt, b.txt and 3 more`: at most `max` file names, for one-line messages. */
+export function listFiles(files: string[], max = 3): string {
+  if (files.length <= max) return files.join(', ');
+  return `${files.slice(0, max).join(', ')} and ${files.length - max} more`;
+}
+
+/** What a cleanup would lose, in words: `2 commits not in main and 1 uncommitted file (a.txt)`, or `nothing unmerged`. */
+export function describeLoss(p: Pick<CleanupPreview, 'unmergedCommits' | 'uncommitted' | 'base'>): string {
+  const parts: string[] = [];
+  if (p.unmergedCommits > 0) parts.push(`${p.unmergedCommits} commit${p.unmergedCommits === 1 ? '' : 's'} not in ${p.base}`);
+  if (p.uncommitted.length > 0) {
+    parts.push(`${p.uncommitted.length} uncommitted file${p.uncommitted.length === 1 ? '' : 's'} (${listFiles(p.uncommitted)})`);
+  }
+  return parts.length > 0 ? parts.join(' and ') : 'nothing unmerged';
+}
+
+/** How a strategy reads in messages. */
+export const STRATEGY_LABEL: Record<MergeStrategy, string> = { merge: 'merge commit', squash: 'squash', rebase: 'rebase and fast-forward' };

@@ -8,9 +8,9 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { trashRef, type CleanupPreview, type CleanupResult, type PruneItem, type RestoreResult } from '../core/review.js';
+import { describeLoss, listFiles, trashRef, type CleanupPreview, type CleanupResult, type PruneItem, type RestoreResult } from '../core/review.js';
 import type { GitRunner } from './git.js';
-import { checkouts, listFiles, mergeTree } from './merge.js';
+import { checkouts, mergeTree } from './merge.js';
 import { GitError, gitOk, identityArgs, lastLine, resolveCommit, snapshot, uncommittedFiles } from './review.js';
 
 /** Trash older than this is pruned, in ms (30 days). */
@@ -155,16 +155,6 @@ export async function removeWork(git: GitRunner, s: WorkSubject, confirmedLoss: 
   }
   await pruneTrash(git, s.repoTop, now);
   return { branch: s.branch, trashRef: ref };
-}
-
-/** `2 commits not in main and 1 uncommitted file (a.txt)`, or `nothing unmerged`. */
-export function describeLoss(p: Pick<CleanupPreview, 'unmergedCommits' | 'uncommitted' | 'base'>): string {
-  const parts: string[] = [];
-  if (p.unmergedCommits > 0) parts.push(`${p.unmergedCommits} commit${p.unmergedCommits === 1 ? '' : 's'} not in ${p.base}`);
-  if (p.uncommitted.length > 0) {
-    parts.push(`${p.uncommitted.length} uncommitted file${p.uncommitted.length === 1 ? '' : 's'} (${listFiles(p.uncommitted)})`);
-  }
-  return parts.length > 0 ? parts.join(' and ') : 'nothing unmerged';
 }
 
 /** Every trash entry: its branch, ref, when it was trashed (epoch ms) and its trailers. */

@@ -5,7 +5,7 @@
  * rebase, in the worker's own worktree) and the base only moves by a
  * fast-forward, so the operator's checkout is never left mid-merge.
  */
-import type { MergePreview, MergeResult, MergeStrategy } from '../core/review.js';
+import { listFiles, type MergePreview, type MergeResult, type MergeStrategy } from '../core/review.js';
 import type { GitRunner } from './git.js';
 import { GitError, gitOk, identityArgs, lastLine, resolveCommit, snapshotCommit, uncommittedFiles } from './review.js';
 
@@ -177,10 +177,4 @@ async function fastForward(git: GitRunner, s: MergeSubject, from: string, to: st
   }
   const r = await git.run(['update-ref', '-m', `workerdeck: merge ${s.branch}`, `refs/heads/${s.base}`, to, from], s.repoTop);
   if (r.exitCode !== 0) throw new MergeError(`Cannot move ${s.base}: ${lastLine(r)} (it moved meanwhile?). Try again.`);
-}
-
-/** `a.txt, b.txt and 3 more` */
-export function listFiles(files: string[], max = 3): string {
-  if (files.length <= max) return files.join(', ');
-  return `${files.slice(0, max).join(', ')} and ${files.length - max} more`;
 }

@@ -20,6 +20,7 @@ import { EXIT_STOP_GRACE_MS, ExitGuard } from '../process-exit.js';
 import { sessionPids } from '../pty/session.js';
 import { readFileSync } from 'node:fs';
 import { hasLiveProcess, type WorkerRecord } from '../core/worker.js';
+import { ReviewService } from './review.js';
 
 /**
  * Processes a dead server's workers left behind: those still in a worker's
@@ -109,6 +110,8 @@ export async function serve(o: ServeOptions): Promise<number> {
   const registry = new Registry(layout.stateFile, layout.eventsFile, (m) => deck?.warn(m));
   deck = new Deck({ spawner: spawnNodePty, git: o.git, layout, registry, presets, repo: o.repo, cwd: o.cwd, env: o.env, launcher });
   const theDeck = deck;
+  // Diffstats follow the deck's events from the start; m uses the config's strategy.
+  ReviewService.of(theDeck, { strategy: config.mergeStrategy });
   let saved = null;
   try {
     saved = await loadState(layout.stateFile);

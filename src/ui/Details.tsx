@@ -1,5 +1,6 @@
 import { formatAge, hasLiveProcess, isLive, statusLabel, type WorkerRecord } from '../core/worker.js';
 import { unansweredQuestions } from '../core/deck-state.js';
+import { formatDiffStat } from '../core/review.js';
 import { useApp, useDeckContext } from './context.js';
 import { fit, wrap } from './layout.js';
 import { Overlay } from './Pane.js';
@@ -51,6 +52,7 @@ export function Details({ width, height, worker }: { width: number; height: numb
     ['cwd', worker.cwd],
     ['worktree', worker.worktree ?? '(none)'],
     ['branch', worker.branch ? `${worker.branch} (from ${worker.base})` : '(none)'],
+    ['changes', formatDiffStat(worker.diffstat) || '-'],
     ['session id', worker.sessionId ?? '-'],
     ['exit', worker.exitCode === null ? (worker.signal ? `signal ${worker.signal}` : '-') : String(worker.exitCode)],
     ['age', formatAge(Date.now() - worker.createdAt)],

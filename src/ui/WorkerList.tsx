@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
 import { unreadCount } from '../core/deck-state.js';
+import { formatDiffStat } from '../core/review.js';
 import { formatAge, isLive, STATUS_SYMBOL, statusLabel, type WorkerRecord } from '../core/worker.js';
 import { useApp, useDeckContext } from './context.js';
 import { fit } from './layout.js';
@@ -53,6 +54,13 @@ const Row = memo(function Row({
   const bg = selected ? theme.c('bg.selected') : undefined;
   const inverse = selected && !theme.colour;
   const symbol = needs ? '!' : STATUS_SYMBOL[worker.status];
+  // The diffstat leads the note: `+120 −8 3f` once the worker has commits or changes.
+  const stat = formatDiffStat(worker.diffstat);
+  // It may take columns from the branch (down to 10) so that it shows whole.
+  const steal = stat ? Math.max(0, Math.min(cols.branch - 10, stat.length + 1 - Math.max(0, cols.note - 8))) : 0;
+  const branchWidth = cols.branch - steal;
+  const noteWidth = cols.note + steal;
+  const statWidth = stat ? Math.min(noteWidth + 1, stat.length + 1) : 0;
   return (
     <Box width={width} height={1} overflow="hidden">
       <Text backgroundColor={bg} inverse={inverse} color={fg ?? statusColour}>
@@ -69,7 +77,7 @@ const Row = memo(function Row({
       </Text>
       {cols.branch > 0 ? (
         <Text backgroundColor={bg} inverse={inverse} color={fg ?? theme.c('text.muted')}>
-          {fit(worker.branch ?? '(no worktree)', cols.branch)}{' '}
+          {fit(worker.branch ?? '(no worktree)', branchWidth)}{' '}
         </Text>
       ) : null}
       <Text backgroundColor={bg} inverse={inverse} color={fg ?? theme.c('text.muted')}>
@@ -78,8 +86,13 @@ const Row = memo(function Row({
       <Text backgroundColor={bg} inverse={inverse} color={fg ?? theme.c('text.accent')} bold>
         {fit(unread > 0 ? `✉${unread > 9 ? '+' : unread}` : '', cols.unread)}
       </Text>
+      {stat ? (
+        <Text backgroundColor={bg} inverse={inverse} color={fg ?? theme.c('text.accent')}>
+          {fit(' ' + stat, statWidth)}
+        </Text>
+      ) : null}
       <Text backgroundColor={bg} inverse={inverse} color={fg ?? theme.c('text.normal')}>
-        {fit(' ' + note.replace(/\s+/g, ' '), cols.note + 1)}
+        {fit(' ' + note.replace(/\s+/g, ' '), noteWidth + 1 - statWidth)}
       </Text>
     </Box>
   );

@@ -23,6 +23,10 @@ export function disabledReason(id: string, s: AppState): string | null {
     case 'resume':
       if (!selected) return 'No worker selected.';
       return hasLiveProcess(selected) ? `${selected.name} is already running.` : null;
+    case 'diff':
+    case 'merge':
+      if (!selected) return 'No worker selected.';
+      return selected.worktree ? null : `${selected.name} has no worktree and branch of its own: nothing to ${id === 'diff' ? 'show' : 'merge'}.`;
     case 'remove':
       if (!selected) return 'No worker selected.';
       return hasLiveProcess(selected) ? `${selected.name} is still running; stop it first (x).` : null;

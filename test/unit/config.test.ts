@@ -58,6 +58,7 @@ describe('mergeConfig', () => {
       nudge: DEFAULT_NUDGE,
       notify: { bell: true, title: true },
       serverIdleExit: 600,
+      mergeStrategy: 'merge',
       sources: [],
       notices: [],
     });

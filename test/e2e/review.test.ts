@@ -1,0 +1,147 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/term.js';
+import { deckFixture } from '../helpers/e2e.js';
+
+/** A worker record with the fields these tests read. */
+interface Listed {
+  id: string;
+  name: string;
+  status: string;
+  worktree: string | null;
+  branch: string | null;
+  diffstat?: { files: number; added: number; deleted: number } | null;
+}
+
+const GIT = 'git -c user.name=t -c user.email=t@t';
+
+describe('from completion to merged, as a user drives it (built binary at 120x40)', () => {
+  const f = deckFixture();
+  const worker = (name: string): Listed | undefined => (f.list() as unknown as Listed[]).find((w) => w.name === name);
+
+  /** Open the deck and start a shell worker through the CLI whose first line is `task`; resolves once it ran. */
+  const start = async (name: string, task: string) => {
+    const d = f.open();
+    await d.waitForText('q quit');
+    f.cli(['spawn', '--name', name, '--', task]);
+    await d.waitForText(name);
+    return d;
+  };
+
+  for (const [key, strategy, parents] of [
+    ['y', 'merge commit', 2],
+    ['2', 'squash', 1],
+    ['3', 'rebase and fast-forward', 1],
+  ] as const) {
+    it(`d shows a completed worker's file and hunk, m merges it (${strategy}), and D then removes it after one question`, async () => {
+      // main moves on after the worker starts, so no strategy is a plain fast-forward.
+      const d = await start('feat', `printf 'hello review\\n' > feature.txt && git add feature.txt && ${GIT} commit -qm 'add feature' && workerdeck mail complete 'feature added'`);
+      await waitFor(() => worker('feat')?.status === 'completed' && worker('feat')?.diffstat?.files === 1, 'a completed worker with a diffstat', 20_000, () => d.screen());
+      expect(worker('feat')?.diffstat).toEqual({ files: 1, added: 1, deleted: 0 });
+      await d.waitForText('+1 −0 1f');
+      writeFileSync(path.join(f.repo.dir, 'main-only.txt'), 'main\n');
+      f.repo.git('add', 'main-only.txt');
+      f.repo.git('commit', '-q', '-m', 'main moves');
+
+      d.type('d');
+      await d.waitForText('feat vs main: 1 files +1 −0');
+      await d.waitForText('A +1 −0 feature.txt');
+      await d.waitForText('+hello review');
+      await d.waitForText('@@ -0,0 +1 @@');
+      d.type('\u001b');
+      await d.waitForText('q quit');
+
+      d.type('m');
+      await d.waitForText(/Merge worker\/feat-[0-9a-f]{4} into main \(merge commit\): 1 commit, no conflicts\?/);
+      await d.waitForText('Conflicts: none');
+      await d.waitForText('add feature');
+      d.type(key);
+      await d.waitForText(`Merged feat into main (${strategy}`);
+      expect(f.repo.git('log', '--format=%s', 'main')).toMatch(key === '2' ? /feature added/ : /add feature/);
+      expect(f.repo.git('show', 'main:feature.txt')).toBe('hello review\n');
+      expect(f.repo.git('log', '-1', '--format=%P', 'main').trim().split(' ')).toHaveLength(parents);
+      // The operator's checkout of main followed, and is clean.
+      expect(readFileSync(path.join(f.repo.dir, 'feature.txt'), 'utf8')).toBe('hello review\n');
+      expect(f.repo.git('status', '--porcelain')).toBe('');
+
+      const { worktree, branch } = worker('feat')!;
+      d.type('x');
+      await d.waitForText('Stop feat? (y/n)');
+      d.type('y');
+      await waitFor(() => /Stopped feat/.test(d.screen()), 'the worker to stop', 15_000, () => d.screen());
+      d.type('D');
+      await d.waitForText(/Remove feat with its worktree and branch worker\/feat-[0-9a-f]{4}\? It is merged into main and clean\. \(y\/n\)/);
+      d.type('y');
+      await d.waitForText('Removed feat with its worktree and branch');
+      await waitFor(() => worker('feat') === undefined, 'the worker to leave the list', 10_000, () => d.screen());
+      expect(existsSync(worktree!)).toBe(false);
+      expect(f.repo.git('branch', '--list', branch!)).toBe('');
+    });
+  }
+
+  it('D names an unmerged commit and an uncommitted file, removes only on yes, and workerdeck restore brings both back', async () => {
+    const d = await start('wip', `printf 'kept\\n' > done.txt && git add done.txt && ${GIT} commit -qm 'unmerged work' && printf 'draft\\n' > notes.txt && exit`);
+    await waitFor(() => worker('wip')?.status === 'exited', 'the worker to exit', 20_000, () => d.screen());
+    const { worktree, branch } = worker('wip')!;
+    const prompt = /Remove wip\? It has 1 commit not in main and 1 uncommitted file \(notes\.txt\)\. They are kept in the trash/;
+    d.type('D');
+    await d.waitForText(prompt);
+    d.type('n');
+    await d.waitForText('q quit');
+    expect(existsSync(path.join(worktree!, 'notes.txt'))).toBe(true);
+    expect(worker('wip')).toBeDefined();
+
+    d.type('D');
+    await d.waitForText(prompt);
+    d.type('y');
+    await d.waitForText('Removed wip with its worktree and branch; workerdeck restore wip brings them back');
+    expect(existsSync(worktree!)).toBe(false);
+    expect(f.repo.git('branch', '--list', branch!)).toBe('');
+
+    expect(f.cli(['restore', 'wip'])).toMatch(/^Restored worker\/wip-[0-9a-f]{4} in .*, with 1 uncommitted file\.\n$/);
+    expect(f.repo.git('log', '-1', '--format=%s', branch!).trim()).toBe('unmerged work');
+    expect(readFileSync(path.join(worktree!, 'done.txt'), 'utf8')).toBe('kept\n');
+    expect(readFileSync(path.join(worktree!, 'notes.txt'), 'utf8')).toBe('draft\n');
+    expect(f.repo.git('-C', worktree!, 'status', '--porcelain')).toBe('?? notes.txt\n');
+  });
+
+  it('m refuses a predicted conflict and leaves the main worktree and the worker\'s untouched', async () => {
+    writeFileSync(path.join(f.repo.dir, 'a.txt'), 'one\ntwo\nthree\n');
+    f.repo.git('add', 'a.txt');
+    f.repo.git('commit', '-q', '-m', 'a.txt');
+    const d = await start('clash', `printf 'one\\nworker\\nthree\\n' > a.txt && ${GIT} commit -qam 'worker line' && printf 'x\\n' > scratch.txt && workerdeck mail complete done`);
+    await waitFor(() => worker('clash')?.status === 'completed', 'the worker to complete', 20_000, () => d.screen());
+    writeFileSync(path.join(f.repo.dir, 'a.txt'), 'one\nmain\nthree\n');
+    f.repo.git('commit', '-q', '-am', 'main line');
+    const { worktree } = worker('clash')!;
+    const status = () => [f.repo.git('status', '--porcelain=v2', '--branch'), f.repo.git('-C', worktree!, 'status', '--porcelain=v2', '--branch')];
+    const before = status();
+    const head = f.repo.git('rev-parse', 'main');
+
+    d.type('m');
+    await d.waitForText('Cannot merge clash: Merging');
+    await d.waitForText('would conflict in a.txt');
+    expect(status()).toEqual(before);
+    expect(f.repo.git('rev-parse', 'main')).toBe(head);
+  });
+
+  it('the diff view of a 5,000-line change scrolls by pages and jumps between files', async () => {
+    const d = await start('big', `seq 1 5000 > big.txt && printf 'small\\n' > small.txt && workerdeck mail complete big`);
+    await waitFor(() => worker('big')?.diffstat?.added === 5001, 'the diffstat of both files', 20_000, () => d.screen());
+    await d.waitForText('+5001 −0 2f');
+    d.type('d');
+    await d.waitForText('A +5000 −0 big.txt');
+    await d.waitForText(/big\.txt · added · 1-\d+\/5001/);
+    const page = Number(/big\.txt · added · 1-(\d+)\/5001/.exec(d.screen())?.[1]);
+    for (let i = 0; i < 3; i++) d.type('\u001b[6~');
+    const from = 1 + 3 * (page - 1);
+    await d.waitForText(`${from}-${from + page - 1}/5001`);
+    await d.waitForText(`+${from - 1}`);
+    d.type('\t');
+    await d.waitForText('small.txt · added');
+    await d.waitForText('+small');
+    d.type('d');
+    await d.waitForText('q quit');
+  });
+});
