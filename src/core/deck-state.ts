@@ -5,7 +5,7 @@
  * registry both replay them through `reduce`, so the UI and `state.json` agree.
  */
 import type { MailMessage, OperatorReply } from './mail.js';
-import type { DiffStat } from './review.js';
+import type { Conflict, DiffStat } from './review.js';
 import {
   hasLiveProcess,
   isLive,
@@ -64,6 +64,8 @@ export type DeckEvent =
   | { type: 'warning'; text: string; at: number }
   /** The worker's diffstat against its base was computed again (src/server/review.ts). */
   | { type: 'worker-diffstat'; id: string; diffstat: DiffStat | null }
+  /** The conflict radar's finding for the worker changed (src/server/radar.ts). */
+  | { type: 'worker-conflicts'; id: string; conflicts: Conflict[] }
   /** Earlier workers and mail were loaded (the state was replaced whole). */
   | { type: 'restored' };
 
@@ -168,6 +170,8 @@ export function reduce(state: DeckState, event: DeckEvent): DeckState {
       return state;
     case 'worker-diffstat':
       return patchWorker(state, event.id, { diffstat: event.diffstat });
+    case 'worker-conflicts':
+      return patchWorker(state, event.id, { conflicts: event.conflicts });
     case 'warning': {
       const warning = { id: (state.warnings.at(-1)?.id ?? 0) + 1, text: event.text, at: event.at };
       return { ...state, warnings: [...state.warnings, warning].slice(-MAX_WARNINGS) };

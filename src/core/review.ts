@@ -14,6 +14,14 @@ export interface DiffStat {
 
 export type FileStatus = 'added' | 'modified' | 'deleted' | 'renamed' | 'copied' | 'type-changed';
 
+/** A conflict the radar found: with another worker (by id and name) or with the worker's base branch (`withId` null). */
+export interface Conflict {
+  /** The other worker's name, or the base branch. */
+  with: string;
+  withId: string | null;
+  files: string[];
+}
+
 /** One file of a worker's diff. */
 export interface FileChange {
   path: string;
@@ -225,3 +233,9 @@ export function describeLoss(p: Pick<CleanupPreview, 'unmergedCommits' | 'uncomm
 
 /** How a strategy reads in messages. */
 export const STRATEGY_LABEL: Record<MergeStrategy, string> = { merge: 'merge commit', squash: 'squash', rebase: 'rebase and fast-forward' };
+
+/** `b (a.txt), main (x.ts)`: what the radar found, for a list row beside its ⚡; '' when nothing. */
+export function describeConflicts(conflicts: Conflict[] | undefined): string {
+  if (!conflicts || conflicts.length === 0) return '';
+  return conflicts.map((c) => `${c.with} (${listFiles(c.files, 2)})`).join(', ');
+}

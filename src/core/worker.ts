@@ -6,7 +6,7 @@
  * and `stopped` (by the operator). A reply or a nudge takes `asking` or
  * `completed` back to `running`.
  */
-import type { DiffStat } from './review.js';
+import type { Conflict, DiffStat } from './review.js';
 
 export const WORKER_STATUSES = [
   'starting',
@@ -71,6 +71,8 @@ export interface WorkerRecord {
   endedAt: number | null;
   /** Lines and files its branch and uncommitted files change against the merge base with its base; absent until computed. */
   diffstat?: DiffStat | null;
+  /** Conflicts the radar found with other workers or the base; absent until computed. */
+  conflicts?: Conflict[];
 }
 
 /** True while the worker's process is alive as far as the deck knows. */

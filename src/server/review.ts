@@ -16,6 +16,7 @@ import type { Deck } from '../deck.js';
 import { cleanupPreview, prune, removeWork, restoreWork } from '../git/cleanup.js';
 import { merge, mergePreview, type MergeSubject } from '../git/merge.js';
 import { diffStat, workerDiff } from '../git/review.js';
+import { ConflictRadar } from './radar.js';
 
 export interface ReviewOptions {
   /** The strategy `m` uses when the command names none (config `mergeStrategy`). */
@@ -50,21 +51,32 @@ export class ReviewService {
   private readonly again = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
 
+  /** Which workers' changes conflict; it runs after the same events as the diffstats. */
+  readonly radar: ConflictRadar;
+
   private constructor(
     private readonly deck: Deck,
     private readonly options: ReviewOptions,
   ) {
+    this.radar = new ConflictRadar(deck);
     deck.subscribe((_state, event) => this.onEvent(event));
   }
 
   private onEvent(event: DeckEvent): void {
     switch (event.type) {
       case 'mail-received':
+        if (!this.deck.getState().workers[event.message.workerId]) return;
+        // A question or a hook's turn signal can follow changes too: the radar looks; the diffstat waits for a report.
+        this.radar.trigger([event.message.workerId]);
         if (event.message.type !== 'question' && event.message.type !== 'needs-input') this.refresh(event.message.workerId);
         return;
       case 'worker-exited':
       case 'worker-started':
+        this.radar.trigger([event.id]);
         this.refresh(event.id);
+        return;
+      case 'worker-removed':
+        this.radar.trigger([]);
         return;
       default:
         return;
@@ -156,8 +168,9 @@ export class ReviewService {
     const result = await this.exclusive(worker, () =>
       merge(this.deck.git, subject, strategy ?? this.options.strategy, { commitUncommitted, message: this.summary(worker) }),
     );
-    // Every worker on that base may now conflict or not; their diffstats stay, the merged one's shrinks.
+    // The base moved: every worker may now conflict with it, or no longer.
     this.refresh(worker.id);
+    this.radar.trigger();
     return result;
   }
 

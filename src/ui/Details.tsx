@@ -53,6 +53,14 @@ export function Details({ width, height, worker }: { width: number; height: numb
     ['worktree', worker.worktree ?? '(none)'],
     ['branch', worker.branch ? `${worker.branch} (from ${worker.base})` : '(none)'],
     ['changes', formatDiffStat(worker.diffstat) || '-'],
+    [
+      'conflicts',
+      worker.conflicts && worker.conflicts.length > 0
+        ? worker.conflicts.map((c) => `${c.withId ? `with ${c.with}` : `with its base ${c.with}`} in ${c.files.join(', ')}`).join('; ')
+        : worker.conflicts
+          ? 'none found'
+          : '-',
+    ],
     ['session id', worker.sessionId ?? '-'],
     ['exit', worker.exitCode === null ? (worker.signal ? `signal ${worker.signal}` : '-') : String(worker.exitCode)],
     ['age', formatAge(Date.now() - worker.createdAt)],

@@ -1,10 +1,10 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
 import { unreadCount } from '../core/deck-state.js';
-import { formatDiffStat } from '../core/review.js';
+import { describeConflicts, formatDiffStat } from '../core/review.js';
 import { formatAge, isLive, STATUS_SYMBOL, statusLabel, type WorkerRecord } from '../core/worker.js';
 import { useApp, useDeckContext } from './context.js';
-import { fit } from './layout.js';
+import { fit, textWidth } from './layout.js';
 import { Pane } from './Pane.js';
 import { useNow } from './useNow.js';
 
@@ -55,17 +55,28 @@ const Row = memo(function Row({
   const inverse = selected && !theme.colour;
   const symbol = needs ? '!' : STATUS_SYMBOL[worker.status];
   // The diffstat leads the note: `+120 −8 3f` once the worker has commits or changes.
-  const stat = formatDiffStat(worker.diffstat);
-  // It may take columns from the branch (down to 10) so that it shows whole.
-  const steal = stat ? Math.max(0, Math.min(cols.branch - 10, stat.length + 1 - Math.max(0, cols.note - 8))) : 0;
+  // ⚡ (in place of the status symbol) and the workers (or base) it conflicts with and the files lead the note.
+  const clash = describeConflicts(worker.conflicts);
+  let stat = formatDiffStat(worker.diffstat);
+  // They may take columns from the branch (down to 8) so that they show whole; the diffstat gives way first.
+  const need = (stat ? stat.length + 1 : 0) + (clash ? textWidth(clash) + 1 : 0);
+  const steal = need > 0 ? Math.max(0, Math.min(cols.branch - 8, need - Math.max(0, cols.note - 8))) : 0;
   const branchWidth = cols.branch - steal;
   const noteWidth = cols.note + steal;
+  if (clash && stat && need > noteWidth) stat = '';
   const statWidth = stat ? Math.min(noteWidth + 1, stat.length + 1) : 0;
+  const clashWidth = clash ? Math.min(noteWidth + 1 - statWidth, textWidth(clash) + 1) : 0;
   return (
     <Box width={width} height={1} overflow="hidden">
-      <Text backgroundColor={bg} inverse={inverse} color={fg ?? statusColour}>
-        {symbol}{' '}
-      </Text>
+      {clash ? (
+        <Text backgroundColor={bg} inverse={inverse} color={fg ?? theme.c('text.error')}>
+          {'⚡'}
+        </Text>
+      ) : (
+        <Text backgroundColor={bg} inverse={inverse} color={fg ?? statusColour}>
+          {symbol}{' '}
+        </Text>
+      )}
       <Text backgroundColor={bg} inverse={inverse} color={fg ?? theme.c('text.normal')} bold>
         {fit(worker.name, cols.name)}{' '}
       </Text>
@@ -91,8 +102,13 @@ const Row = memo(function Row({
           {fit(' ' + stat, statWidth)}
         </Text>
       ) : null}
+      {clash ? (
+        <Text backgroundColor={bg} inverse={inverse} color={fg ?? theme.c('text.error')} bold>
+          {fit(' ' + clash, clashWidth)}
+        </Text>
+      ) : null}
       <Text backgroundColor={bg} inverse={inverse} color={fg ?? theme.c('text.normal')}>
-        {fit(' ' + note.replace(/\s+/g, ' '), noteWidth + 1 - statWidth)}
+        {fit(' ' + note.replace(/\s+/g, ' '), noteWidth + 1 - statWidth - clashWidth)}
       </Text>
     </Box>
   );

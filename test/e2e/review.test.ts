@@ -144,4 +144,28 @@ describe('from completion to merged, as a user drives it (built binary at 120x40
     d.type('d');
     await d.waitForText('q quit');
   });
+
+  it('the radar marks two workers that change the same lines, naming each other, and not one that changes another file', async () => {
+    writeFileSync(path.join(f.repo.dir, 'a.txt'), 'one\ntwo\nthree\n');
+    f.repo.git('add', 'a.txt');
+    f.repo.git('commit', '-q', '-m', 'a.txt');
+    const d = await start('left', `printf 'one\\nleft\\nthree\\n' > a.txt && workerdeck mail complete left`);
+    f.cli(['spawn', '--name', 'other', '--', `printf 'c\\n' > c.txt && ${GIT} add c.txt && ${GIT} commit -qm c && workerdeck mail complete other`]);
+    await waitFor(() => worker('left')?.status === 'completed' && worker('other')?.status === 'completed', 'two completed workers', 20_000, () => d.screen());
+    f.cli(['spawn', '--name', 'right', '--', `printf 'one\\nright\\nthree\\n' > a.txt && ${GIT} commit -qam right && workerdeck mail complete right`]);
+    await d.waitForText(/⚡left .* right \(a\.txt\)/);
+    await d.waitForText(/⚡right .* left \(a\.txt\)/);
+    const listed = f.list() as unknown as (Listed & { conflicts?: { with: string; files: string[] }[] })[];
+    const by = (name: string) => listed.find((w) => w.name === name);
+    expect(by('left')?.conflicts).toEqual([{ with: 'right', withId: by('right')?.id, files: ['a.txt'] }]);
+    expect(by('right')?.conflicts).toEqual([{ with: 'left', withId: by('left')?.id, files: ['a.txt'] }]);
+    expect(by('other')?.conflicts).toEqual([]);
+    expect(d.screen()).toMatch(/✓ other .* other /);
+    expect(d.screen()).not.toMatch(/⚡other/);
+    // i names the other worker and the file.
+    d.type('i');
+    await d.waitForText(/conflicts\s+with (left|right) in a\.txt/);
+    d.type('\u001b');
+    await d.waitForText('q quit');
+  });
 });
