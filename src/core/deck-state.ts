@@ -5,7 +5,7 @@
  * registry both replay them through `reduce`, so the UI and `state.json` agree.
  */
 import type { MailMessage, OperatorReply } from './mail.js';
-import type { Conflict, DiffStat } from './review.js';
+import type { Conflict, DiffStat, Validation } from './review.js';
 import {
   hasLiveProcess,
   isLive,
@@ -66,6 +66,8 @@ export type DeckEvent =
   | { type: 'worker-diffstat'; id: string; diffstat: DiffStat | null }
   /** The conflict radar's finding for the worker changed (src/server/radar.ts). */
   | { type: 'worker-conflicts'; id: string; conflicts: Conflict[] }
+  /** A validate run started or ended (src/server/validate.ts). */
+  | { type: 'worker-validation'; id: string; validation: Validation }
   /** Earlier workers and mail were loaded (the state was replaced whole). */
   | { type: 'restored' };
 
@@ -172,6 +174,8 @@ export function reduce(state: DeckState, event: DeckEvent): DeckState {
       return patchWorker(state, event.id, { diffstat: event.diffstat });
     case 'worker-conflicts':
       return patchWorker(state, event.id, { conflicts: event.conflicts });
+    case 'worker-validation':
+      return patchWorker(state, event.id, { validation: event.validation });
     case 'warning': {
       const warning = { id: (state.warnings.at(-1)?.id ?? 0) + 1, text: event.text, at: event.at };
       return { ...state, warnings: [...state.warnings, warning].slice(-MAX_WARNINGS) };

@@ -26,6 +26,7 @@ import {
   type MergeResult,
   type PruneItem,
   type RestoreResult,
+  type Validation,
   type WorkerDiff,
 } from './review.js';
 import { describeIssue } from './validate.js';
@@ -86,6 +87,8 @@ export const deckCommandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('cleanup'), id, confirmLoss: z.boolean() }),
   /** Bring a removed worker's branch and worktree back from the trash. */
   z.object({ type: z.literal('restore'), key: z.string().min(1).max(300) }),
+  /** Run the config's validate command for the worker now (the result comes as events). */
+  z.object({ type: z.literal('validate'), id }),
   /** Remove safe orphans (worktrees, worker/* branches, registry entries, old trash). */
   z.object({ type: z.literal('prune') }),
 ]);
@@ -116,6 +119,7 @@ export interface CommandResults {
   cleanup: CleanupResult | null;
   restore: RestoreResult;
   prune: PruneItem[];
+  validate: Validation;
 }
 
 export type ResultOf<C extends DeckCommand> = CommandResults[C['type']];

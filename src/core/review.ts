@@ -22,6 +22,22 @@ export interface Conflict {
   files: string[];
 }
 
+/** A validate run of a worker (config `validate`), as the list and `list --json` show it. */
+export interface Validation {
+  status: 'running' | 'passed' | 'failed' | 'timed-out';
+  command: string;
+  exitCode: number | null;
+  /** epoch ms */
+  startedAt: number;
+  finishedAt: number | null;
+  /** The log file of its output, in the state dir. */
+  log: string;
+  /** The last lines of its output (at most 2 KiB), for `i`. */
+  tail: string;
+  /** How many times a failure has nudged the worker since it last passed. */
+  nudges: number;
+}
+
 /** One file of a worker's diff. */
 export interface FileChange {
   path: string;

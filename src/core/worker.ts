@@ -6,7 +6,7 @@
  * and `stopped` (by the operator). A reply or a nudge takes `asking` or
  * `completed` back to `running`.
  */
-import type { Conflict, DiffStat } from './review.js';
+import type { Conflict, DiffStat, Validation } from './review.js';
 
 export const WORKER_STATUSES = [
   'starting',
@@ -73,6 +73,8 @@ export interface WorkerRecord {
   diffstat?: DiffStat | null;
   /** Conflicts the radar found with other workers or the base; absent until computed. */
   conflicts?: Conflict[];
+  /** The latest validate run; absent when none ran. */
+  validation?: Validation;
 }
 
 /** True while the worker's process is alive as far as the deck knows. */

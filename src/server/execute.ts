@@ -90,5 +90,7 @@ export async function execute<C extends DeckCommand>(deck: Deck, command: C, ctx
       return (await ReviewService.of(deck).restore(command.key)) as R;
     case 'prune':
       return (await ReviewService.of(deck).prune()) as R;
+    case 'validate':
+      return (await ReviewService.of(deck).validate(command.id)) as R;
   }
 }

@@ -9,7 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { DeckEvent } from '../core/deck-state.js';
-import type { CleanupPreview, CleanupResult, MergePreview, MergeResult, MergeStrategy, PruneItem, RestoreResult, WorkerDiff } from '../core/review.js';
+import type { CleanupPreview, CleanupResult, MergePreview, MergeResult, MergeStrategy, PruneItem, RestoreResult, Validation, WorkerDiff } from '../core/review.js';
 import type { WorkerRecord } from '../core/worker.js';
 import { hasLiveProcess } from '../core/worker.js';
 import type { Deck } from '../deck.js';
@@ -17,10 +17,16 @@ import { cleanupPreview, prune, removeWork, restoreWork } from '../git/cleanup.j
 import { merge, mergePreview, type MergeSubject } from '../git/merge.js';
 import { diffStat, workerDiff } from '../git/review.js';
 import { ConflictRadar } from './radar.js';
+import { Validator } from './validate.js';
+import type { ValidateSpec } from '../agents/config.js';
 
 export interface ReviewOptions {
   /** The strategy `m` uses when the command names none (config `mergeStrategy`). */
   strategy: MergeStrategy;
+  /** The validate command for a preset (config `validate`), or null. */
+  validateFor: (agent: string) => ValidateSpec | null;
+  /** The environment validate commands run with (the user's). */
+  env: NodeJS.ProcessEnv;
   now: () => number;
 }
 
@@ -38,7 +44,12 @@ export class ReviewService {
   static of(deck: Deck, options?: Partial<ReviewOptions>): ReviewService {
     let service = ReviewService.services.get(deck);
     if (!service) {
-      service = new ReviewService(deck, { strategy: options?.strategy ?? 'merge', now: options?.now ?? Date.now });
+      service = new ReviewService(deck, {
+        strategy: options?.strategy ?? 'merge',
+        validateFor: options?.validateFor ?? (() => null),
+        env: options?.env ?? process.env,
+        now: options?.now ?? Date.now,
+      });
       ReviewService.services.set(deck, service);
     }
     return service;
@@ -53,12 +64,15 @@ export class ReviewService {
 
   /** Which workers' changes conflict; it runs after the same events as the diffstats. */
   readonly radar: ConflictRadar;
+  /** Runs the config's validate command on completion and on `v`. */
+  readonly validator: Validator;
 
   private constructor(
     private readonly deck: Deck,
     private readonly options: ReviewOptions,
   ) {
     this.radar = new ConflictRadar(deck);
+    this.validator = new Validator(deck, { specFor: options.validateFor, env: options.env, now: options.now });
     deck.subscribe((_state, event) => this.onEvent(event));
   }
 
@@ -69,6 +83,7 @@ export class ReviewService {
         // A question or a hook's turn signal can follow changes too: the radar looks; the diffstat waits for a report.
         this.radar.trigger([event.message.workerId]);
         if (event.message.type !== 'question' && event.message.type !== 'needs-input') this.refresh(event.message.workerId);
+        if (event.message.type === 'completion') this.validator.onCompleted(event.message.workerId);
         return;
       case 'worker-exited':
       case 'worker-started':
@@ -215,6 +230,11 @@ export class ReviewService {
     const result = await this.exclusive(worker, () => removeWork(this.deck.git, subject, confirmLoss, this.options.now()));
     this.deck.remove(worker.id);
     return result;
+  }
+
+  /** `validate`: run the validate command now; the verdict comes as events. */
+  async validate(id: string): Promise<Validation> {
+    return this.validator.start(this.worker(id).id);
   }
 
   /** `restore`: the branch and worktree back from the trash. */

@@ -2,7 +2,7 @@ import { chmod, mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { shellQuote } from '../agents/common.js';
 import { agentFactories } from '../agents/builtin.js';
-import { loadConfigTolerant } from '../agents/config.js';
+import { loadConfigTolerant, validateFor } from '../agents/config.js';
 import { buildPresets, isInstalled } from '../agents/index.js';
 import type { PresetInfo } from '../core/protocol.js';
 import { Deck } from '../deck.js';
@@ -111,7 +111,7 @@ export async function serve(o: ServeOptions): Promise<number> {
   deck = new Deck({ spawner: spawnNodePty, git: o.git, layout, registry, presets, repo: o.repo, cwd: o.cwd, env: o.env, launcher });
   const theDeck = deck;
   // Diffstats follow the deck's events from the start; m uses the config's strategy.
-  ReviewService.of(theDeck, { strategy: config.mergeStrategy });
+  ReviewService.of(theDeck, { strategy: config.mergeStrategy, validateFor: (agent) => validateFor(config, agent), env: o.env });
   let saved = null;
   try {
     saved = await loadState(layout.stateFile);

@@ -71,6 +71,13 @@ export function Details({ width, height, worker }: { width: number; height: numb
     const wrapped = wrap(v, inner - 12);
     wrapped.slice(0, 4).forEach((line, i) => lines.push({ text: `${i === 0 ? fit(k, 12) : ' '.repeat(12)}${line}` }));
   }
+  const v = worker.validation;
+  if (v) {
+    const verdict = v.status === 'running' ? 'running' : v.status === 'timed-out' ? 'timed out' : `${v.status} (exit code ${v.exitCode})`;
+    lines.push({ text: `${fit('validate', 12)}${verdict}: ${v.command}${v.nudges > 0 ? ` · nudged ${v.nudges}×` : ''}` });
+    lines.push({ text: `${' '.repeat(12)}${v.log}` });
+    for (const line of v.tail.split('\n').filter((l) => l.trim() !== '').slice(-6)) lines.push({ text: `${' '.repeat(12)}│ ${line}` });
+  }
   lines.push({ text: '' });
   lines.push({ text: 'Why this status', accent: true });
   for (const reason of statusReasons(worker, open, hasLiveProcess(worker))) {

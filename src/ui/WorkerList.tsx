@@ -18,6 +18,15 @@ interface Columns {
   note: number;
 }
 
+/** The validate verdict as a list tag. */
+const VERDICT: Record<NonNullable<WorkerRecord['validation']>['status'] | 'none', { text: string; token: 'text.muted' | 'status.running' | 'text.error' }> = {
+  none: { text: '', token: 'text.muted' },
+  running: { text: 'validating…', token: 'text.muted' },
+  passed: { text: 'validate passed', token: 'status.running' },
+  failed: { text: 'validate failed', token: 'text.error' },
+  'timed-out': { text: 'validate timed out', token: 'text.error' },
+};
+
 function columnsFor(width: number): Columns {
   const name = width >= 70 ? 14 : 12;
   const agent = 8;
@@ -54,18 +63,28 @@ const Row = memo(function Row({
   const bg = selected ? theme.c('bg.selected') : undefined;
   const inverse = selected && !theme.colour;
   const symbol = needs ? '!' : STATUS_SYMBOL[worker.status];
-  // The diffstat leads the note: `+120 −8 3f` once the worker has commits or changes.
-  // ⚡ (in place of the status symbol) and the workers (or base) it conflicts with and the files lead the note.
+  // The note is led by, in order: the workers (or base) it conflicts with and the files (⚡ in place of
+  // the status symbol), the validate verdict, and the diffstat (`+120 −8 3f`).
   const clash = describeConflicts(worker.conflicts);
-  let stat = formatDiffStat(worker.diffstat);
-  // They may take columns from the branch (down to 8) so that they show whole; the diffstat gives way first.
-  const need = (stat ? stat.length + 1 : 0) + (clash ? textWidth(clash) + 1 : 0);
+  const verdict = VERDICT[worker.validation?.status ?? 'none'];
+  const tags = [
+    { text: clash, token: 'text.error' as const },
+    { text: verdict.text, token: verdict.token },
+    { text: formatDiffStat(worker.diffstat), token: 'text.accent' as const },
+  ].filter((t) => t.text !== '');
+  // They may take columns from the branch (down to 8) so that they show whole; the last give way first.
+  const need = tags.reduce((n, t) => n + textWidth(t.text) + 1, 0);
   const steal = need > 0 ? Math.max(0, Math.min(cols.branch - 8, need - Math.max(0, cols.note - 8))) : 0;
   const branchWidth = cols.branch - steal;
   const noteWidth = cols.note + steal;
-  if (clash && stat && need > noteWidth) stat = '';
-  const statWidth = stat ? Math.min(noteWidth + 1, stat.length + 1) : 0;
-  const clashWidth = clash ? Math.min(noteWidth + 1 - statWidth, textWidth(clash) + 1) : 0;
+  let room = noteWidth + 1;
+  const shown = tags.flatMap((t) => {
+    const w = textWidth(t.text) + 1;
+    if (w > room && t !== tags[0]) return [];
+    const width = Math.min(room, w);
+    room -= width;
+    return [{ ...t, width }];
+  });
   return (
     <Box width={width} height={1} overflow="hidden">
       {clash ? (
@@ -97,18 +116,13 @@ const Row = memo(function Row({
       <Text backgroundColor={bg} inverse={inverse} color={fg ?? theme.c('text.accent')} bold>
         {fit(unread > 0 ? `✉${unread > 9 ? '+' : unread}` : '', cols.unread)}
       </Text>
-      {stat ? (
-        <Text backgroundColor={bg} inverse={inverse} color={fg ?? theme.c('text.accent')}>
-          {fit(' ' + stat, statWidth)}
+      {shown.map((t) => (
+        <Text key={t.token + t.text} backgroundColor={bg} inverse={inverse} color={fg ?? theme.c(t.token)} bold={t.token === 'text.error'}>
+          {fit(' ' + t.text, t.width)}
         </Text>
-      ) : null}
-      {clash ? (
-        <Text backgroundColor={bg} inverse={inverse} color={fg ?? theme.c('text.error')} bold>
-          {fit(' ' + clash, clashWidth)}
-        </Text>
-      ) : null}
+      ))}
       <Text backgroundColor={bg} inverse={inverse} color={fg ?? theme.c('text.normal')}>
-        {fit(' ' + note.replace(/\s+/g, ' '), noteWidth + 1 - statWidth - clashWidth)}
+        {fit(' ' + note.replace(/\s+/g, ' '), room)}
       </Text>
     </Box>
   );

@@ -23,6 +23,9 @@ export function disabledReason(id: string, s: AppState): string | null {
     case 'resume':
       if (!selected) return 'No worker selected.';
       return hasLiveProcess(selected) ? `${selected.name} is already running.` : null;
+    case 'validate':
+      if (!selected) return 'No worker selected.';
+      return selected.validation?.status === 'running' ? `The validation of ${selected.name} is already running.` : null;
     case 'diff':
     case 'merge':
       if (!selected) return 'No worker selected.';

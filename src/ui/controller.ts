@@ -136,6 +136,13 @@ export class Controller {
       case 'merge':
         if (selected) this.previewMerge(selected.id, selected.name);
         return;
+      case 'validate':
+        if (!selected) return;
+        client
+          .execute({ type: 'validate', id: selected.id })
+          .then((v) => this.flash(`Validating ${selected.name}: ${v.command} (output in ${v.log}; i shows its end).`))
+          .catch((error: Error) => this.flash(error.message, 'error'));
+        return;
       case 'remove':
         if (!selected) return;
         if (selected.worktree) return this.previewCleanup(selected.id, selected.name);

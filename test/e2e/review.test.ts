@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/term.js';
@@ -167,5 +167,41 @@ describe('from completion to merged, as a user drives it (built binary at 120x40
     await d.waitForText(/conflicts\s+with (left|right) in a\.txt/);
     d.type('\u001b');
     await d.waitForText('q quit');
+  });
+
+  it('validate runs on completion: failed with its log, nudges once with retries 1, and passes once the worker fixes it', async () => {
+    mkdirSync(path.join(f.configHome, 'workerdeck'), { recursive: true });
+    writeFileSync(
+      path.join(f.configHome, 'workerdeck', 'config.json'),
+      JSON.stringify({ validate: { command: 'test -f OK || (echo OK-is-missing; exit 3)', retries: 1 } }),
+    );
+    type WithValidation = Listed & { validation?: { status: string; exitCode: number | null; startedAt: number; finishedAt: number | null; log: string; nudges: number } };
+    const v = () => (worker('val') as WithValidation | undefined)?.validation;
+    const nudges = () => f.cli(['events', '--json']).split('\n').filter((l) => l.includes('"operator-wrote"') && l.includes('"kind":"nudge"')).length;
+    const d = await start('val', `workerdeck mail complete 'first try'`);
+    await waitFor(() => v()?.status === 'failed' && v()?.nudges === 1, 'a failed validation and one nudge', 20_000, () => d.screen());
+    expect(v()).toMatchObject({ status: 'failed', exitCode: 3 });
+    expect(v()?.finishedAt).toBeGreaterThanOrEqual(v()?.startedAt ?? Infinity);
+    expect(readFileSync(v()!.log, 'utf8')).toBe('OK-is-missing\n');
+    await d.waitForText('validate failed');
+    await d.waitForText('Validation failed: "test -f OK');
+    expect(nudges()).toBe(1);
+    d.type('i');
+    await d.waitForText(/validate\s+failed \(exit code 3\): test -f OK/);
+    await d.waitForText('│ OK-is-missing');
+    d.type('\u001b');
+    await d.waitForText('q quit');
+
+    // A second failure is not nudged again (retries: 1).
+    const first = v()!.startedAt;
+    f.cli(['send', 'val', 'workerdeck mail complete second-try']);
+    await waitFor(() => v()?.status === 'failed' && v()!.startedAt > first, 'a second failed validation', 20_000, () => d.screen());
+    expect(nudges()).toBe(1);
+
+    f.cli(['send', 'val', 'touch OK && workerdeck mail complete fixed']);
+    await waitFor(() => v()?.status === 'passed', 'a passed validation', 20_000, () => d.screen());
+    expect(v()).toMatchObject({ exitCode: 0, nudges: 0 });
+    await d.waitForText('validate passed');
+    expect(nudges()).toBe(1);
   });
 });

@@ -59,6 +59,7 @@ describe('mergeConfig', () => {
       notify: { bell: true, title: true },
       serverIdleExit: 600,
       mergeStrategy: 'merge',
+      validate: null,
       sources: [],
       notices: [],
     });
