@@ -49,6 +49,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   { id: 'remove', keys: ['D'], description: 'Remove a worker that is not running, with its worktree and branch (kept in the trash first; names what would be lost and asks)', hint: null, context: 'list' },
   { id: 'diff', keys: ['d'], description: "Show the selected worker's changes against its base: files, +/- counts and hunks", hint: null, context: 'list' },
   { id: 'validate', keys: ['v'], description: "Run the config's validate command (e.g. npm test) in the selected worker's worktree now", hint: null, context: 'list' },
+  { id: 'push', keys: ['P'], description: "Push the selected worker's branch to its remote and open a pull request with gh (when installed)", hint: null, context: 'list' },
   { id: 'merge', keys: ['m'], description: "Merge the selected worker's branch into its base, after a preview (commits, uncommitted files, conflicts)", hint: null, context: 'list' },
   { id: 'details', keys: ['i'], description: "Show the selected worker's details and why it is in its status", hint: 'info', context: 'list' },
   { id: 'select-next', keys: ['j', 'down'], description: 'Select the next worker', hint: null, context: 'list' },

@@ -25,6 +25,7 @@ import {
   type MergePreview,
   type MergeResult,
   type PruneItem,
+  type PushResult,
   type RestoreResult,
   type Validation,
   type WorkerDiff,
@@ -87,6 +88,8 @@ export const deckCommandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('cleanup'), id, confirmLoss: z.boolean() }),
   /** Bring a removed worker's branch and worktree back from the trash. */
   z.object({ type: z.literal('restore'), key: z.string().min(1).max(300) }),
+  /** Push the worker's branch to its remote and open a pull request with gh when installed. */
+  z.object({ type: z.literal('push'), id }),
   /** Run the config's validate command for the worker now (the result comes as events). */
   z.object({ type: z.literal('validate'), id }),
   /** Remove safe orphans (worktrees, worker/* branches, registry entries, old trash). */
@@ -120,6 +123,7 @@ export interface CommandResults {
   restore: RestoreResult;
   prune: PruneItem[];
   validate: Validation;
+  push: PushResult;
 }
 
 export type ResultOf<C extends DeckCommand> = CommandResults[C['type']];

@@ -123,6 +123,14 @@ export interface CleanupResult {
   trashRef: string;
 }
 
+/** What `P` did: the branch pushed to `remote`, and the pull request opened (or why not, in `note`). */
+export interface PushResult {
+  branch: string;
+  remote: string;
+  prUrl: string | null;
+  note: string;
+}
+
 export interface RestoreResult {
   branch: string;
   worktree: string;

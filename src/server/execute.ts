@@ -90,6 +90,8 @@ export async function execute<C extends DeckCommand>(deck: Deck, command: C, ctx
       return (await ReviewService.of(deck).restore(command.key)) as R;
     case 'prune':
       return (await ReviewService.of(deck).prune()) as R;
+    case 'push':
+      return (await ReviewService.of(deck).push(command.id)) as R;
     case 'validate':
       return (await ReviewService.of(deck).validate(command.id)) as R;
   }

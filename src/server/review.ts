@@ -9,7 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { DeckEvent } from '../core/deck-state.js';
-import type { CleanupPreview, CleanupResult, MergePreview, MergeResult, MergeStrategy, PruneItem, RestoreResult, Validation, WorkerDiff } from '../core/review.js';
+import type { CleanupPreview, CleanupResult, MergePreview, MergeResult, MergeStrategy, PruneItem, PushResult, RestoreResult, Validation, WorkerDiff } from '../core/review.js';
 import type { WorkerRecord } from '../core/worker.js';
 import { hasLiveProcess } from '../core/worker.js';
 import type { Deck } from '../deck.js';
@@ -19,6 +19,9 @@ import { diffStat, workerDiff } from '../git/review.js';
 import { ConflictRadar } from './radar.js';
 import { Validator } from './validate.js';
 import type { ValidateSpec } from '../agents/config.js';
+import type { CommandRunner } from '../agents/preset.js';
+import { execaRunner } from '../agents/session.js';
+import { pushAndOpenPr } from '../git/push.js';
 
 export interface ReviewOptions {
   /** The strategy `m` uses when the command names none (config `mergeStrategy`). */
@@ -27,6 +30,8 @@ export interface ReviewOptions {
   validateFor: (agent: string) => ValidateSpec | null;
   /** The environment validate commands run with (the user's). */
   env: NodeJS.ProcessEnv;
+  /** Runs gh (`P`); default: execa. */
+  run: CommandRunner;
   now: () => number;
 }
 
@@ -48,6 +53,7 @@ export class ReviewService {
         strategy: options?.strategy ?? 'merge',
         validateFor: options?.validateFor ?? (() => null),
         env: options?.env ?? process.env,
+        run: options?.run ?? execaRunner(),
         now: options?.now ?? Date.now,
       });
       ReviewService.services.set(deck, service);
@@ -230,6 +236,16 @@ export class ReviewService {
     const result = await this.exclusive(worker, () => removeWork(this.deck.git, subject, confirmLoss, this.options.now()));
     this.deck.remove(worker.id);
     return result;
+  }
+
+  /** `push`: the branch to its remote, and a pull request with the task as title and the completion summary as body (gh). */
+  async push(id: string): Promise<PushResult> {
+    const worker = this.worker(id);
+    const subject = this.subject(worker);
+    const title = (worker.task.split('\n')[0] ?? '').trim().slice(0, 200) || `Work of ${worker.name}`;
+    return this.exclusive(worker, () =>
+      pushAndOpenPr(this.deck.git, this.options.run, { ...subject, title, body: this.summary(worker), env: this.options.env }),
+    );
   }
 
   /** `validate`: run the validate command now; the verdict comes as events. */

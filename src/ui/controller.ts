@@ -136,6 +136,14 @@ export class Controller {
       case 'merge':
         if (selected) this.previewMerge(selected.id, selected.name);
         return;
+      case 'push':
+        if (!selected) return;
+        this.flash(`Pushing ${selected.name}…`);
+        client
+          .execute({ type: 'push', id: selected.id })
+          .then((r) => this.flash(`Pushed ${r.branch} to ${r.remote}. ${r.note}`, r.prUrl ? 'info' : 'warn'))
+          .catch((error: Error) => this.flash(error.message, 'error'));
+        return;
       case 'validate':
         if (!selected) return;
         client

@@ -204,4 +204,38 @@ describe('from completion to merged, as a user drives it (built binary at 120x40
     await d.waitForText('validate passed');
     expect(nudges()).toBe(1);
   });
+
+  it('P says there is no remote, then pushes to a bare local remote and says gh is absent', async () => {
+    const d = await start('pub', `printf 'p\\n' > p.txt && git add p.txt && ${GIT} commit -qm 'publish me' && workerdeck mail complete 'ready to publish'`);
+    await waitFor(() => worker('pub')?.status === 'completed', 'the worker to complete', 20_000, () => d.screen());
+    d.type('P');
+    await d.waitForText('This repo has no git remote to push worker/pub-');
+    const bare = path.join(f.home.dir, 'remote.git');
+    f.repo.git('init', '-q', '--bare', bare);
+    f.repo.git('remote', 'add', 'origin', bare);
+    d.type('P');
+    await d.waitForText(/Pushed worker\/pub-[0-9a-f]{4} to origin\. gh \(the GitHub CLI\) is not installed, so no pull request was opened/);
+    const branch = worker('pub')!.branch!;
+    expect(f.repo.git('--git-dir', bare, 'log', '-1', '--format=%s', branch).trim()).toBe('publish me');
+  });
+
+  it('P opens a pull request with gh, with the task as title and the completion summary as body, and shows its URL', async () => {
+    const bin = path.join(f.home.dir, 'bin');
+    mkdirSync(bin, { recursive: true });
+    const argsFile = path.join(f.home.dir, 'gh-args');
+    writeFileSync(path.join(bin, 'gh'), `#!/bin/sh\nprintf '%s\\n' "$@" > ${JSON.stringify(argsFile)}\necho https://example.invalid/pr/7\n`, { mode: 0o755 });
+    const bare = path.join(f.home.dir, 'remote.git');
+    f.repo.git('init', '-q', '--bare', bare);
+    f.repo.git('remote', 'add', 'origin', bare);
+    const d = f.open(['--agent', 'shell'], 120, 40, { PATH: `${bin}:${process.env.PATH}` });
+    await d.waitForText('q quit');
+    const task = `printf 'q\\n' > q.txt && git add q.txt && ${GIT} commit -qm q && workerdeck mail complete 'the summary'`;
+    f.cli(['spawn', '--name', 'pr', '--', task]);
+    await waitFor(() => worker('pr')?.status === 'completed', 'the worker to complete', 20_000, () => d.screen());
+    d.type('P');
+    await d.waitForText('Opened https://example.invalid/pr/7');
+    const args = readFileSync(argsFile, 'utf8').split('\n');
+    expect(args.slice(0, 8)).toEqual(['pr', 'create', '--head', worker('pr')!.branch, '--base', 'main', '--title', task]);
+    expect(args.slice(8, 10)).toEqual(['--body', 'the summary']);
+  });
 });
