@@ -189,9 +189,9 @@ export class ReviewService {
     const result = await this.exclusive(worker, () =>
       merge(this.deck.git, subject, strategy ?? this.options.strategy, { commitUncommitted, message: this.summary(worker) }),
     );
-    // The base moved: every worker may now conflict with it, or no longer.
+    // The base moved: the radar compares every worker with its new head (their own changes stay cached).
     this.refresh(worker.id);
-    this.radar.trigger();
+    this.radar.trigger([worker.id]);
     return result;
   }
 
