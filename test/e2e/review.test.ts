@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/term.js';
@@ -237,5 +237,42 @@ describe('from completion to merged, as a user drives it (built binary at 120x40
     const args = readFileSync(argsFile, 'utf8').split('\n');
     expect(args.slice(0, 8)).toEqual(['pr', 'create', '--head', worker('pr')!.branch, '--base', 'main', '--title', task]);
     expect(args.slice(8, 10)).toEqual(['--body', 'the summary']);
+  });
+
+  it('v runs validate on demand; one over its timeout is killed with its whole process group and shows timed out', async () => {
+    mkdirSync(path.join(f.configHome, 'workerdeck'), { recursive: true });
+    writeFileSync(path.join(f.configHome, 'workerdeck', 'config.json'), JSON.stringify({ validate: { command: 'echo started; sleep 3737 & sleep 3838', timeout: 1 } }));
+    const sleepers = () =>
+      readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .filter((p) => {
+          try {
+            return /^sleep\0(3737|3838)\0/.test(readFileSync(`/proc/${p}/cmdline`, 'utf8'));
+          } catch {
+            return false;
+          }
+        });
+    const d = await start('slow', 'echo idle');
+    await waitFor(() => worker('slow')?.status === 'running', 'a running worker', 15_000, () => d.screen());
+    d.type('v');
+    await d.waitForText('Validating slow: echo started; sleep 3737 & sleep 3838');
+    await d.waitForText('validate timed out', 20_000);
+    const v = (worker('slow') as Listed & { validation?: { status: string; log: string } }).validation;
+    expect(v?.status).toBe('timed-out');
+    expect(readFileSync(v!.log, 'utf8')).toBe('started\n');
+    await waitFor(() => sleepers().length === 0, 'no sleep of the validate command left', 10_000, () => sleepers().join(' '));
+  });
+
+  it('workerdeck prune removes a merged orphan branch and keeps an unmerged one with the reason', async () => {
+    f.repo.git('branch', 'worker/merged-aaaa', 'main');
+    f.repo.git('checkout', '-q', '-b', 'worker/lone-bbbb');
+    writeFileSync(path.join(f.repo.dir, 'lone.txt'), 'lone\n');
+    f.repo.git('add', 'lone.txt');
+    f.repo.git('commit', '-q', '-m', 'lone');
+    f.repo.git('checkout', '-q', 'main');
+    const out = f.cli(['prune']);
+    expect(out).toMatch(/^removed  branch +worker\/merged-aaaa: deleted: merged into main \(kept in refs\/workerdeck\/trash\/worker\/merged-aaaa\)$/m);
+    expect(out).toMatch(/^kept +branch +worker\/lone-bbbb: kept: 1 commit not in main$/m);
+    expect(f.repo.git('branch', '--list', 'worker/*')).toBe('  worker/lone-bbbb\n');
   });
 });
