@@ -6,6 +6,7 @@ import { chooseStateDir, stateLayout, type StateLayout } from './registry/state-
 import { loadState } from './registry/registry.js';
 import { formatAge, statusLabel, type WorkerRecord } from './core/worker.js';
 import type { MailType } from './core/mail.js';
+import { describeConflicts, formatDiffStat } from './core/review.js';
 
 const HELP = `
   Usage
@@ -209,7 +210,7 @@ async function listWorkers(flags: { stateDir?: string | undefined; json: boolean
   }
   const now = Date.now();
   const rows = [
-    ['ID', 'NAME', 'AGENT', 'STATUS', 'PID', 'BRANCH', 'AGE', 'NOTE'],
+    ['ID', 'NAME', 'AGENT', 'STATUS', 'PID', 'BRANCH', 'CHANGES', 'AGE', 'NOTE'],
     ...workers.map((w: WorkerRecord) => [
       w.id,
       w.name,
@@ -217,8 +218,15 @@ async function listWorkers(flags: { stateDir?: string | undefined; json: boolean
       statusLabel(w),
       w.pid === null ? '-' : String(w.pid),
       w.branch ?? '-',
+      formatDiffStat(w.diffstat) || '-',
       formatAge(now - w.createdAt),
-      (w.needsInput?.reason ?? w.note ?? w.reason ?? '').replace(/\s+/g, ' ').slice(0, 60),
+      [
+        w.conflicts && w.conflicts.length > 0 ? `⚡ ${describeConflicts(w.conflicts)}` : '',
+        w.validation ? `validate ${w.validation.status === 'timed-out' ? 'timed out' : w.validation.status}` : '',
+        (w.needsInput?.reason ?? w.note ?? w.reason ?? '').replace(/\s+/g, ' ').slice(0, 60),
+      ]
+        .filter(Boolean)
+        .join(' · '),
     ]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));

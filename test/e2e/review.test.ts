@@ -160,6 +160,8 @@ describe('from completion to merged, as a user drives it (built binary at 120x40
     expect(by('left')?.conflicts).toEqual([{ with: 'right', withId: by('right')?.id, files: ['a.txt'] }]);
     expect(by('right')?.conflicts).toEqual([{ with: 'left', withId: by('left')?.id, files: ['a.txt'] }]);
     expect(by('other')?.conflicts).toEqual([]);
+    // The plain list says the same.
+    expect(f.cli(['list'])).toMatch(/left +shell +completed +\d+ +worker\/left-[0-9a-f]{4} +\+1 −1 1f +\S+ +⚡ right \(a\.txt\) · left/);
     expect(d.screen()).toMatch(/✓ other .* other /);
     expect(d.screen()).not.toMatch(/⚡other/);
     // i names the other worker and the file.
