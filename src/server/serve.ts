@@ -110,7 +110,7 @@ export async function serve(o: ServeOptions): Promise<number> {
   const registry = new Registry(layout.stateFile, layout.eventsFile, (m) => deck?.warn(m));
   deck = new Deck({ spawner: spawnNodePty, git: o.git, layout, registry, presets, repo: o.repo, cwd: o.cwd, env: o.env, launcher });
   const theDeck = deck;
-  // Diffstats follow the deck's events from the start; m uses the config's strategy.
+  // Diffstats, the conflict radar and validation follow the deck's events from the start; m uses the config's strategy.
   ReviewService.of(theDeck, { strategy: config.mergeStrategy, validateFor: (agent) => validateFor(config, agent), env: o.env });
   let saved = null;
   try {
@@ -131,7 +131,7 @@ export async function serve(o: ServeOptions): Promise<number> {
   for (const w of warnings) theDeck.warn(w);
   const owned = new Set(Object.values(theDeck.getState().workers).flatMap((w) => (w.worktree ? [w.worktree] : [])));
   for (const orphan of await orphanWorktrees(o.repo, owned)) {
-    theDeck.warn(`Orphan worktree ${orphan}: no worker of this deck owns it. Its branch is kept; remove it with git worktree remove when it is not needed.`);
+    theDeck.warn(`Orphan worktree ${orphan}: no worker of this deck owns it. Its branch is kept; workerdeck prune removes it when it is clean and merged.`);
   }
   const mailbox = new Mailbox(layout, {
     onMessage: (message) => theDeck.receiveMail(message),

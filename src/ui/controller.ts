@@ -5,8 +5,7 @@ import { disabledReason } from './bindings.js';
 import { hasLiveProcess, isLive } from '../core/worker.js';
 import type { DeckClient } from '../client/remote-deck.js';
 import { setUi, SPAWN_FIELDS, type AppStore, type ConfirmState, type SpawnFormState } from '../store.js';
-import { describeLoss, STRATEGY_LABEL, type MergePreview, type MergeStrategy } from '../core/review.js';
-import { diffLayout } from './diff-layout.js';
+import { ReviewActions } from './review-actions.js';
 import { computeLayout } from './layout.js';
 import { threadLineCount } from './thread.js';
 import type { KeyPress } from './keys.js';
@@ -33,8 +32,18 @@ export interface ControllerOptions {
 export class Controller {
   private readonly now: () => number;
 
+  /** The keys of a worker's branch: d, m, P, v, D with a worktree, and the diff view (src/ui/review-actions.ts). */
+  private readonly review: ReviewActions;
+
   constructor(private readonly o: ControllerOptions) {
     this.now = o.now ?? Date.now;
+    this.review = new ReviewActions({
+      store: o.store,
+      client: o.client,
+      keymap: o.keymap,
+      flash: (text, level) => this.flash(text, level),
+      confirm: (prompt, onYes, more) => this.confirm(prompt, onYes, more),
+    });
   }
 
   /** Route one key press to the layer in focus (see the class comment). Never throws for unbound keys. */
@@ -54,7 +63,7 @@ export class Controller {
       case 'spawn':
         return this.onSpawnKey(key);
       case 'diff':
-        return this.onDiffKey(key);
+        return this.review.onDiffKey(key);
       case 'reply':
         return this.onReplyKey(key);
       case 'list': {
@@ -131,29 +140,14 @@ export class Controller {
           .catch((error: Error) => this.flash(error.message, 'error'));
         return;
       case 'diff':
-        if (selected) this.openDiff(selected.id);
-        return;
       case 'merge':
-        if (selected) this.previewMerge(selected.id, selected.name);
-        return;
       case 'push':
-        if (!selected) return;
-        this.flash(`Pushing ${selected.name}…`);
-        client
-          .execute({ type: 'push', id: selected.id })
-          .then((r) => this.flash(`Pushed ${r.branch} to ${r.remote}. ${r.note}`, r.prUrl ? 'info' : 'warn'))
-          .catch((error: Error) => this.flash(error.message, 'error'));
-        return;
       case 'validate':
-        if (!selected) return;
-        client
-          .execute({ type: 'validate', id: selected.id })
-          .then((v) => this.flash(`Validating ${selected.name}: ${v.command} (output in ${v.log}; i shows its end).`))
-          .catch((error: Error) => this.flash(error.message, 'error'));
+        if (selected) this.review.run(command, selected);
         return;
       case 'remove':
         if (!selected) return;
-        if (selected.worktree) return this.previewCleanup(selected.id, selected.name);
+        if (selected.worktree) return this.review.cleanup(selected);
         this.confirm(`Remove ${selected.name} from the list? Its worktree and branch are kept. (y/n)`, () => {
           const at = store.getState().deck.order.indexOf(selected.id);
           client
@@ -265,110 +259,6 @@ export class Controller {
     const command = commandFor(this.o.keymap, 'confirm', key.name);
     if (command === 'confirm.yes') confirm?.onYes();
     else if (command && confirm?.choices?.[command]) confirm.choices[command]();
-  }
-
-  /** Open the diff view (d) on a worker; the diff arrives from the server. */
-  private openDiff(id: string): void {
-    const { store, client } = this.o;
-    setUi(store, { mode: 'diff', diff: { workerId: id, diff: null, error: null, file: 0, scroll: 0 } });
-    client
-      .execute({ type: 'diff', id })
-      .then((diff) => {
-        const view = store.getState().ui.diff;
-        if (view?.workerId === id) setUi(store, { diff: { ...view, diff } });
-      })
-      .catch((error: Error) => {
-        const view = store.getState().ui.diff;
-        if (view?.workerId === id) setUi(store, { diff: { ...view, error: error.message } });
-      });
-  }
-
-  private onDiffKey(key: KeyPress): void {
-    const { store, keymap } = this.o;
-    const { diff: view, cols, rows } = store.getState().ui;
-    const command = commandFor(keymap, 'diff', key.name);
-    if (!view || command === 'diff.close' || keymap.byKey.get(key.name) === 'diff') {
-      setUi(store, { mode: 'list', diff: null });
-      return;
-    }
-    if (command === 'help') return setUi(store, { mode: 'help', diff: null });
-    const files = view.diff?.files ?? [];
-    const page = diffLayout(cols, rows).bodyRows;
-    const lines = files[view.file]?.lines.length ?? 0;
-    const maxScroll = Math.max(0, lines - page);
-    const move = (file: number) => setUi(store, { diff: { ...view, file, scroll: 0 } });
-    const scroll = (by: number) => setUi(store, { diff: { ...view, scroll: Math.max(0, Math.min(maxScroll, view.scroll + by)) } });
-    switch (command) {
-      case 'diff.next-file':
-        return files.length > 0 ? move((view.file + 1) % files.length) : undefined;
-      case 'diff.prev-file':
-        return files.length > 0 ? move((view.file - 1 + files.length) % files.length) : undefined;
-      case 'diff.down':
-        return scroll(1);
-      case 'diff.up':
-        return scroll(-1);
-      case 'diff.page-down':
-        return scroll(Math.max(1, page - 1));
-      case 'diff.page-up':
-        return scroll(-Math.max(1, page - 1));
-    }
-  }
-
-  /** `m`: ask the server what the merge would do, show it, and merge on yes (or 1/2/3 for a strategy). */
-  private previewMerge(id: string, name: string): void {
-    const { client } = this.o;
-    this.flash(`Checking how ${name} would merge…`);
-    client
-      .execute({ type: 'merge-preview', id })
-      .then((p) => {
-        if (p.refusal) return this.flash(`Cannot merge ${name}: ${p.refusal}`, 'error');
-        const merge = (strategy: MergeStrategy) => () => {
-          this.flash(`Merging ${name} into ${p.target} (${STRATEGY_LABEL[strategy]})…`);
-          client
-            .execute({ type: 'merge', id, strategy, commitUncommitted: true })
-            .then((r) =>
-              this.flash(`Merged ${name} into ${r.target} (${STRATEGY_LABEL[r.strategy]}, ${plural(r.commits, 'commit')}${r.committedUncommitted ? ', its uncommitted files committed first' : ''}): ${r.target} is at ${r.commit.slice(0, 7)}.`),
-            )
-            .catch((error: Error) => this.flash(error.message, 'error'));
-        };
-        const files = p.uncommitted.length > 0 ? `, ${plural(p.uncommitted.length, 'uncommitted file')} committed first` : '';
-        this.confirm(
-          `Merge ${p.branch} into ${p.target} (${STRATEGY_LABEL[p.strategy]}): ${plural(p.commits.length, 'commit')}${files}, no conflicts? (y/n; 1 merge commit, 2 squash, 3 rebase)`,
-          merge(p.strategy),
-          {
-            choices: { 'confirm.merge-commit': merge('merge'), 'confirm.squash': merge('squash'), 'confirm.rebase': merge('rebase') },
-            panel: { title: `Merge ${name} into ${p.target}?`, lines: mergePanel(p) },
-          },
-        );
-      })
-      .catch((error: Error) => this.flash(error.message, 'error'));
-  }
-
-  /** `D` on a worker with a worktree: say what would be lost, then remove it (kept in the trash) on yes. */
-  private previewCleanup(id: string, name: string): void {
-    const { client, store } = this.o;
-    this.flash(`Checking what removing ${name} would lose…`);
-    client
-      .execute({ type: 'cleanup-preview', id })
-      .then((p) => {
-        const remove = () => {
-          const at = store.getState().deck.order.indexOf(id);
-          client
-            .execute({ type: 'cleanup', id, confirmLoss: !(p?.safe ?? true) })
-            .then((r) => {
-              const rest = store.getState().deck.order;
-              if (!rest.includes(store.getState().ui.selectedId ?? '')) setUi(store, { selectedId: rest[Math.min(at, rest.length - 1)] ?? null });
-              this.flash(r ? `Removed ${name} with its worktree and branch; workerdeck restore ${name} brings them back (${r.trashRef}).` : `Removed ${name}.`);
-            })
-            .catch((error: Error) => this.flash(error.message, 'error'));
-        };
-        if (!p) return this.confirm(`Remove ${name} from the list? (y/n)`, remove);
-        const prompt = p.safe
-          ? `Remove ${name} with its worktree and branch ${p.branch}? It is merged into ${p.base} and clean. (y/n)`
-          : `Remove ${name}? It has ${describeLoss(p)}. They are kept in the trash (workerdeck restore ${name}). Remove anyway? (y/n)`;
-        this.confirm(prompt, remove);
-      })
-      .catch((error: Error) => this.flash(error.message, 'error'));
   }
 
   private openReply(): void {
@@ -505,23 +395,6 @@ export class Controller {
         this.flash(error.message, 'error');
       });
   }
-}
-
-/** The merge preview as panel lines: target, strategy, commits, uncommitted files, conflicts. */
-function mergePanel(p: MergePreview): NonNullable<ConfirmState['panel']>['lines'] {
-  const lines: NonNullable<ConfirmState['panel']>['lines'] = [
-    { text: `Target: ${p.target}${p.targetCheckout ? ` (checked out in ${p.targetCheckout}, clean)` : ''}`, tone: 'normal' },
-    { text: `Strategy: ${STRATEGY_LABEL[p.strategy]} (y); 1 merge commit, 2 squash, 3 rebase and fast-forward`, tone: 'normal' },
-    { text: 'Conflicts: none (checked with git merge-tree; no working tree was touched)', tone: 'accent' },
-    { text: `Commits (${p.commits.length}):`, tone: 'normal' },
-    ...p.commits.slice(-8).map((c) => ({ text: `  ${c.sha.slice(0, 7)} ${c.subject}`, tone: 'muted' as const })),
-  ];
-  if (p.uncommitted.length > 0) {
-    lines.push({ text: `Uncommitted files (${p.uncommitted.length}), committed first with the completion summary as the message:`, tone: 'warning' });
-    for (const f of p.uncommitted.slice(0, 8)) lines.push({ text: `  ${f}`, tone: 'muted' });
-    if (p.uncommitted.length > 8) lines.push({ text: `  and ${p.uncommitted.length - 8} more`, tone: 'muted' });
-  }
-  return lines;
 }
 
 function plural(count: number, noun: string): string {
