@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { useEffect, useMemo, useState } from 'react';
 import { useApp, useDeckContext } from './context.js';
-import { fit } from './layout.js';
+import { fit, wrap } from './layout.js';
 import { Overlay, Pane } from './Pane.js';
 import { SpawnForm } from './SpawnForm.js';
 import { Details } from './Details.js';
@@ -54,7 +54,9 @@ export function Preview({ width, height }: { width: number; height: number }) {
         title={panel.title}
         colour={theme.c('border.focus')}
         titleColour={theme.c('text.accent')}
-        lines={panel.lines.map((l) => ({ text: l.text, colour: theme.c(l.tone === 'normal' ? 'text.normal' : `text.${l.tone}`) }))}
+        lines={panel.lines.flatMap((l) =>
+          wrap(l.text, width - 4).map((text) => ({ text, colour: theme.c(l.tone === 'normal' ? 'text.normal' : `text.${l.tone}`) })),
+        )}
       />
     );
   }

@@ -18,6 +18,11 @@ interface Columns {
   note: number;
 }
 
+/** True when the worker's row leads its note with tags (conflicts, a validate verdict, a diffstat). */
+function hasTags(worker: WorkerRecord | undefined): boolean {
+  return (worker?.conflicts?.length ?? 0) > 0 || worker?.validation !== undefined || (worker?.diffstat?.files ?? 0) > 0;
+}
+
 /** The validate verdict as a list tag. */
 const VERDICT: Record<NonNullable<WorkerRecord['validation']>['status'] | 'none', { text: string; token: 'text.muted' | 'status.running' | 'text.error' }> = {
   none: { text: '', token: 'text.muted' },
@@ -99,9 +104,11 @@ const Row = memo(function Row({
       <Text backgroundColor={bg} inverse={inverse} color={fg ?? theme.c('text.normal')} bold>
         {fit(worker.name, cols.name)}{' '}
       </Text>
-      <Text backgroundColor={bg} inverse={inverse} color={fg ?? theme.c('text.muted')}>
-        {fit(worker.agent, cols.agent)}{' '}
-      </Text>
+      {cols.agent > 0 ? (
+        <Text backgroundColor={bg} inverse={inverse} color={fg ?? theme.c('text.muted')}>
+          {fit(worker.agent, cols.agent)}{' '}
+        </Text>
+      ) : null}
       <Text backgroundColor={bg} inverse={inverse} color={fg ?? statusColour}>
         {fit(statusLabel(worker), cols.status)}{' '}
       </Text>
@@ -138,14 +145,19 @@ export function WorkerList({ width, height, rows }: { width: number; height: num
   const focused = useApp((s) => s.ui.mode === 'list');
   const now = useNow(1000);
   const inner = width - 2;
-  const cols = columnsFor(inner);
+  const wide = columnsFor(inner);
+  const selectedIndexAt = Math.max(0, order.indexOf(selectedId ?? ''));
+  const firstAt = Math.max(0, Math.min(selectedIndexAt - rows + 1, order.length - rows));
+  // Too narrow for a branch column: when a visible worker has a diffstat, conflicts or a verdict, the agent column makes room for them.
+  const tagged = order.slice(firstAt, firstAt + rows).some((id) => hasTags(workers[id]));
+  const cols = tagged && wide.branch === 0 ? { ...wide, agent: 0, note: wide.note + wide.agent + 1 } : wide;
   const selectedIndex = Math.max(0, order.indexOf(selectedId ?? ''));
   const first = Math.max(0, Math.min(selectedIndex - rows + 1, order.length - rows));
   const visible = order.slice(Math.max(0, first), Math.max(0, first) + rows);
   const header =
     '  ' +
     fit('NAME', cols.name + 1) +
-    fit('AGENT', cols.agent + 1) +
+    (cols.agent > 0 ? fit('AGENT', cols.agent + 1) : '') +
     fit('STATUS', cols.status + 1) +
     (cols.branch > 0 ? fit('BRANCH', cols.branch + 1) : '') +
     fit('AGE', cols.age + 1) +
