@@ -15,7 +15,7 @@ import { hasLiveProcess } from '../core/worker.js';
 import type { Deck } from '../deck.js';
 import { cleanupPreview, prune, removeWork, restoreWork } from '../git/cleanup.js';
 import { merge, mergePreview, type MergeSubject } from '../git/merge.js';
-import { diffStat, workerDiff } from '../git/review.js';
+import { diffStat, resolveCommit, workerDiff } from '../git/review.js';
 import { ConflictRadar } from './radar.js';
 import { Validator } from './validate.js';
 import type { ValidateSpec } from '../agents/config.js';
@@ -233,6 +233,11 @@ export class ReviewService {
       return null;
     }
     const subject = this.subjectLoose(worker);
+    // Its worktree and branch were removed by hand: nothing is left to keep, it only leaves the list.
+    if (!existsSync(subject.worktree) && !(await resolveCommit(this.deck.git, subject.repoTop, `refs/heads/${subject.branch}`))) {
+      this.deck.remove(worker.id);
+      return null;
+    }
     const result = await this.exclusive(worker, () => removeWork(this.deck.git, subject, confirmLoss, this.options.now()));
     this.deck.remove(worker.id);
     return result;
