@@ -11,6 +11,7 @@ import { benchFlood } from './flood.js';
 import { cleanup, log, now, round } from './lib.js';
 import { benchMail } from './mail.js';
 import { benchMailScale } from './mail-scale.js';
+import { benchRadar } from './radar.js';
 import { benchScale } from './scale.js';
 import { benchStartup } from './startup.js';
 import { benchThroughput } from './throughput.js';
@@ -26,14 +27,14 @@ const only = process.argv
 
 const MB = 1024 * 1024;
 const PLAN = quick
-  ? { throughputReps: 1, mailMessages: 200, echoKeys: 200, scaleWorkers: 32, scaleSeconds: 10, startupRuns: 3, mailScaleRuns: 3, attachReps: 1, flood: { workers: 10, minBytes: 4 * MB, maxBytes: 6 * MB, afterMs: 10_000 } }
-  : { throughputReps: 3, mailMessages: 200, echoKeys: 200, scaleWorkers: 32, scaleSeconds: 20, startupRuns: 10, mailScaleRuns: 5, attachReps: 3, flood: { workers: 10, minBytes: 20 * MB, maxBytes: 30 * MB, afterMs: 30_000 } };
+  ? { throughputReps: 1, mailMessages: 200, echoKeys: 200, scaleWorkers: 32, scaleSeconds: 10, startupRuns: 3, mailScaleRuns: 3, attachReps: 1, radarEvents: 5, flood: { workers: 10, minBytes: 4 * MB, maxBytes: 6 * MB, afterMs: 10_000 } }
+  : { throughputReps: 3, mailMessages: 200, echoKeys: 200, scaleWorkers: 32, scaleSeconds: 20, startupRuns: 10, mailScaleRuns: 5, attachReps: 3, radarEvents: 15, flood: { workers: 10, minBytes: 20 * MB, maxBytes: 30 * MB, afterMs: 30_000 } };
 
 /**
  * What every phase returns, merged.
  * @typedef {Awaited<ReturnType<typeof benchStartup>> & Awaited<ReturnType<typeof benchThroughput>> &
  *   Awaited<ReturnType<typeof benchMail>> & Awaited<ReturnType<typeof benchEcho>> & Awaited<ReturnType<typeof benchScale>> &
- *   Awaited<ReturnType<typeof benchAttach>> & Awaited<ReturnType<typeof benchFlood>> & Awaited<ReturnType<typeof benchMailScale>>} Results
+ *   Awaited<ReturnType<typeof benchAttach>> & Awaited<ReturnType<typeof benchFlood>> & Awaited<ReturnType<typeof benchMailScale>> & Awaited<ReturnType<typeof benchRadar>>} Results
  */
 /** @typedef {{ [K in keyof Results]: Results[K] extends number ? K : never }[keyof Results]} Figure a numeric result */
 /**
@@ -62,6 +63,7 @@ const KEYS = [
   ['kill_backlog_left', 'files', 'of those 3,000, left in mail/new for the next start', null],
   ['rss_peak_flood_mb', 'MB', 'deck peak RSS (VmHWM, mirror thread included), 10 workers each cat 20-30 MB (4-6 with --quick)', (v) => v < 400, '< 400'],
   ['rss_after_flood_mb', 'MB', 'deck RSS 30 s after that output stopped (10 s with --quick)', (v) => v < 250, '< 250'],
+  ['radar32_cpu_s', 's', 'conflict radar CPU (its own + its git) per triggering event, 32 workers, median', (v) => v < 1.0, '< 1.0'],
 ];
 
 function machine() {
@@ -108,6 +110,7 @@ const phases = [
   ['scale', () => benchScale({ workers: PLAN.scaleWorkers, seconds: PLAN.scaleSeconds })],
   ['attach', () => benchAttach({ reps: PLAN.attachReps })],
   ['flood', () => benchFlood(PLAN.flood)],
+  ['radar', () => benchRadar({ workers: 32, events: PLAN.radarEvents })],
 ];
 log(`${quick ? 'quick' : 'full'} run on ${os.cpus().length} cores, Node ${process.version}`);
 for (const [name, phase] of phases) {
@@ -138,6 +141,7 @@ const details = {
   startup_runs_ms: results.startup_runs_ms?.map((v) => round(v, 0)),
   startup_cold_runs_ms: results.startup_cold_runs_ms?.map((v) => round(v, 0)),
   attach_ms: results.attach_ms?.map((v) => round(v, 0)),
+  radar32: results.radar32_full_cpu_s === undefined ? undefined : { max_cpu_s: round(results.radar32_cpu_max_s ?? NaN, 3), first_full_run_cpu_s: round(results.radar32_full_cpu_s, 3), workers_in_conflict: results.radar32_conflicted },
   flood: results.flood_report
     ? {
         workers: PLAN.flood.workers,

@@ -6,6 +6,7 @@ import { chooseStateDir, stateLayout, type StateLayout } from './registry/state-
 import { loadState } from './registry/registry.js';
 import { formatAge, statusLabel, type WorkerRecord } from './core/worker.js';
 import type { MailType } from './core/mail.js';
+import { describeConflicts, formatDiffStat } from './core/review.js';
 
 const HELP = `
   Usage
@@ -20,6 +21,10 @@ const HELP = `
     $ workerdeck logs <worker> [--follow] [--transcript]
                                            its screen; its raw output as it comes; its transcript
     $ workerdeck events [--follow] [--json] the audit log, then new events as they happen
+    $ workerdeck restore <worker>          bring a removed worker's branch and worktree back
+                                           from the trash (refs/workerdeck/trash/<branch>)
+    $ workerdeck prune                     remove orphan worktrees, worker/* branches and list
+                                           entries that are safe to remove; keep the rest
     $ workerdeck kill-server [--yes]       stop every worker and the server
     $ workerdeck serve                     run the server in the foreground (clients start it)
     $ workerdeck mail <kind> <text…|->     send mail from a worker to its deck
@@ -131,6 +136,10 @@ async function run(cli: ReturnType<typeof parseArgs>): Promise<number> {
         return await (await client()).eventsCommand(flags, version);
       case 'kill-server':
         return await (await client()).killServerCommand(flags, version);
+      case 'restore':
+        return await (await client()).restoreCommand(needWorker('restore <worker>'), flags, version);
+      case 'prune':
+        return await (await client()).pruneCommand(flags, version);
       case 'mail':
         return await mailCommand(rest, cli.flags);
       case 'mcp':
@@ -201,7 +210,7 @@ async function listWorkers(flags: { stateDir?: string | undefined; json: boolean
   }
   const now = Date.now();
   const rows = [
-    ['ID', 'NAME', 'AGENT', 'STATUS', 'PID', 'BRANCH', 'AGE', 'NOTE'],
+    ['ID', 'NAME', 'AGENT', 'STATUS', 'PID', 'BRANCH', 'CHANGES', 'AGE', 'NOTE'],
     ...workers.map((w: WorkerRecord) => [
       w.id,
       w.name,
@@ -209,8 +218,15 @@ async function listWorkers(flags: { stateDir?: string | undefined; json: boolean
       statusLabel(w),
       w.pid === null ? '-' : String(w.pid),
       w.branch ?? '-',
+      formatDiffStat(w.diffstat) || '-',
       formatAge(now - w.createdAt),
-      (w.needsInput?.reason ?? w.note ?? w.reason ?? '').replace(/\s+/g, ' ').slice(0, 60),
+      [
+        w.conflicts && w.conflicts.length > 0 ? `⚡ ${describeConflicts(w.conflicts)}` : '',
+        w.validation ? `validate ${w.validation.status === 'timed-out' ? 'timed out' : w.validation.status}` : '',
+        (w.needsInput?.reason ?? w.note ?? w.reason ?? '').replace(/\s+/g, ' ').slice(0, 60),
+      ]
+        .filter(Boolean)
+        .join(' · '),
     ]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));

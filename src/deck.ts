@@ -159,6 +159,11 @@ export class Deck {
     return this.options.repo;
   }
 
+  /** The GitRunner every git call of the deck goes through. */
+  get git(): GitRunner {
+    return this.options.git;
+  }
+
   /** Listen to every state change. Returns an unsubscribe function. */
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);

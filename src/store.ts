@@ -1,8 +1,9 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { emptyDeckState, type DeckState } from './core/deck-state.js';
 import type { MailMessage } from './core/mail.js';
+import type { WorkerDiff } from './core/review.js';
 
-export type Mode = 'list' | 'spawn' | 'reply' | 'confirm' | 'help' | 'details' | 'warnings';
+export type Mode = 'list' | 'spawn' | 'reply' | 'confirm' | 'help' | 'details' | 'warnings' | 'diff';
 
 export const SPAWN_FIELDS = ['task', 'name', 'agent', 'worktree', 'base', 'skipPermissions'] as const;
 export type SpawnField = (typeof SPAWN_FIELDS)[number];
@@ -34,6 +35,21 @@ export interface ConfirmState {
   prompt: string;
   /** Runs on `y`. */
   onYes: () => void;
+  /** Other answers than yes: confirm-layer command id → what it runs (the merge strategies). */
+  choices?: Record<string, () => void>;
+  /** Lines shown in the preview pane while the question is open (a merge or cleanup preview). */
+  panel?: { title: string; lines: { text: string; tone: 'normal' | 'muted' | 'warning' | 'error' | 'accent' }[] };
+}
+
+/** The diff view (d): the worker's diff once it arrived, the file shown and how far its hunks are scrolled. */
+export interface DiffViewState {
+  workerId: string;
+  diff: WorkerDiff | null;
+  /** Why the diff could not be read, or null. */
+  error: string | null;
+  file: number;
+  /** Lines of the file's hunks scrolled past. */
+  scroll: number;
 }
 
 export interface Flash {
@@ -59,6 +75,7 @@ export interface UiState {
   /** Drafts kept when a reply is cancelled, by worker id. */
   drafts: Record<string, string>;
   confirm: ConfirmState | null;
+  diff: DiffViewState | null;
   flash: Flash | null;
   /** Lines the preview is scrolled back (0 = live). */
   previewScroll: number;
@@ -91,6 +108,7 @@ export function createAppStore(cols: number, rows: number): AppStore {
       reply: null,
       drafts: {},
       confirm: null,
+      diff: null,
       flash: null,
       previewScroll: 0,
       mailScroll: 0,

@@ -4,7 +4,41 @@ import path from 'node:path';
 import { z } from 'zod';
 import { describeIssue } from '../core/validate.js';
 
+/**
+ * `validate`: a shell command run in the worker's worktree when it completes
+ * and on `v`, as a string or `{command, timeout (s, default 600), retries (default 0)}`.
+ */
+const validateSchema = z.union([
+  z.string().min(1).max(4000),
+  z.strictObject({
+    command: z.string().min(1).max(4000),
+    timeout: z.number().int().min(1).max(24 * 3600).optional(),
+    retries: z.number().int().min(0).max(10).optional(),
+  }),
+]);
+
+/** A validate command with its defaults filled in. */
+export interface ValidateSpec {
+  command: string;
+  /** Seconds before it is killed and counts as timed out. */
+  timeout: number;
+  /** How many times a failure nudges the worker before it is left failed. */
+  retries: number;
+}
+
+/** Default seconds a validate command may run. */
+export const VALIDATE_TIMEOUT_S = 600;
+
+/** The validate command for a preset: its own `presets.<name>.validate`, else the top-level `validate`, else null. */
+export function validateFor(config: Pick<Config, 'validate' | 'presets'>, preset: string): ValidateSpec | null {
+  const raw = config.presets[preset]?.validate ?? config.validate;
+  if (raw === null || raw === undefined) return null;
+  if (typeof raw === 'string') return { command: raw, timeout: VALIDATE_TIMEOUT_S, retries: 0 };
+  return { command: raw.command, timeout: raw.timeout ?? VALIDATE_TIMEOUT_S, retries: raw.retries ?? 0 };
+}
+
 const presetOverrideSchema = z.strictObject({
+  validate: validateSchema.optional(),
   command: z.string().min(1).optional(),
   args: z.array(z.string()).optional(),
   resumeArgs: z.array(z.string()).optional(),
@@ -28,6 +62,9 @@ export const configSchema = z.strictObject({
   notify: z.strictObject({ bell: z.boolean().optional(), title: z.boolean().optional() }).optional(),
   /** Seconds the server waits with no workers and no clients before it exits; 0 keeps it running. */
   serverIdleExit: z.number().int().min(0).max(7 * 24 * 3600).optional(),
+  /** How m merges a worker's branch: a merge commit, a squash, or a rebase and fast-forward. */
+  mergeStrategy: z.enum(['merge', 'squash', 'rebase']).optional(),
+  validate: validateSchema.optional(),
 });
 
 export type ConfigFile = z.infer<typeof configSchema>;
@@ -44,6 +81,9 @@ export interface Config {
   notify: { bell: boolean; title: boolean };
   /** Seconds the server idles (no workers, no clients) before it exits; 0 = never. */
   serverIdleExit: number;
+  mergeStrategy: 'merge' | 'squash' | 'rebase';
+  /** The validate command of the config files (presets may have their own), or null. */
+  validate: z.infer<typeof validateSchema> | null;
   /** The files that were read, user file first. */
   sources: string[];
   /** Settings that were read but not applied, each a sentence for the operator. */
@@ -113,6 +153,8 @@ export function mergeConfig(user: ConfigFile | null, repo: ConfigFile | null, so
       title: repo?.notify?.title ?? user?.notify?.title ?? true,
     },
     serverIdleExit: repo?.serverIdleExit ?? user?.serverIdleExit ?? 600,
+    mergeStrategy: repo?.mergeStrategy ?? user?.mergeStrategy ?? 'merge',
+    validate: repo?.validate ?? user?.validate ?? null,
     sources,
     notices:
       repo?.skipPermissions === true

@@ -357,3 +357,40 @@ export async function openDeck(
   guard.exitNow(exit.code);
   return exit.code;
 }
+
+/**
+ * `workerdeck restore <worker>`: bring a removed worker's branch and worktree
+ * back from `refs/workerdeck/trash/<branch>` (its commits, and its
+ * uncommitted files as uncommitted files). Starts the server when none runs.
+ */
+export async function restoreCommand(key: string, flags: CommonFlags, version: string): Promise<number> {
+  const { layout } = await locate(flags);
+  const { connection } = await connectStarting(layout, version);
+  try {
+    const r = await connection.request({ type: 'restore', key });
+    const files = r.restoredFiles > 0 ? `, with ${r.restoredFiles} uncommitted file${r.restoredFiles === 1 ? '' : 's'}` : '';
+    process.stdout.write(`Restored ${r.branch} in ${r.worktree}${files}.\n`);
+    return 0;
+  } finally {
+    connection.close();
+  }
+}
+
+/**
+ * `workerdeck prune`: list orphans (worktrees under .worktrees/ no worker
+ * owns, worker/* branches with no worker, list entries whose worktree is
+ * gone, trash older than 30 days), remove the safe ones, keep the rest with
+ * the reason. Starts the server when none runs.
+ */
+export async function pruneCommand(flags: CommonFlags, version: string): Promise<number> {
+  const { layout } = await locate(flags);
+  const { connection } = await connectStarting(layout, version);
+  try {
+    const items = await connection.request({ type: 'prune' });
+    if (items.length === 0) process.stdout.write('No orphans: every worktree and worker branch belongs to a worker.\n');
+    for (const item of items) process.stdout.write(`${item.removed ? 'removed' : 'kept   '}  ${item.kind.padEnd(8)} ${item.name}: ${item.reason}\n`);
+    return 0;
+  } finally {
+    connection.close();
+  }
+}

@@ -13,10 +13,10 @@
  * box, a y/n confirmation, or an overlay (help, details, warnings). `global`
  * commands work in the list and close the overlay they opened.
  */
-export type CommandContext = 'list' | 'global' | 'form' | 'reply' | 'confirm' | 'overlay';
+export type CommandContext = 'list' | 'global' | 'form' | 'reply' | 'confirm' | 'overlay' | 'diff';
 
 /** Every layer, in the order the help lists them. */
-export const CONTEXTS: readonly CommandContext[] = ['list', 'global', 'form', 'reply', 'confirm', 'overlay'];
+export const CONTEXTS: readonly CommandContext[] = ['list', 'global', 'form', 'reply', 'confirm', 'overlay', 'diff'];
 
 /** How each layer is named in the help. */
 export const CONTEXT_TITLES: Record<CommandContext, string> = {
@@ -26,6 +26,7 @@ export const CONTEXT_TITLES: Record<CommandContext, string> = {
   reply: 'Reply box (r)',
   confirm: 'Confirmations (y/n)',
   overlay: 'Help, details and warnings',
+  diff: 'Diff view (d)',
 };
 
 export interface CommandSpec {
@@ -45,7 +46,11 @@ export const COMMANDS: readonly CommandSpec[] = [
   { id: 'nudge', keys: ['u'], description: 'Nudge the selected worker to continue and report', hint: 'nudge', context: 'list' },
   { id: 'stop', keys: ['x'], description: 'Stop the selected worker and its whole session (SIGKILL after 5 s)', hint: 'stop', context: 'list' },
   { id: 'resume', keys: ['R'], description: 'Resume a stopped or exited worker in its worktree', hint: null, context: 'list' },
-  { id: 'remove', keys: ['D'], description: 'Remove a worker that is not running from the list (keeps its worktree)', hint: null, context: 'list' },
+  { id: 'remove', keys: ['D'], description: 'Remove a worker that is not running, with its worktree and branch (kept in the trash first; names what would be lost and asks)', hint: null, context: 'list' },
+  { id: 'diff', keys: ['d'], description: "Show the selected worker's changes against its base: files, +/- counts and hunks", hint: null, context: 'list' },
+  { id: 'validate', keys: ['v'], description: "Run the config's validate command (e.g. npm test) in the selected worker's worktree now", hint: null, context: 'list' },
+  { id: 'push', keys: ['P'], description: "Push the selected worker's branch to its remote and open a pull request with gh (when installed)", hint: null, context: 'list' },
+  { id: 'merge', keys: ['m'], description: "Merge the selected worker's branch into its base, after a preview (commits, uncommitted files, conflicts)", hint: null, context: 'list' },
   { id: 'details', keys: ['i'], description: "Show the selected worker's details and why it is in its status", hint: 'info', context: 'list' },
   { id: 'select-next', keys: ['j', 'down'], description: 'Select the next worker', hint: null, context: 'list' },
   { id: 'select-prev', keys: ['k', 'up'], description: 'Select the previous worker', hint: null, context: 'list' },
@@ -66,7 +71,17 @@ export const COMMANDS: readonly CommandSpec[] = [
   { id: 'reply.cancel', keys: ['escape'], description: 'Close the box; the text is kept as a draft for next time', hint: 'cancel', context: 'reply' },
   { id: 'confirm.yes', keys: ['y', 'Y'], description: 'Yes, do it', hint: 'yes', context: 'confirm' },
   { id: 'confirm.no', keys: ['n', 'N', 'escape'], description: 'No (any other key says no too)', hint: 'no', context: 'confirm' },
+  { id: 'confirm.merge-commit', keys: ['1'], description: 'In the merge preview: merge with a merge commit', hint: null, context: 'confirm' },
+  { id: 'confirm.squash', keys: ['2'], description: 'In the merge preview: squash into one commit', hint: null, context: 'confirm' },
+  { id: 'confirm.rebase', keys: ['3'], description: 'In the merge preview: rebase onto the base and fast-forward', hint: null, context: 'confirm' },
   { id: 'overlay.close', keys: ['escape', 'q'], description: 'Close the overlay (so does the key that opened it)', hint: 'close', context: 'overlay' },
+  { id: 'diff.next-file', keys: ['tab', 'n', 'right'], description: 'Next file', hint: 'next file', context: 'diff' },
+  { id: 'diff.prev-file', keys: ['shift+tab', 'p', 'left'], description: 'Previous file', hint: 'prev file', context: 'diff' },
+  { id: 'diff.down', keys: ['j', 'down'], description: 'Scroll the hunks down a line', hint: 'scroll', context: 'diff' },
+  { id: 'diff.up', keys: ['k', 'up'], description: 'Scroll the hunks up a line', hint: null, context: 'diff' },
+  { id: 'diff.page-down', keys: ['pagedown', 'space'], description: 'Scroll the hunks down a page', hint: 'page', context: 'diff' },
+  { id: 'diff.page-up', keys: ['pageup', 'b'], description: 'Scroll the hunks up a page', hint: null, context: 'diff' },
+  { id: 'diff.close', keys: ['escape', 'q'], description: 'Back to the worker list (so does d)', hint: 'back', context: 'diff' },
   { id: 'quit', keys: ['q', 'ctrl+c'], description: 'Quit the deck; workers keep running in the server (run workerdeck to come back)', hint: 'quit', context: 'list' },
   { id: 'kill-server', keys: ['Q'], description: 'Stop every worker and the server, then quit (asks first; worktrees are kept)', hint: null, context: 'list' },
 ];

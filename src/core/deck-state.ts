@@ -5,6 +5,7 @@
  * registry both replay them through `reduce`, so the UI and `state.json` agree.
  */
 import type { MailMessage, OperatorReply } from './mail.js';
+import type { Conflict, DiffStat, Validation } from './review.js';
 import {
   hasLiveProcess,
   isLive,
@@ -69,6 +70,12 @@ export type DeckEvent =
   | { type: 'needs-input'; id: string; needsInput: NeedsInput | null; source: SignalSource }
   | { type: 'activity'; id: string; activity: 'busy' | 'idle' }
   | { type: 'warning'; text: string; at: number }
+  /** The worker's diffstat against its base was computed again (src/server/review.ts). */
+  | { type: 'worker-diffstat'; id: string; diffstat: DiffStat | null }
+  /** The conflict radar's finding for the worker changed (src/server/radar.ts). */
+  | { type: 'worker-conflicts'; id: string; conflicts: Conflict[] }
+  /** A validate run started or ended (src/server/validate.ts). */
+  | { type: 'worker-validation'; id: string; validation: Validation }
   /** Earlier workers and mail were loaded (the state was replaced whole). */
   | { type: 'restored' };
 
@@ -181,6 +188,12 @@ export function reduce(state: DeckState, event: DeckEvent): DeckState {
     }
     case 'restored':
       return state;
+    case 'worker-diffstat':
+      return patchWorker(state, event.id, { diffstat: event.diffstat });
+    case 'worker-conflicts':
+      return patchWorker(state, event.id, { conflicts: event.conflicts });
+    case 'worker-validation':
+      return patchWorker(state, event.id, { validation: event.validation });
     case 'warning': {
       const warning = { id: (state.warnings.at(-1)?.id ?? 0) + 1, text: event.text, at: event.at };
       return { ...state, warnings: [...state.warnings, warning].slice(-MAX_WARNINGS) };

@@ -18,10 +18,22 @@ import { z } from 'zod';
 import type { DeckEvent, DeckState } from './deck-state.js';
 import type { MailMessage, OperatorReply } from './mail.js';
 import type { WorkerRecord } from './worker.js';
+import {
+  MERGE_STRATEGIES,
+  type CleanupPreview,
+  type CleanupResult,
+  type MergePreview,
+  type MergeResult,
+  type PruneItem,
+  type PushResult,
+  type RestoreResult,
+  type Validation,
+  type WorkerDiff,
+} from './review.js';
 import { describeIssue } from './validate.js';
 
 /** Bumped on every incompatible change of the frames below. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Largest frame accepted, in bytes (a state snapshot with thousands of messages fits). */
 export const MAX_FRAME_BYTES = 32 * 1024 * 1024;
@@ -72,6 +84,23 @@ export const deckCommandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('transcript'), id, maxBytes: z.number().int().positive().max(64 * 1024 * 1024) }),
   /** Stop every worker and end the server. */
   z.object({ type: z.literal('kill-server') }),
+  /** The worker's changes against the merge base with its base branch (src/git/review.ts). */
+  z.object({ type: z.literal('diff'), id }),
+  /** What merging the worker's branch would do; `strategy` defaults to the config's. */
+  z.object({ type: z.literal('merge-preview'), id, strategy: z.enum(MERGE_STRATEGIES).optional() }),
+  z.object({ type: z.literal('merge'), id, strategy: z.enum(MERGE_STRATEGIES).optional(), commitUncommitted: z.boolean() }),
+  /** What removing the worker's worktree and branch would lose (null: it has none). */
+  z.object({ type: z.literal('cleanup-preview'), id }),
+  /** Remove a worker that is not running, with its worktree and branch (kept in the trash first). */
+  z.object({ type: z.literal('cleanup'), id, confirmLoss: z.boolean() }),
+  /** Bring a removed worker's branch and worktree back from the trash. */
+  z.object({ type: z.literal('restore'), key: z.string().min(1).max(300) }),
+  /** Push the worker's branch to its remote and open a pull request with gh when installed. */
+  z.object({ type: z.literal('push'), id }),
+  /** Run the config's validate command for the worker now (the result comes as events). */
+  z.object({ type: z.literal('validate'), id }),
+  /** Remove safe orphans (worktrees, worker/* branches, registry entries, old trash). */
+  z.object({ type: z.literal('prune') }),
 ]);
 
 export type DeckCommand = z.infer<typeof deckCommandSchema>;
@@ -95,6 +124,15 @@ export interface CommandResults {
   screen: string[];
   transcript: string;
   'kill-server': null;
+  diff: WorkerDiff;
+  'merge-preview': MergePreview;
+  merge: MergeResult;
+  'cleanup-preview': CleanupPreview | null;
+  cleanup: CleanupResult | null;
+  restore: RestoreResult;
+  prune: PruneItem[];
+  validate: Validation;
+  push: PushResult;
 }
 
 export type ResultOf<C extends DeckCommand> = CommandResults[C['type']];

@@ -6,6 +6,7 @@
  * and `stopped` (by the operator). A reply or a nudge takes `asking` or
  * `completed` back to `running`.
  */
+import type { Conflict, DiffStat, Validation } from './review.js';
 
 export const WORKER_STATUSES = [
   'starting',
@@ -68,6 +69,12 @@ export interface WorkerRecord {
   createdAt: number;
   updatedAt: number;
   endedAt: number | null;
+  /** Lines and files its branch and uncommitted files change against the merge base with its base; absent until computed. */
+  diffstat?: DiffStat | null;
+  /** Conflicts the radar found with other workers or the base; absent until computed. */
+  conflicts?: Conflict[];
+  /** The latest validate run; absent when none ran. */
+  validation?: Validation;
 }
 
 /** True while the worker's process is alive as far as the deck knows. */

@@ -6,9 +6,15 @@ export interface GitResult {
   exitCode: number;
 }
 
+/** Extra settings of one git call: variables added to the environment, and text for its stdin. */
+export interface GitCallOptions {
+  env?: Record<string, string>;
+  input?: string;
+}
+
 /** Runs git with an argument array in a directory. Never throws for a non-zero exit. */
 export interface GitRunner {
-  run(args: string[], cwd: string): Promise<GitResult>;
+  run(args: string[], cwd: string, options?: GitCallOptions): Promise<GitResult>;
 }
 
 /** Milliseconds any one git call may take before it is killed. */
@@ -21,13 +27,13 @@ export const GIT_TIMEOUT_MS = 30_000;
  */
 export function execaGit(timeoutMs = GIT_TIMEOUT_MS): GitRunner {
   return {
-    async run(args, cwd) {
+    async run(args, cwd, options = {}) {
       const result = await execa('git', args, {
         cwd,
         reject: false,
         timeout: timeoutMs,
-        stdin: 'ignore',
-        env: { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
+        ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' as const }),
+        env: { ...options.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
       });
       if (result.timedOut) {
         return { stdout: '', stderr: `git ${args[0]} took longer than ${timeoutMs / 1000} s`, exitCode: 124 };

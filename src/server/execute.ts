@@ -3,6 +3,7 @@ import type { DeckCommand, ResultOf } from '../core/protocol.js';
 import type { Deck } from '../deck.js';
 import { readOlderMail } from '../mail/mailbox.js';
 import { readTranscriptTail } from '../registry/transcript.js';
+import { ReviewService } from './review.js';
 
 /** What `execute` needs beyond the Deck: the server's own actions. */
 export interface ExecuteContext {
@@ -78,5 +79,23 @@ export async function execute<C extends DeckCommand>(deck: Deck, command: C, ctx
     case 'kill-server':
       ctx.killServer();
       return null as R;
+    case 'diff':
+      return (await ReviewService.of(deck).diff(command.id)) as R;
+    case 'merge-preview':
+      return (await ReviewService.of(deck).mergePreview(command.id, command.strategy)) as R;
+    case 'merge':
+      return (await ReviewService.of(deck).merge(command.id, command.strategy, command.commitUncommitted)) as R;
+    case 'cleanup-preview':
+      return (await ReviewService.of(deck).cleanupPreview(command.id)) as R;
+    case 'cleanup':
+      return (await ReviewService.of(deck).cleanup(command.id, command.confirmLoss)) as R;
+    case 'restore':
+      return (await ReviewService.of(deck).restore(command.key)) as R;
+    case 'prune':
+      return (await ReviewService.of(deck).prune()) as R;
+    case 'push':
+      return (await ReviewService.of(deck).push(command.id)) as R;
+    case 'validate':
+      return (await ReviewService.of(deck).validate(command.id)) as R;
   }
 }

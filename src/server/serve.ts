@@ -2,7 +2,7 @@ import { chmod, mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { shellQuote } from '../agents/common.js';
 import { agentFactories } from '../agents/builtin.js';
-import { loadConfigTolerant } from '../agents/config.js';
+import { loadConfigTolerant, validateFor } from '../agents/config.js';
 import { buildPresets, isInstalled } from '../agents/index.js';
 import type { PresetInfo } from '../core/protocol.js';
 import { Deck } from '../deck.js';
@@ -20,6 +20,7 @@ import { EXIT_STOP_GRACE_MS, ExitGuard } from '../process-exit.js';
 import { sessionPids } from '../pty/session.js';
 import { readFileSync } from 'node:fs';
 import { hasLiveProcess, type WorkerRecord } from '../core/worker.js';
+import { ReviewService } from './review.js';
 
 /**
  * Processes a dead server's workers left behind: those still in a worker's
@@ -109,6 +110,8 @@ export async function serve(o: ServeOptions): Promise<number> {
   const registry = new Registry(layout.stateFile, layout.eventsFile, (m) => deck?.warn(m));
   deck = new Deck({ spawner: spawnNodePty, git: o.git, layout, registry, presets, repo: o.repo, cwd: o.cwd, env: o.env, launcher });
   const theDeck = deck;
+  // Diffstats, the conflict radar and validation follow the deck's events from the start; m uses the config's strategy.
+  ReviewService.of(theDeck, { strategy: config.mergeStrategy, validateFor: (agent) => validateFor(config, agent), env: o.env });
   let saved = null;
   try {
     saved = await loadState(layout.stateFile);
@@ -128,7 +131,7 @@ export async function serve(o: ServeOptions): Promise<number> {
   for (const w of warnings) theDeck.warn(w);
   const owned = new Set(Object.values(theDeck.getState().workers).flatMap((w) => (w.worktree ? [w.worktree] : [])));
   for (const orphan of await orphanWorktrees(o.repo, owned)) {
-    theDeck.warn(`Orphan worktree ${orphan}: no worker of this deck owns it. Its branch is kept; remove it with git worktree remove when it is not needed.`);
+    theDeck.warn(`Orphan worktree ${orphan}: no worker of this deck owns it. Its branch is kept; workerdeck prune removes it when it is clean and merged.`);
   }
   const mailbox = new Mailbox(layout, {
     onMessage: (message) => theDeck.receiveMail(message),

@@ -1,5 +1,6 @@
 import { Box } from 'ink';
 import { useApp } from './context.js';
+import { DiffView } from './DiffView.js';
 import { Footer } from './Footer.js';
 import { Header } from './Header.js';
 import { Help, Warnings } from './Help.js';
@@ -22,6 +23,8 @@ export function App({ label }: { label: string }) {
         <Help width={layout.cols} height={layout.mainHeight} />
       ) : mode === 'warnings' ? (
         <Warnings width={layout.cols} height={layout.mainHeight} />
+      ) : mode === 'diff' ? (
+        <DiffView />
       ) : (
         <Box height={layout.mainHeight} width={layout.cols} flexDirection="row">
           <Box flexDirection="column" width={layout.leftWidth} height={layout.mainHeight}>

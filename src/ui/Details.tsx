@@ -1,5 +1,6 @@
 import { formatAge, hasLiveProcess, isLive, statusLabel, type WorkerRecord } from '../core/worker.js';
 import { unansweredQuestions } from '../core/deck-state.js';
+import { formatDiffStat } from '../core/review.js';
 import { useApp, useDeckContext } from './context.js';
 import { fit, wrap } from './layout.js';
 import { Overlay } from './Pane.js';
@@ -51,6 +52,15 @@ export function Details({ width, height, worker }: { width: number; height: numb
     ['cwd', worker.cwd],
     ['worktree', worker.worktree ?? '(none)'],
     ['branch', worker.branch ? `${worker.branch} (from ${worker.base})` : '(none)'],
+    ['changes', formatDiffStat(worker.diffstat) || '-'],
+    [
+      'conflicts',
+      worker.conflicts && worker.conflicts.length > 0
+        ? worker.conflicts.map((c) => `${c.withId ? `with ${c.with}` : `with its base ${c.with}`} in ${c.files.join(', ')}`).join('; ')
+        : worker.conflicts
+          ? 'none found'
+          : '-',
+    ],
     ['session id', worker.sessionId ?? '-'],
     ['exit', worker.exitCode === null ? (worker.signal ? `signal ${worker.signal}` : '-') : String(worker.exitCode)],
     ['age', formatAge(Date.now() - worker.createdAt)],
@@ -60,6 +70,13 @@ export function Details({ width, height, worker }: { width: number; height: numb
   for (const [k, v] of rows) {
     const wrapped = wrap(v, inner - 12);
     wrapped.slice(0, 4).forEach((line, i) => lines.push({ text: `${i === 0 ? fit(k, 12) : ' '.repeat(12)}${line}` }));
+  }
+  const v = worker.validation;
+  if (v) {
+    const verdict = v.status === 'running' ? 'running' : v.status === 'timed-out' ? 'timed out' : `${v.status} (exit code ${v.exitCode})`;
+    lines.push({ text: `${fit('validate', 12)}${verdict}: ${v.command}${v.nudges > 0 ? ` · nudged ${v.nudges}×` : ''}` });
+    lines.push({ text: `${' '.repeat(12)}${v.log}` });
+    for (const line of v.tail.split('\n').filter((l) => l.trim() !== '').slice(-6)) lines.push({ text: `${' '.repeat(12)}│ ${line}` });
   }
   lines.push({ text: '' });
   lines.push({ text: 'Why this status', accent: true });

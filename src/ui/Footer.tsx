@@ -12,7 +12,7 @@ export function Footer({ width }: { width: number }) {
   let status: { text: string; token: 'text.warning' | 'text.error' | 'text.normal' | 'text.accent' } = { text: '', token: 'text.normal' };
   if (confirm && mode === 'confirm') status = { text: confirm.prompt, token: 'text.warning' };
   else if (flash) status = { text: flash.text, token: flash.level === 'error' ? 'text.error' : flash.level === 'warn' ? 'text.warning' : 'text.accent' };
-  const layer = mode === 'spawn' ? 'form' : mode === 'reply' ? 'reply' : mode === 'confirm' ? 'confirm' : mode === 'list' ? 'list' : 'overlay';
+  const layer = mode === 'spawn' ? 'form' : mode === 'reply' ? 'reply' : mode === 'confirm' ? 'confirm' : mode === 'list' ? 'list' : mode === 'diff' ? 'diff' : 'overlay';
   const hints = footerHints(keymap, layer);
   let hintText = '';
   for (const h of hints) {

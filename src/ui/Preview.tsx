@@ -1,8 +1,8 @@
 import { Box, Text } from 'ink';
 import { useEffect, useMemo, useState } from 'react';
 import { useApp, useDeckContext } from './context.js';
-import { fit } from './layout.js';
-import { Pane } from './Pane.js';
+import { fit, wrap } from './layout.js';
+import { Overlay, Pane } from './Pane.js';
 import { SpawnForm } from './SpawnForm.js';
 import { Details } from './Details.js';
 
@@ -40,11 +40,26 @@ export function Preview({ width, height }: { width: number; height: number }) {
   const selectedId = useApp((s) => s.ui.selectedId);
   const worker = useApp((s) => (s.ui.selectedId ? s.deck.workers[s.ui.selectedId] : undefined));
   const scroll = useApp((s) => s.ui.previewScroll);
+  const panel = useApp((s) => s.ui.confirm?.panel);
   const rows = useScreenRows(mode === 'spawn' || mode === 'details' ? null : selectedId, scroll, theme.colour);
   const inner = width - 2;
   const innerRows = height - 2;
   if (mode === 'spawn') return <SpawnForm width={width} height={height} />;
   if (mode === 'details' && worker) return <Details width={width} height={height} worker={worker} />;
+  if (mode === 'confirm' && panel) {
+    return (
+      <Overlay
+        width={width}
+        height={height}
+        title={panel.title}
+        colour={theme.c('border.focus')}
+        titleColour={theme.c('text.accent')}
+        lines={panel.lines.flatMap((l) =>
+          wrap(l.text, width - 4).map((text) => ({ text, colour: theme.c(l.tone === 'normal' ? 'text.normal' : `text.${l.tone}`) })),
+        )}
+      />
+    );
+  }
   const title = worker ? `${worker.name} · ${worker.agent}${scroll > 0 ? ` · scrolled back ${scroll} lines (PgDn)` : ''}` : 'Preview';
   return (
     <Pane width={width} height={height} title={title} colour={theme.c('border.normal')} titleColour={theme.c('text.accent')}>

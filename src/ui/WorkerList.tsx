@@ -1,9 +1,10 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
 import { unreadCount } from '../core/deck-state.js';
+import { describeConflicts, formatDiffStat } from '../core/review.js';
 import { formatAge, isLive, STATUS_SYMBOL, statusLabel, type WorkerRecord } from '../core/worker.js';
 import { useApp, useDeckContext } from './context.js';
-import { fit } from './layout.js';
+import { fit, textWidth } from './layout.js';
 import { Pane } from './Pane.js';
 import { useNow } from './useNow.js';
 
@@ -16,6 +17,20 @@ interface Columns {
   unread: number;
   note: number;
 }
+
+/** True when the worker's row leads its note with tags (conflicts, a validate verdict, a diffstat). */
+function hasTags(worker: WorkerRecord | undefined): boolean {
+  return (worker?.conflicts?.length ?? 0) > 0 || worker?.validation !== undefined || (worker?.diffstat?.files ?? 0) > 0;
+}
+
+/** The validate verdict as a list tag. */
+const VERDICT: Record<NonNullable<WorkerRecord['validation']>['status'] | 'none', { text: string; token: 'text.muted' | 'status.running' | 'text.error' }> = {
+  none: { text: '', token: 'text.muted' },
+  running: { text: 'validating…', token: 'text.muted' },
+  passed: { text: 'validate passed', token: 'status.running' },
+  failed: { text: 'validate failed', token: 'text.error' },
+  'timed-out': { text: 'validate timed out', token: 'text.error' },
+};
 
 function columnsFor(width: number): Columns {
   const name = width >= 70 ? 14 : 12;
@@ -53,23 +68,53 @@ const Row = memo(function Row({
   const bg = selected ? theme.c('bg.selected') : undefined;
   const inverse = selected && !theme.colour;
   const symbol = needs ? '!' : STATUS_SYMBOL[worker.status];
+  // The note is led by, in order: the workers (or base) it conflicts with and the files (⚡ in place of
+  // the status symbol), the validate verdict, and the diffstat (`+120 −8 3f`).
+  const clash = describeConflicts(worker.conflicts);
+  const verdict = VERDICT[worker.validation?.status ?? 'none'];
+  const tags = [
+    { text: clash, token: 'text.error' as const },
+    { text: verdict.text, token: verdict.token },
+    { text: formatDiffStat(worker.diffstat), token: 'text.accent' as const },
+  ].filter((t) => t.text !== '');
+  // They may take columns from the branch (down to 8) so that they show whole; the last give way first.
+  const need = tags.reduce((n, t) => n + textWidth(t.text) + 1, 0);
+  const steal = need > 0 ? Math.max(0, Math.min(cols.branch - 8, need - Math.max(0, cols.note - 8))) : 0;
+  const branchWidth = cols.branch - steal;
+  const noteWidth = cols.note + steal;
+  let room = noteWidth + 1;
+  const shown = tags.flatMap((t) => {
+    const w = textWidth(t.text) + 1;
+    if (w > room && t !== tags[0]) return [];
+    const width = Math.min(room, w);
+    room -= width;
+    return [{ ...t, width }];
+  });
   return (
     <Box width={width} height={1} overflow="hidden">
-      <Text backgroundColor={bg} inverse={inverse} color={fg ?? statusColour}>
-        {symbol}{' '}
-      </Text>
+      {clash ? (
+        <Text backgroundColor={bg} inverse={inverse} color={fg ?? theme.c('text.error')}>
+          {'⚡'}
+        </Text>
+      ) : (
+        <Text backgroundColor={bg} inverse={inverse} color={fg ?? statusColour}>
+          {symbol}{' '}
+        </Text>
+      )}
       <Text backgroundColor={bg} inverse={inverse} color={fg ?? theme.c('text.normal')} bold>
         {fit(worker.name, cols.name)}{' '}
       </Text>
-      <Text backgroundColor={bg} inverse={inverse} color={fg ?? theme.c('text.muted')}>
-        {fit(worker.agent, cols.agent)}{' '}
-      </Text>
+      {cols.agent > 0 ? (
+        <Text backgroundColor={bg} inverse={inverse} color={fg ?? theme.c('text.muted')}>
+          {fit(worker.agent, cols.agent)}{' '}
+        </Text>
+      ) : null}
       <Text backgroundColor={bg} inverse={inverse} color={fg ?? statusColour}>
         {fit(statusLabel(worker), cols.status)}{' '}
       </Text>
       {cols.branch > 0 ? (
         <Text backgroundColor={bg} inverse={inverse} color={fg ?? theme.c('text.muted')}>
-          {fit(worker.branch ?? '(no worktree)', cols.branch)}{' '}
+          {fit(worker.branch ?? '(no worktree)', branchWidth)}{' '}
         </Text>
       ) : null}
       <Text backgroundColor={bg} inverse={inverse} color={fg ?? theme.c('text.muted')}>
@@ -78,8 +123,13 @@ const Row = memo(function Row({
       <Text backgroundColor={bg} inverse={inverse} color={fg ?? theme.c('text.accent')} bold>
         {fit(unread > 0 ? `✉${unread > 9 ? '+' : unread}` : '', cols.unread)}
       </Text>
+      {shown.map((t) => (
+        <Text key={t.token + t.text} backgroundColor={bg} inverse={inverse} color={fg ?? theme.c(t.token)} bold={t.token === 'text.error'}>
+          {fit(' ' + t.text, t.width)}
+        </Text>
+      ))}
       <Text backgroundColor={bg} inverse={inverse} color={fg ?? theme.c('text.normal')}>
-        {fit(' ' + note.replace(/\s+/g, ' '), cols.note + 1)}
+        {fit(' ' + note.replace(/\s+/g, ' '), room)}
       </Text>
     </Box>
   );
@@ -95,14 +145,19 @@ export function WorkerList({ width, height, rows }: { width: number; height: num
   const focused = useApp((s) => s.ui.mode === 'list');
   const now = useNow(1000);
   const inner = width - 2;
-  const cols = columnsFor(inner);
+  const wide = columnsFor(inner);
+  const selectedIndexAt = Math.max(0, order.indexOf(selectedId ?? ''));
+  const firstAt = Math.max(0, Math.min(selectedIndexAt - rows + 1, order.length - rows));
+  // Too narrow for a branch column: when a visible worker has a diffstat, conflicts or a verdict, the agent column makes room for them.
+  const tagged = order.slice(firstAt, firstAt + rows).some((id) => hasTags(workers[id]));
+  const cols = tagged && wide.branch === 0 ? { ...wide, agent: 0, note: wide.note + wide.agent + 1 } : wide;
   const selectedIndex = Math.max(0, order.indexOf(selectedId ?? ''));
   const first = Math.max(0, Math.min(selectedIndex - rows + 1, order.length - rows));
   const visible = order.slice(Math.max(0, first), Math.max(0, first) + rows);
   const header =
     '  ' +
     fit('NAME', cols.name + 1) +
-    fit('AGENT', cols.agent + 1) +
+    (cols.agent > 0 ? fit('AGENT', cols.agent + 1) : '') +
     fit('STATUS', cols.status + 1) +
     (cols.branch > 0 ? fit('BRANCH', cols.branch + 1) : '') +
     fit('AGE', cols.age + 1) +

@@ -23,6 +23,14 @@ export function disabledReason(id: string, s: AppState): string | null {
     case 'resume':
       if (!selected) return 'No worker selected.';
       return hasLiveProcess(selected) ? `${selected.name} is already running.` : null;
+    case 'validate':
+      if (!selected) return 'No worker selected.';
+      return selected.validation?.status === 'running' ? `The validation of ${selected.name} is already running.` : null;
+    case 'diff':
+    case 'push':
+    case 'merge':
+      if (!selected) return 'No worker selected.';
+      return selected.worktree ? null : `${selected.name} has no worktree and branch of its own: nothing to ${id === 'diff' ? 'show' : id === 'push' ? 'push' : 'merge'}.`;
     case 'remove':
       if (!selected) return 'No worker selected.';
       return hasLiveProcess(selected) ? `${selected.name} is still running; stop it first (x).` : null;

@@ -4,7 +4,8 @@ import { commandFor, displayKey, type Keymap } from '../core/commands.js';
 import { disabledReason } from './bindings.js';
 import { hasLiveProcess, isLive } from '../core/worker.js';
 import type { DeckClient } from '../client/remote-deck.js';
-import { setUi, SPAWN_FIELDS, type AppStore, type OlderMail, type SpawnFormState } from '../store.js';
+import { setUi, SPAWN_FIELDS, type AppStore, type ConfirmState, type OlderMail, type SpawnFormState } from '../store.js';
+import { ReviewActions } from './review-actions.js';
 import { computeLayout } from './layout.js';
 import { threadLineCount } from './thread.js';
 import type { KeyPress } from './keys.js';
@@ -31,8 +32,18 @@ export interface ControllerOptions {
 export class Controller {
   private readonly now: () => number;
 
+  /** The keys of a worker's branch: d, m, P, v, D with a worktree, and the diff view (src/ui/review-actions.ts). */
+  private readonly review: ReviewActions;
+
   constructor(private readonly o: ControllerOptions) {
     this.now = o.now ?? Date.now;
+    this.review = new ReviewActions({
+      store: o.store,
+      client: o.client,
+      keymap: o.keymap,
+      flash: (text, level) => this.flash(text, level),
+      confirm: (prompt, onYes, more) => this.confirm(prompt, onYes, more),
+    });
   }
 
   /** Route one key press to the layer in focus (see the class comment). Never throws for unbound keys. */
@@ -51,6 +62,8 @@ export class Controller {
         return;
       case 'spawn':
         return this.onSpawnKey(key);
+      case 'diff':
+        return this.review.onDiffKey(key);
       case 'reply':
         return this.onReplyKey(key);
       case 'list': {
@@ -157,8 +170,15 @@ export class Controller {
           .then(() => this.flash(`Resumed ${selected.name}.`))
           .catch((error: Error) => this.flash(error.message, 'error'));
         return;
+      case 'diff':
+      case 'merge':
+      case 'push':
+      case 'validate':
+        if (selected) this.review.run(command, selected);
+        return;
       case 'remove':
         if (!selected) return;
+        if (selected.worktree) return this.review.cleanup(selected);
         this.confirm(`Remove ${selected.name} from the list? Its worktree and branch are kept. (y/n)`, () => {
           const at = store.getState().deck.order.indexOf(selected.id);
           client
@@ -262,15 +282,17 @@ export class Controller {
     setUi(this.o.store, { selectedId: id, previewScroll: 0, mailScroll: 0 });
   }
 
-  private confirm(prompt: string, onYes: () => void): void {
-    setUi(this.o.store, { mode: 'confirm', confirm: { prompt, onYes } });
+  private confirm(prompt: string, onYes: () => void, more: Pick<ConfirmState, 'choices' | 'panel'> = {}): void {
+    setUi(this.o.store, { mode: 'confirm', confirm: { prompt, onYes, ...more } });
   }
 
   private onConfirm(key: KeyPress): void {
     const { confirm } = this.o.store.getState().ui;
     setUi(this.o.store, { mode: 'list', confirm: null });
-    // Any key but a yes key says no.
-    if (commandFor(this.o.keymap, 'confirm', key.name) === 'confirm.yes') confirm?.onYes();
+    // Any key but a yes key (or one of the question's own choices) says no.
+    const command = commandFor(this.o.keymap, 'confirm', key.name);
+    if (command === 'confirm.yes') confirm?.onYes();
+    else if (command && confirm?.choices?.[command]) confirm.choices[command]();
   }
 
   private openReply(): void {

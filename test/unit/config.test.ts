@@ -58,6 +58,8 @@ describe('mergeConfig', () => {
       nudge: DEFAULT_NUDGE,
       notify: { bell: true, title: true },
       serverIdleExit: 600,
+      mergeStrategy: 'merge',
+      validate: null,
       sources: [],
       notices: [],
     });
@@ -96,5 +98,20 @@ describe('mergeConfig', () => {
     expect(config.skipPermissions).toBe(false);
     expect(config.notices).toEqual([expect.stringContaining('repo.json: "skipPermissions": true is ignored')]);
     expect(mergeConfig(parseConfigText('user.json', '{"skipPermissions": true}'), null, ['user.json']).skipPermissions).toBe(true);
+  });
+});
+
+describe('validateFor', () => {
+  it("takes a preset's own validate over the top-level one, and fills the defaults", async () => {
+    const { validateFor } = await import('../../src/agents/config.js');
+    const config = mergeConfig(
+      parseConfigText('user.json', JSON.stringify({ validate: 'npm test', presets: { claude: { validate: { command: 'make check', retries: 2 } } } })),
+      null,
+      [],
+    );
+    expect(validateFor(config, 'shell')).toEqual({ command: 'npm test', timeout: 600, retries: 0 });
+    expect(validateFor(config, 'claude')).toEqual({ command: 'make check', timeout: 600, retries: 2 });
+    expect(validateFor(mergeConfig(null, null, []), 'shell')).toBeNull();
+    expect(() => parseConfigText('x.json', JSON.stringify({ validate: { command: 'x', retries: -1 } }))).toThrow(/validate/);
   });
 });

@@ -1,0 +1,61 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { execaGit } from '../../src/git/git.js';
+import { repoInfo } from '../../src/git/worktree.js';
+import { spawnNodePty } from '../../src/pty/node-pty-host.js';
+import { ReviewService } from '../../src/server/review.js';
+import { makeDeck, request, testPresets, trackResources } from '../helpers/deck.js';
+import { tempRepo } from '../helpers/git-repo.js';
+
+const { cleanups, pids } = trackResources();
+
+async function repoDeck() {
+  const repo = tempRepo();
+  const info = await repoInfo(execaGit(), repo.dir);
+  const { deck } = await makeDeck({
+    stateDir: path.join(info!.commonDir, 'workerdeck'),
+    cwd: repo.dir,
+    spawner: spawnNodePty,
+    presets: testPresets({ idle: { command: '/bin/sh', args: ['-c', 'sleep 100'] } }),
+    repo: info,
+  });
+  cleanups.push(async () => {
+    await deck.shutdown(500);
+    repo.cleanup();
+  });
+  return { deck, repo };
+}
+
+describe('ReviewService on a real Deck', () => {
+  it('refuses to clean up a running worker, and a worker whose worktree and branch are gone only leaves the list', async () => {
+    const { deck, repo } = await repoDeck();
+    const review = ReviewService.of(deck);
+    const w = await deck.spawn(request({ agent: 'idle', name: 'gone', worktree: true }));
+    pids.push(w.pid!);
+    await expect(review.cleanup(w.id, true)).rejects.toThrow('gone is still running; stop it first (x).');
+    await deck.stop(w.id, 500);
+    repo.git('worktree', 'remove', '--force', w.worktree!);
+    repo.git('branch', '-D', w.branch!);
+    expect(await review.cleanup(w.id, false)).toBeNull();
+    expect(deck.getState().workers[w.id]).toBeUndefined();
+  });
+
+  it('merges with the completion summary as the commit message of the uncommitted files, and the diffstat follows', async () => {
+    const { deck, repo } = await repoDeck();
+    const review = ReviewService.of(deck);
+    const w = await deck.spawn(request({ agent: 'idle', name: 'sum', task: 'write notes', worktree: true }));
+    pids.push(w.pid!);
+    writeFileSync(path.join(w.worktree!, 'notes.txt'), 'notes\n');
+    deck.receiveMail({ id: 'm1', seq: deck.nextSeq(), workerId: w.id, workerName: 'sum', type: 'completion', content: 'wrote the notes', timestamp: Date.now(), inReplyTo: null });
+    const preview = await review.mergePreview(w.id, undefined);
+    expect(preview).toMatchObject({ strategy: 'merge', uncommitted: ['notes.txt'], refusal: null });
+    const result = await review.merge(w.id, 'squash', true);
+    expect(result).toMatchObject({ committedUncommitted: true, commits: 1, target: 'main' });
+    expect(repo.git('log', '-1', '--format=%s', w.branch!).trim()).toBe('wrote the notes');
+    expect(repo.git('log', '-1', '--format=%B', 'main')).toContain('wrote the notes');
+    const diff = await review.diff(w.id);
+    expect(diff.files.map((f) => f.path)).toEqual(['notes.txt']);
+    expect(deck.getState().workers[w.id]?.diffstat).toEqual({ files: 1, added: 1, deleted: 0 });
+  });
+});
