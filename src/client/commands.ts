@@ -244,9 +244,12 @@ export async function attachCommand(worker: string, flags: CommonFlags, version:
     control.close();
     throw new CliError((error as Error).message);
   }
-  const p = passthrough(channel, (d) => host.write(d), detachKey);
-  host.open((data) => p.input(data));
+  // The alternate screen first: the worker's first paint may already be here, and must land on it.
+  // (Keys arrive in later turns of the event loop, once `p` is set.)
+  let p: ReturnType<typeof passthrough> | null = null;
+  host.open((data) => p?.input(data));
   host.write(`\u001b]0;workerdeck: ${worker} (detach: ${detachKey.name})\u0007`);
+  p = passthrough(channel, (d) => host.write(d), detachKey);
   const onResize = () => void control.request({ type: 'resize-worker', id: worker, cols: host.cols, rows: host.rows }).catch(() => undefined);
   process.stdout.on('resize', onResize);
   const onSignal = () => channel.close();
