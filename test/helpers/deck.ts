@@ -6,7 +6,9 @@ import { Connection } from '../../src/client/connection.js';
 import { RemoteDeck } from '../../src/client/remote-deck.js';
 import { DeckServer } from '../../src/server/server.js';
 import { execaGit } from '../../src/git/git.js';
-import type { RepoInfo } from '../../src/git/worktree.js';
+import { repoInfo, type RepoInfo } from '../../src/git/worktree.js';
+import { spawnNodePty } from '../../src/pty/node-pty-host.js';
+import { tempRepo } from './git-repo.js';
 import type { Preset } from '../../src/agents/preset.js';
 import { commandPreset, shellPreset } from '../../src/agents/shell.js';
 import type { PresetOverride } from '../../src/agents/config.js';
@@ -153,4 +155,31 @@ export function trackResources(): { cleanups: (() => Promise<void> | void)[]; pi
     await waitFor(() => pids.every(processGone), `no process left of ${pids.join(', ')}`, 10_000);
   });
   return tracked;
+}
+
+/**
+ * A Deck on real node-pty in a temp git repo, its state dir in the repo's
+ * common dir (as the server's), with an `idle` preset that sleeps; shut down
+ * and the repo removed by `cleanups`.
+ * @param prepare writes and commits what the repo should hold first
+ */
+export async function deckOnRepo(
+  cleanups: (() => Promise<void> | void)[],
+  prepare: (repo: ReturnType<typeof tempRepo>) => void = () => undefined,
+): Promise<{ deck: Deck; repo: ReturnType<typeof tempRepo> }> {
+  const repo = tempRepo();
+  prepare(repo);
+  const info = await repoInfo(execaGit(), repo.dir);
+  const { deck } = await makeDeck({
+    stateDir: path.join(info!.commonDir, 'workerdeck'),
+    cwd: repo.dir,
+    spawner: spawnNodePty,
+    presets: testPresets({ idle: { command: '/bin/sh', args: ['-c', 'sleep 100'] } }),
+    repo: info,
+  });
+  cleanups.push(async () => {
+    await deck.shutdown(500);
+    repo.cleanup();
+  });
+  return { deck, repo };
 }

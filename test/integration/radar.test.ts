@@ -1,33 +1,18 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { execaGit } from '../../src/git/git.js';
-import { repoInfo } from '../../src/git/worktree.js';
-import { spawnNodePty } from '../../src/pty/node-pty-host.js';
 import { ReviewService } from '../../src/server/review.js';
-import { makeDeck, request, testPresets, trackResources } from '../helpers/deck.js';
-import { tempRepo } from '../helpers/git-repo.js';
+import { deckOnRepo, request, trackResources } from '../helpers/deck.js';
 
 const { cleanups, pids } = trackResources();
 
 describe('the conflict radar on a real Deck with real git', () => {
   it('finds pairs that change the same lines and conflicts with the base head, uncommitted files included, and clears them when resolved', async () => {
-    const repo = tempRepo();
-    writeFileSync(path.join(repo.dir, 'a.txt'), 'one\ntwo\nthree\n');
-    writeFileSync(path.join(repo.dir, 'b.txt'), 'uno\ndos\ntres\n');
-    repo.git('add', '-A');
-    repo.git('commit', '-q', '-m', 'files');
-    const info = await repoInfo(execaGit(), repo.dir);
-    const { deck } = await makeDeck({
-      stateDir: path.join(info!.commonDir, 'workerdeck'),
-      cwd: repo.dir,
-      spawner: spawnNodePty,
-      presets: testPresets({ idle: { command: '/bin/sh', args: ['-c', 'sleep 100'] } }),
-      repo: info,
-    });
-    cleanups.push(async () => {
-      await deck.shutdown(500);
-      repo.cleanup();
+    const { deck, repo } = await deckOnRepo(cleanups, (r) => {
+      writeFileSync(path.join(r.dir, 'a.txt'), 'one\ntwo\nthree\n');
+      writeFileSync(path.join(r.dir, 'b.txt'), 'uno\ndos\ntres\n');
+      r.git('add', '-A');
+      r.git('commit', '-q', '-m', 'files');
     });
     const spawned = [];
     for (const name of ['x', 'y', 'z']) {

@@ -1,31 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { execaGit } from '../../src/git/git.js';
-import { repoInfo } from '../../src/git/worktree.js';
-import { spawnNodePty } from '../../src/pty/node-pty-host.js';
 import { ReviewService } from '../../src/server/review.js';
-import { makeDeck, request, testPresets, trackResources } from '../helpers/deck.js';
-import { tempRepo } from '../helpers/git-repo.js';
+import { deckOnRepo, request, trackResources } from '../helpers/deck.js';
 
 const { cleanups, pids } = trackResources();
 
-async function repoDeck() {
-  const repo = tempRepo();
-  const info = await repoInfo(execaGit(), repo.dir);
-  const { deck } = await makeDeck({
-    stateDir: path.join(info!.commonDir, 'workerdeck'),
-    cwd: repo.dir,
-    spawner: spawnNodePty,
-    presets: testPresets({ idle: { command: '/bin/sh', args: ['-c', 'sleep 100'] } }),
-    repo: info,
-  });
-  cleanups.push(async () => {
-    await deck.shutdown(500);
-    repo.cleanup();
-  });
-  return { deck, repo };
-}
+const repoDeck = () => deckOnRepo(cleanups);
 
 describe('ReviewService on a real Deck', () => {
   it('refuses to clean up a running worker, and a worker whose worktree and branch are gone only leaves the list', async () => {
