@@ -30,6 +30,17 @@ export interface TurnState {
   /** epoch ms of the last operator prompt (0 when none was seen) */
   turnStart: number;
   blocks: number;
+  /**
+   * false once a prompt or a session start began the turn, true once its Stop
+   * was allowed; absent when no turn was seen (no turn.json yet).
+   */
+  stopped?: boolean;
+  /**
+   * The start of the turn before, when the operator's prompt came before that
+   * turn's Stop (a reply typed right after a question): the next Stop is that
+   * turn's, and is judged from this start. null or absent when none is open.
+   */
+  pendingStart?: number | null;
 }
 
 export interface HookRun {
@@ -56,10 +67,13 @@ function turnFile(stateDir: string, workerId: string): string {
 export async function readTurn(stateDir: string, workerId: string): Promise<TurnState> {
   try {
     const json = JSON.parse(await readFile(turnFile(stateDir, workerId), 'utf8')) as Partial<TurnState>;
-    return {
+    const turn: TurnState = {
       turnStart: typeof json.turnStart === 'number' ? json.turnStart : 0,
       blocks: typeof json.blocks === 'number' ? json.blocks : 0,
     };
+    if (typeof json.stopped === 'boolean') turn.stopped = json.stopped;
+    if (typeof json.pendingStart === 'number') turn.pendingStart = json.pendingStart;
+    return turn;
   } catch {
     return { turnStart: 0, blocks: 0 };
   }
@@ -120,7 +134,10 @@ export async function runHook(run: HookRun): Promise<HookResult> {
   const identity = { stateDir, workerId, ...(run.workerName ? { workerName: run.workerName } : {}) };
   switch (run.event) {
     case 'prompt': {
-      await writeTurn(stateDir, workerId, { turnStart: run.now, blocks: 0 });
+      // The turn before may not have had its Stop yet: keep its start for that Stop.
+      const before = await readTurn(stateDir, workerId);
+      const pending = before.stopped === false ? (before.pendingStart ?? before.turnStart) : null;
+      await writeTurn(stateDir, workerId, { turnStart: run.now, blocks: 0, stopped: false, ...(pending === null ? {} : { pendingStart: pending }) });
       await sendMail({ ...identity, type: 'needs-input', content: '', now: run.now });
       return { stdout: '' };
     }
@@ -132,7 +149,7 @@ export async function runHook(run: HookRun): Promise<HookResult> {
       // sends the positional prompt without waiting for its hooks): all of a new worker's mail
       // belongs to its first turn, so that turn starts at 0, never after a report it made.
       if (run.event === 'start' && source !== 'compact') {
-        await writeTurn(stateDir, workerId, { turnStart: source === 'startup' ? 0 : run.now, blocks: 0 });
+        await writeTurn(stateDir, workerId, { turnStart: source === 'startup' ? 0 : run.now, blocks: 0, stopped: false });
       }
       const sessionId = run.input.session_id;
       if (typeof sessionId === 'string' && SESSION_ID_RE.test(sessionId)) {
@@ -141,9 +158,14 @@ export async function runHook(run: HookRun): Promise<HookResult> {
       return { stdout: '' };
     }
     case 'stop': {
+      // A Stop ends the oldest turn still open: the one before, when its Stop is still due.
       const turn = await readTurn(stateDir, workerId);
-      if (await reportedSince(stateDir, workerId, turn.turnStart)) return { stdout: '' };
-      if (turn.blocks >= MAX_STOP_BLOCKS) return { stdout: '' };
+      const pending = turn.pendingStart ?? null;
+      if (turn.blocks >= MAX_STOP_BLOCKS || (await reportedSince(stateDir, workerId, pending ?? turn.turnStart))) {
+        const { pendingStart: _done, ...rest } = turn;
+        await writeTurn(stateDir, workerId, pending !== null ? { ...rest, blocks: 0 } : { ...rest, stopped: true });
+        return { stdout: '' };
+      }
       await writeTurn(stateDir, workerId, { ...turn, blocks: turn.blocks + 1 });
       return { stdout: `${JSON.stringify({ decision: 'block', reason: STOP_REASON })}\n` };
     }

@@ -31,10 +31,10 @@ describe('workerdeck hook stop', () => {
     expect((await hook('stop', 3000, { stop_hook_active: true })).stdout).toBe(BLOCK);
     expect(MAX_STOP_BLOCKS).toBe(2);
     expect((await hook('stop', 4000, { stop_hook_active: true })).stdout).toBe('');
-    expect(await readTurn(layout.dir, 'w1')).toEqual({ turnStart: 1000, blocks: 2 });
+    expect(await readTurn(layout.dir, 'w1')).toEqual({ turnStart: 1000, blocks: 2, stopped: true });
     // The operator writes again: a new turn, blocked again.
     await hook('prompt', 5000);
-    expect(await readTurn(layout.dir, 'w1')).toEqual({ turnStart: 5000, blocks: 0 });
+    expect(await readTurn(layout.dir, 'w1')).toEqual({ turnStart: 5000, blocks: 0, stopped: false });
     expect((await hook('stop', 6000)).stdout).toBe(BLOCK);
   });
 
@@ -42,7 +42,22 @@ describe('workerdeck hook stop', () => {
     await hook('prompt', 1000);
     await sendMail({ stateDir: layout.dir, workerId: 'w1', type: 'question', content: 'Which DB?', now: 1500 });
     expect((await hook('stop', 2000)).stdout).toBe('');
-    expect(await readTurn(layout.dir, 'w1')).toEqual({ turnStart: 1000, blocks: 0 });
+    expect(await readTurn(layout.dir, 'w1')).toEqual({ turnStart: 1000, blocks: 0, stopped: true });
+  });
+
+  it("judges a Stop that comes after the operator's next prompt by its own turn (a reply typed right after a question)", async () => {
+    await hook('start', 500, { source: 'startup' });
+    await sendMail({ stateDir: layout.dir, workerId: 'w1', type: 'question', content: 'Which DB?', now: 1500 });
+    // The reply is typed, and its prompt hook runs, before the asking turn's Stop.
+    await hook('prompt', 2000);
+    expect(await readTurn(layout.dir, 'w1')).toEqual({ turnStart: 2000, blocks: 0, stopped: false, pendingStart: 0 });
+    expect((await hook('stop', 2100)).stdout).toBe('');
+    expect(await readTurn(layout.dir, 'w1')).toEqual({ turnStart: 2000, blocks: 0, stopped: false });
+    // The reply's own turn is judged from its own start: no report since 2000 yet.
+    expect((await hook('stop', 3000)).stdout).toBe(BLOCK);
+    await sendMail({ stateDir: layout.dir, workerId: 'w1', type: 'completion', content: 'Used Postgres.', now: 3500 });
+    expect((await hook('stop', 4000)).stdout).toBe('');
+    expect(await readTurn(layout.dir, 'w1')).toEqual({ turnStart: 2000, blocks: 1, stopped: true });
   });
 
   it('finds the report after the deck moved it to mail/cur', async () => {
@@ -79,10 +94,10 @@ describe('workerdeck hook stop', () => {
   it('a session start begins a turn and records the session id, a compaction does not', async () => {
     // A new session's first turn holds all its mail: SessionStart may come after the first prompt asked.
     await hook('start', 1000, { session_id: CLAUDE_ID, source: 'startup' });
-    expect(await readTurn(layout.dir, 'w1')).toEqual({ turnStart: 0, blocks: 0 });
+    expect(await readTurn(layout.dir, 'w1')).toEqual({ turnStart: 0, blocks: 0, stopped: false });
     expect(sessionJson()).toEqual({ sessionId: CLAUDE_ID, source: 'startup', at: 1000 });
     await hook('start', 1500, { session_id: CLAUDE_ID, source: 'resume' });
-    expect(await readTurn(layout.dir, 'w1')).toEqual({ turnStart: 1500, blocks: 0 });
+    expect(await readTurn(layout.dir, 'w1')).toEqual({ turnStart: 1500, blocks: 0, stopped: false });
     await hook('start', 2000, { session_id: CLAUDE_ID, source: 'compact' });
     expect((await readTurn(layout.dir, 'w1')).turnStart).toBe(1500);
   });
