@@ -213,8 +213,9 @@ export class DeckTerm {
    * @param {number} [o.rows]
    * @param {Record<string, string>} [o.env] on top of the bench's environment
    * @param {string[]} [o.nodeArgs] node flags before bin/workerdeck.js
+   * @param {{ file: string, args: string[] }} [o.program] run this instead of the deck (a tmux client, to compare)
    */
-  constructor({ cwd, stateDir = null, args = [], cols = 120, rows = 40, env = {}, nodeArgs = nodeArgsFromEnv() }) {
+  constructor({ cwd, stateDir = null, args = [], cols = 120, rows = 40, env = {}, nodeArgs = nodeArgsFromEnv(), program = undefined }) {
     this.cols = cols;
     this.rows = rows;
     this.stateDir = stateDir;
@@ -234,7 +235,8 @@ export class DeckTerm {
       base[k] = v;
     }
     this.startedAt = now();
-    this.pty = spawn(process.execPath, [...nodeArgs, BIN, ...(stateDir ? ['--state-dir', stateDir] : []), ...args], {
+    const command = program ?? { file: process.execPath, args: [...nodeArgs, BIN, ...(stateDir ? ['--state-dir', stateDir] : []), ...args] };
+    this.pty = spawn(command.file, command.args, {
       name: 'xterm-256color',
       cols,
       rows,

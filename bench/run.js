@@ -12,6 +12,7 @@ import { cleanup, log, now, round } from './lib.js';
 import { benchMail } from './mail.js';
 import { benchMailScale } from './mail-scale.js';
 import { benchRadar } from './radar.js';
+import { benchUiVsTmux } from './ui-vs-tmux.js';
 import { benchScale } from './scale.js';
 import { benchStartup } from './startup.js';
 import { benchThroughput } from './throughput.js';
@@ -27,14 +28,14 @@ const only = process.argv
 
 const MB = 1024 * 1024;
 const PLAN = quick
-  ? { throughputReps: 1, mailMessages: 200, echoKeys: 200, scaleWorkers: 32, scaleSeconds: 10, startupRuns: 3, mailScaleRuns: 3, attachReps: 1, radarEvents: 5, flood: { workers: 10, minBytes: 4 * MB, maxBytes: 6 * MB, afterMs: 10_000 } }
-  : { throughputReps: 3, mailMessages: 200, echoKeys: 200, scaleWorkers: 32, scaleSeconds: 20, startupRuns: 10, mailScaleRuns: 5, attachReps: 3, radarEvents: 15, flood: { workers: 10, minBytes: 20 * MB, maxBytes: 30 * MB, afterMs: 30_000 } };
+  ? { throughputReps: 1, mailMessages: 200, echoKeys: 200, scaleWorkers: 32, scaleSeconds: 10, startupRuns: 3, mailScaleRuns: 3, attachReps: 1, radarEvents: 5, uiReps: 1, uiBytes: 16 * MB, flood: { workers: 10, minBytes: 4 * MB, maxBytes: 6 * MB, afterMs: 10_000 } }
+  : { throughputReps: 3, mailMessages: 200, echoKeys: 200, scaleWorkers: 32, scaleSeconds: 20, startupRuns: 10, mailScaleRuns: 5, attachReps: 3, radarEvents: 15, uiReps: 3, uiBytes: 64 * MB, flood: { workers: 10, minBytes: 20 * MB, maxBytes: 30 * MB, afterMs: 30_000 } };
 
 /**
  * What every phase returns, merged.
  * @typedef {Awaited<ReturnType<typeof benchStartup>> & Awaited<ReturnType<typeof benchThroughput>> &
  *   Awaited<ReturnType<typeof benchMail>> & Awaited<ReturnType<typeof benchEcho>> & Awaited<ReturnType<typeof benchScale>> &
- *   Awaited<ReturnType<typeof benchAttach>> & Awaited<ReturnType<typeof benchFlood>> & Awaited<ReturnType<typeof benchMailScale>> & Awaited<ReturnType<typeof benchRadar>>} Results
+ *   Awaited<ReturnType<typeof benchAttach>> & Awaited<ReturnType<typeof benchFlood>> & Awaited<ReturnType<typeof benchMailScale>> & Awaited<ReturnType<typeof benchRadar>> & Awaited<ReturnType<typeof benchUiVsTmux>>} Results
  */
 /** @typedef {{ [K in keyof Results]: Results[K] extends number ? K : never }[keyof Results]} Figure a numeric result */
 /**
@@ -49,6 +50,8 @@ const KEYS = [
   ['echo_idle_p50_ms', 'ms', 'attached keystroke echo, no load, median', (v) => v < 2, '< 2'],
   ['echo_p50_ms', 'ms', 'echo while 2 workers flood output, median', null],
   ['echo_p99_ms', 'ms', 'same, 99th percentile', (v) => v < 25, '< 25'],
+  ['ui_throughput_vs_tmux', 'x', 'tmux client time / TUI time, the printing worker in the preview (64 MiB; 16 with --quick)', (v) => v >= 1.5, '>= 1.5'],
+  ['attached_throughput_vs_tmux', 'x', 'tmux client time / TUI time, attached to the printing worker', (v) => v >= 1.2, '>= 1.2'],
   ['attach_mb_s', 'MB/s', 'attached TUI, 16 MiB cat through the server to the outer terminal', null],
   ['scale32_cpu_cores', 'cores', 'server + TUI CPU s per wall s, 32 workers x 10 lines/s', (v) => v < 1.0, '< 1.0'],
   ['scale32_rss_mb', 'MB', 'server + TUI peak summed RSS, 32 workers', (v) => v < 300, '< 300'],
@@ -110,6 +113,7 @@ const phases = [
   ['scale', () => benchScale({ workers: PLAN.scaleWorkers, seconds: PLAN.scaleSeconds })],
   ['attach', () => benchAttach({ reps: PLAN.attachReps })],
   ['flood', () => benchFlood(PLAN.flood)],
+  ['ui', () => benchUiVsTmux({ reps: PLAN.uiReps, bytes: PLAN.uiBytes })],
   ['radar', () => benchRadar({ workers: 32, events: PLAN.radarEvents })],
 ];
 log(`${quick ? 'quick' : 'full'} run on ${os.cpus().length} cores, Node ${process.version}`);
