@@ -355,7 +355,14 @@ export class DeckTerm {
     this.type(name);
     this.type('\t');
     if (agent) {
-      for (let i = 0; i < 30 && !(await this.showsAgent(agent)); i++) this.type('\u001b[C');
+      // One Right at a time, each waited for until the field shows it: a key typed before the
+      // screen caught up would step past the preset.
+      for (let i = 0; i < 30; i++) {
+        const shown = await this.agentShown();
+        if (shown === agent) break;
+        this.type('\u001b[C');
+        await this.waitFor(async () => (await this.agentShown()) !== shown, 'the agent field to change');
+      }
       await this.waitForText(`◀ ${agent} ▶`);
     }
     this.type('\t');
@@ -370,11 +377,11 @@ export class DeckTerm {
     return worker;
   }
 
-  /** @param {string} agent */
-  async showsAgent(agent) {
+  /** The preset the spawn form's Agent field shows, once the output so far is parsed. @returns {Promise<string | null>} */
+  async agentShown() {
     await sleep(30);
     await this.waitFor(() => this.pending === 0, 'output parsed');
-    return this.screen().includes(`◀ ${agent} ▶`);
+    return /◀ (\S+) ▶/.exec(this.screen())?.[1] ?? null;
   }
 
   /** Quit the TUI with q (the server keeps running); falls back to signals. */
