@@ -13,7 +13,8 @@ const HELP = `
     $ workerdeck [options]                 open the deck on the repo in the current dir
                                            (starts its server when none runs)
     $ workerdeck list [--json]             print the workers of this repo's deck
-    $ workerdeck spawn [--agent p] [--name n] [--no-worktree] [--base b] [--] <task>
+    $ workerdeck spawn [--agent p] [--name n] [--no-worktree] [--base b]
+                       [--timeout s] [--idle-timeout s] [--] <task>
                                            start a worker; prints its id
     $ workerdeck send <worker> <text…|->   type a reply into a worker, as r does
     $ workerdeck stop <worker>             stop a worker (its whole session)
@@ -42,6 +43,8 @@ const HELP = `
     --name <name>            (spawn) the worker's name
     --no-worktree            (spawn) run in the current dir, not a new worktree
     --base <branch>          (spawn) the base branch of its worktree
+    --timeout <s>            (spawn) stop and fail it after s seconds (0: off)
+    --idle-timeout <s>       (spawn) stop and fail it after s seconds with no output and no mail
     --follow                 (logs, events) keep printing as it happens
     --transcript             (logs) the raw transcript instead of the screen
     --yes                    (kill-server) do not ask
@@ -83,6 +86,8 @@ function parseArgs(argv: string[]) {
       name: { type: 'string' },
       worktree: { type: 'boolean', default: true },
       base: { type: 'string' },
+      timeout: { type: 'number' },
+      idleTimeout: { type: 'number' },
       follow: { type: 'boolean', default: false },
       transcript: { type: 'boolean', default: false },
       yes: { type: 'boolean', default: false },

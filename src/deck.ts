@@ -40,6 +40,15 @@ export interface SpawnRequest {
   /** Base branch or commit; empty for the current branch. */
   base: string;
   skipPermissions: boolean;
+  /** Watchdog limits of this worker in s (0 = off); absent: its preset's or the config's (src/server/watchdog.ts). */
+  timeout?: number | undefined;
+  idleTimeout?: number | undefined;
+}
+
+/** Why the deck, not the operator, stopped a worker: `reason` is recorded; `fail` makes it `failed`. */
+export interface StopCause {
+  reason: string;
+  fail: boolean;
 }
 
 export class SpawnError extends Error {}
@@ -75,6 +84,8 @@ interface Runtime {
   /** Pauses the PTY while its mirror or transcript backlog is too large (src/pty/flow.ts). */
   flow: FlowGate;
   stopRequested: boolean;
+  /** Set when the deck stopped the worker for a reason of its own (a watchdog, the server's exit). */
+  stopCause: StopCause | null;
   /** Ends the PTY's session (every process in it) and says when it is empty. */
   reaper: SessionReaper;
   lastOutputAt: number;
@@ -382,6 +393,7 @@ export class Deck {
       sessionId: randomUUID(),
       skipPermissions: request.skipPermissions && preset.supportsSkipPermissions,
       createdAt: now,
+      ...watchdogFields(request),
     });
     try {
       const launch = preset.launch(this.launchContext(record));
@@ -526,6 +538,7 @@ export class Deck {
       transcript,
       flow,
       stopRequested: false,
+      stopCause: null,
       reaper: new SessionReaper(pty),
       lastOutputAt: 0,
       promptTimer: null,
@@ -602,7 +615,8 @@ export class Deck {
     this.pastScreens.get(id)?.dispose();
     this.pastScreens.set(id, rt.mirror);
     let reason: string | null = null;
-    if (rt.stopRequested) reason = 'stopped by the operator';
+    if (rt.stopCause) reason = rt.stopCause.reason;
+    else if (rt.stopRequested) reason = 'stopped by the operator';
     else if (exitCode !== 0) {
       const last = (await rt.mirror.textRows())
         .map((l) => l.trim())
@@ -611,7 +625,8 @@ export class Deck {
       const how = exitCode === null ? `killed by signal ${signal}` : `exit code ${exitCode}`;
       reason = last ? `${how}: ${sanitize(last).slice(0, 200)}` : how;
     }
-    this.dispatch({ type: 'worker-exited', id, exitCode, signal, stopRequested: rt.stopRequested, reason, at: this.now() });
+    const failed = rt.stopCause?.fail ? { failed: true } : {};
+    this.dispatch({ type: 'worker-exited', id, exitCode, signal, stopRequested: rt.stopRequested, reason, at: this.now(), ...failed });
     this.notifyScreen(id);
   }
 
@@ -621,12 +636,15 @@ export class Deck {
    * SIGTERM, and a hangup is what ends them when a terminal closes), SIGKILL
    * to what is left after `graceMs` (ms; a shorter grace asked for later
    * wins). Its worktree and branch are kept. Resolves once no process of the
-   * session is left and `worker-exited` has been dispatched.
+   * session is left and `worker-exited` has been dispatched. `cause`: the
+   * deck's own reason (a watchdog, the server's exit) instead of "stopped by
+   * the operator"; with `fail` the worker ends `failed`.
    */
-  async stop(id: string, graceMs = STOP_GRACE_MS): Promise<void> {
+  async stop(id: string, graceMs = STOP_GRACE_MS, cause: StopCause | null = null): Promise<void> {
     const rt = this.runtimes.get(id);
     if (!rt) return;
     rt.stopRequested = true;
+    if (cause && !rt.stopCause) rt.stopCause = cause;
     rt.reaper.end(graceMs);
     await rt.exited;
   }
@@ -758,15 +776,17 @@ export class Deck {
 
   /**
    * Stop every worker (as `stop`, with `graceMs` in ms) and wait until none
-   * of their sessions has a process left, then flush the registry.
+   * of their sessions has a process left, then flush the registry. `reason`
+   * is recorded on each worker (e.g. `the server stopped (SIGTERM)`).
    */
-  async shutdown(graceMs = STOP_GRACE_MS): Promise<void> {
+  async shutdown(graceMs = STOP_GRACE_MS, reason = 'the server stopped'): Promise<void> {
     this.closing = true;
-    const stopping = this.runningIds().map((id) => this.stop(id, graceMs));
+    const cause = { reason, fail: false };
+    const stopping = this.runningIds().map((id) => this.stop(id, graceMs, cause));
     this.sessions.close();
     // A spawn under way either starts its worker (stopped below) or fails.
     await Promise.allSettled([...this.inFlight]);
-    await Promise.all([...stopping, ...this.runningIds().map((id) => this.stop(id, graceMs))]);
+    await Promise.all([...stopping, ...this.runningIds().map((id) => this.stop(id, graceMs, cause))]);
     if (this.activityTimer) clearInterval(this.activityTimer);
     this.activityTimer = null;
     this.afterFlood.dispose();
@@ -809,6 +829,13 @@ export class Deck {
   }
 }
 
+/** The watchdog limits a spawn request sets for its worker, as record fields. */
+function watchdogFields(request: SpawnRequest): Pick<WorkerRecord, 'watchdog'> {
+  const own: { timeout?: number; idleTimeout?: number } = {};
+  if (request.timeout !== undefined) own.timeout = request.timeout;
+  if (request.idleTimeout !== undefined) own.idleTimeout = request.idleTimeout;
+  return Object.keys(own).length > 0 ? { watchdog: own } : {};
+}
 
 /** Fields of an event for events.jsonl, or null for events too chatty to log. */
 function eventLogFields(event: DeckEvent): Record<string, unknown> | null {

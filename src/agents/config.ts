@@ -37,8 +37,46 @@ export function validateFor(config: Pick<Config, 'validate' | 'presets'>, preset
   return { command: raw.command, timeout: raw.timeout ?? VALIDATE_TIMEOUT_S, retries: raw.retries ?? 0 };
 }
 
+/** A watchdog limit in s; 0 turns it off. */
+const seconds = z.number().int().min(0).max(30 * 24 * 3600);
+
+/** The watchdog keys a preset or the config may set (src/server/watchdog.ts). */
+const watchdogKeys = {
+  /** Wall-clock seconds a worker may run. */
+  timeout: seconds.optional(),
+  /** Seconds with no output and no mail (while it is not waiting on the operator). */
+  idleTimeout: seconds.optional(),
+  /** What a watchdog does when it fires: stop the worker and fail it, or nudge it. */
+  onTimeout: z.enum(['fail', 'nudge']).optional(),
+};
+
+/** A worker's watchdog settings: limits in s (0 = off) and what a limit that runs out does. */
+export interface WatchdogSpec {
+  timeout: number;
+  idleTimeout: number;
+  onTimeout: 'fail' | 'nudge';
+}
+
+/**
+ * The watchdog of a worker: each field from the spawn's own value, else its
+ * preset's `presets.<name>`, else the config's top level, else off (`fail`).
+ */
+export function watchdogFor(
+  config: Pick<Config, 'watchdog' | 'presets'>,
+  preset: string,
+  own: { timeout?: number; idleTimeout?: number } = {},
+): WatchdogSpec {
+  const p = config.presets[preset] ?? {};
+  return {
+    timeout: own.timeout ?? p.timeout ?? config.watchdog.timeout ?? 0,
+    idleTimeout: own.idleTimeout ?? p.idleTimeout ?? config.watchdog.idleTimeout ?? 0,
+    onTimeout: p.onTimeout ?? config.watchdog.onTimeout ?? 'fail',
+  };
+}
+
 const presetOverrideSchema = z.strictObject({
   validate: validateSchema.optional(),
+  ...watchdogKeys,
   command: z.string().min(1).optional(),
   args: z.array(z.string()).optional(),
   resumeArgs: z.array(z.string()).optional(),
@@ -65,6 +103,7 @@ export const configSchema = z.strictObject({
   /** How m merges a worker's branch: a merge commit, a squash, or a rebase and fast-forward. */
   mergeStrategy: z.enum(['merge', 'squash', 'rebase']).optional(),
   validate: validateSchema.optional(),
+  ...watchdogKeys,
 });
 
 export type ConfigFile = z.infer<typeof configSchema>;
@@ -84,6 +123,8 @@ export interface Config {
   mergeStrategy: 'merge' | 'squash' | 'rebase';
   /** The validate command of the config files (presets may have their own), or null. */
   validate: z.infer<typeof validateSchema> | null;
+  /** The top-level watchdog keys as given (presets may have their own); see `watchdogFor`. */
+  watchdog: { timeout?: number; idleTimeout?: number; onTimeout?: 'fail' | 'nudge' };
   /** The files that were read, user file first. */
   sources: string[];
   /** Settings that were read but not applied, each a sentence for the operator. */
@@ -155,12 +196,22 @@ export function mergeConfig(user: ConfigFile | null, repo: ConfigFile | null, so
     serverIdleExit: repo?.serverIdleExit ?? user?.serverIdleExit ?? 600,
     mergeStrategy: repo?.mergeStrategy ?? user?.mergeStrategy ?? 'merge',
     validate: repo?.validate ?? user?.validate ?? null,
+    watchdog: pick({
+      timeout: repo?.timeout ?? user?.timeout,
+      idleTimeout: repo?.idleTimeout ?? user?.idleTimeout,
+      onTimeout: repo?.onTimeout ?? user?.onTimeout,
+    }),
     sources,
     notices:
       repo?.skipPermissions === true
         ? [`${sources.at(-1) ?? '.workerdeck.json'}: "skipPermissions": true is ignored in a repo's file; set it in your user config or pass --skip-permissions.`]
         : [],
   };
+}
+
+/** `fields` without its undefined values (exactOptionalPropertyTypes). */
+function pick<T extends Record<string, unknown>>(fields: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
 
 /**

@@ -69,7 +69,15 @@ async function withServer<T>(flags: CommonFlags, version: string, fn: (connectio
 /** `workerdeck spawn [--agent p] [--name n] [--no-worktree] [--base b] [--] <task>`: prints the new worker's id. */
 export async function spawnCommand(
   task: string,
-  flags: CommonFlags & { agent?: string | undefined; name?: string | undefined; worktree: boolean; base?: string | undefined; skipPermissions?: boolean | undefined },
+  flags: CommonFlags & {
+    agent?: string | undefined;
+    name?: string | undefined;
+    worktree: boolean;
+    base?: string | undefined;
+    skipPermissions?: boolean | undefined;
+    timeout?: number | undefined;
+    idleTimeout?: number | undefined;
+  },
   version: string,
 ): Promise<number> {
   const { layout, repo } = await locate(flags);
@@ -86,6 +94,8 @@ export async function spawnCommand(
         worktree: flags.worktree && repo !== null,
         base: flags.base ?? '',
         skipPermissions: flags.skipPermissions ?? false,
+        ...(flags.timeout !== undefined ? { timeout: flags.timeout } : {}),
+        ...(flags.idleTimeout !== undefined ? { idleTimeout: flags.idleTimeout } : {}),
       },
     });
     process.stdout.write(`${worker.id}\n`);

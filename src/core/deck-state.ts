@@ -58,6 +58,8 @@ export type DeckEvent =
       stopRequested: boolean;
       reason: string | null;
       at: number;
+      /** The deck stopped it for a failure of its own finding (a watchdog): it ends `failed`. */
+      failed?: boolean;
     }
   | { type: 'worker-removed'; id: string }
   | { type: 'mail-received'; message: MailMessage }
@@ -122,7 +124,7 @@ export function reduce(state: DeckState, event: DeckEvent): DeckState {
       const worker = state.workers[event.id];
       if (!worker) return state;
       return patchWorker(state, event.id, {
-        status: statusOnExit(worker.status, event.exitCode, event.stopRequested),
+        status: event.failed && worker.status !== 'completed' ? 'failed' : statusOnExit(worker.status, event.exitCode, event.stopRequested),
         exitCode: event.exitCode,
         signal: event.signal,
         reason: event.reason,

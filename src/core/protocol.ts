@@ -48,6 +48,9 @@ export const spawnRequestSchema = z.object({
   worktree: z.boolean(),
   base: z.string().max(500),
   skipPermissions: z.boolean(),
+  /** Watchdog limits in s (0 = off); absent: the preset's or the config's. */
+  timeout: z.number().int().min(0).max(30 * 24 * 3600).optional(),
+  idleTimeout: z.number().int().min(0).max(30 * 24 * 3600).optional(),
 });
 
 /** Every command a client can give the deck: the one `DeckCommand` union. */

@@ -75,6 +75,8 @@ export interface WorkerRecord {
   conflicts?: Conflict[];
   /** The latest validate run; absent when none ran. */
   validation?: Validation;
+  /** Watchdog limits in s given at spawn (0 = off); absent fields come from the preset or the config. */
+  watchdog?: { timeout?: number; idleTimeout?: number };
 }
 
 /** True while the worker's process is alive as far as the deck knows. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_NUDGE, mergeConfig, parseConfigText } from '../../src/agents/config.js';
+import { ConfigError, DEFAULT_NUDGE, mergeConfig, parseConfigText, watchdogFor } from '../../src/agents/config.js';
 
 const FILE = '/repo/.workerdeck.json';
 
@@ -60,9 +60,21 @@ describe('mergeConfig', () => {
       serverIdleExit: 600,
       mergeStrategy: 'merge',
       validate: null,
+      watchdog: {},
       sources: [],
       notices: [],
     });
+  });
+
+  it('takes each watchdog key from the spawn, else the preset, else the top level (the repo winning), else off', () => {
+    const user = parseConfigText('user.json', JSON.stringify({ timeout: 3600, idleTimeout: 60, onTimeout: 'nudge' }));
+    const repo = parseConfigText('repo.json', JSON.stringify({ idleTimeout: 120, presets: { claude: { idleTimeout: 300, onTimeout: 'fail' } } }));
+    const config = mergeConfig(user, repo, ['user.json', 'repo.json']);
+    expect(watchdogFor(config, 'shell')).toEqual({ timeout: 3600, idleTimeout: 120, onTimeout: 'nudge' });
+    expect(watchdogFor(config, 'claude')).toEqual({ timeout: 3600, idleTimeout: 300, onTimeout: 'fail' });
+    expect(watchdogFor(config, 'claude', { idleTimeout: 0 })).toEqual({ timeout: 3600, idleTimeout: 0, onTimeout: 'fail' });
+    expect(watchdogFor(mergeConfig(null, null, []), 'shell')).toEqual({ timeout: 0, idleTimeout: 0, onTimeout: 'fail' });
+    expect(() => parseConfigText('c.json', '{"idleTimeout": -1}')).toThrow(/idleTimeout/);
   });
 
   it("lets the repo's values win, merging presets and keys per entry", () => {

@@ -1,0 +1,126 @@
+/**
+ * Watchdogs: a worker that runs too long (`timeout`, wall clock) or goes
+ * quiet (`idleTimeout`: no output and no mail) is stopped, its whole session,
+ * and fails with the reason; or, with `onTimeout: "nudge"`, is nudged and
+ * given another period. The limits come per spawn, preset or config
+ * (`watchdogFor` in src/agents/config.ts).
+ *
+ * It follows the Deck from outside: `worker-started` starts both clocks,
+ * every screen change (parsed output) and every mail of the worker restarts
+ * the idle one. A worker waiting on the operator (an open question, a
+ * prompt that needs input) is not idle: it is the operator who is late.
+ */
+import type { WatchdogSpec } from '../agents/config.js';
+import type { DeckEvent } from '../core/deck-state.js';
+import { hasLiveProcess, type WorkerRecord } from '../core/worker.js';
+import { STOP_GRACE_MS, type Deck } from '../deck.js';
+
+/** How often the limits are checked, in ms: a limit fires at most this late. */
+export const WATCHDOG_TICK_MS = 250;
+
+export interface WatchdogOptions {
+  /** The worker's settings (its own, its preset's, the config's). */
+  specFor(worker: WorkerRecord): WatchdogSpec;
+  /** The nudge text for a worker (its preset's). */
+  nudgeFor(worker: WorkerRecord): string;
+  /** epoch ms; default Date.now */
+  now?: () => number;
+  /** Check interval in ms; 0 starts no timer (tests call `check`). Default WATCHDOG_TICK_MS. */
+  tickMs?: number;
+}
+
+interface Clocks {
+  /** epoch ms of the start, or of the last nudge for `timeout` */
+  startedAt: number;
+  /** epoch ms of the last output, mail, reply or nudge */
+  activeAt: number;
+  /** Set once a limit fired and the stop is under way. */
+  firing: boolean;
+}
+
+/** Follows a Deck's workers and enforces their watchdog limits; `dispose` stops it. */
+export class Watchdog {
+  private readonly clocks = new Map<string, Clocks>();
+  private readonly now: () => number;
+  private readonly timer: NodeJS.Timeout | null;
+  private readonly unsubscribe: Array<() => void>;
+
+  constructor(
+    private readonly deck: Deck,
+    private readonly options: WatchdogOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.unsubscribe = [deck.subscribe((_state, event) => this.onEvent(event)), deck.onScreen((id) => this.active(id))];
+    // Workers already running (a restart never has any; tests may).
+    for (const id of deck.runningIds()) this.clocks.set(id, { startedAt: this.now(), activeAt: this.now(), firing: false });
+    const tickMs = options.tickMs ?? WATCHDOG_TICK_MS;
+    this.timer = tickMs > 0 ? setInterval(() => this.check(), tickMs) : null;
+    this.timer?.unref();
+  }
+
+  private onEvent(event: DeckEvent): void {
+    switch (event.type) {
+      case 'worker-started':
+        this.clocks.set(event.id, { startedAt: this.now(), activeAt: this.now(), firing: false });
+        break;
+      case 'worker-exited':
+      case 'worker-removed':
+        this.clocks.delete(event.id);
+        break;
+      case 'mail-received':
+        this.active(event.message.workerId);
+        break;
+      case 'mail-batch':
+        for (const m of event.messages) this.active(m.workerId);
+        break;
+      case 'operator-wrote':
+        this.active(event.reply.workerId);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private active(id: string): void {
+    const clocks = this.clocks.get(id);
+    if (clocks) clocks.activeAt = this.now();
+  }
+
+  /** Check every running worker's limits now; fires those that ran out. */
+  check(): void {
+    const now = this.now();
+    const state = this.deck.getState();
+    for (const [id, clocks] of this.clocks) {
+      const worker = state.workers[id];
+      if (!worker || clocks.firing || !hasLiveProcess(worker) || worker.status === 'completed') continue;
+      const spec = this.options.specFor(worker);
+      const waiting = worker.status === 'asking' || worker.needsInput !== null;
+      if (spec.timeout > 0 && now - clocks.startedAt >= spec.timeout * 1000) {
+        this.fire(worker, clocks, spec, `timed out: running for ${spec.timeout} s (timeout)`);
+      } else if (spec.idleTimeout > 0 && !waiting && now - clocks.activeAt >= spec.idleTimeout * 1000) {
+        this.fire(worker, clocks, spec, `idle: no output and no mail for ${spec.idleTimeout} s (idleTimeout)`);
+      } else if (waiting) {
+        // The idle clock starts again once the operator has answered.
+        clocks.activeAt = now;
+      }
+    }
+  }
+
+  private fire(worker: WorkerRecord, clocks: Clocks, spec: WatchdogSpec, reason: string): void {
+    if (spec.onTimeout === 'nudge') {
+      clocks.startedAt = clocks.activeAt = this.now();
+      this.deck.warn(`${worker.name} ${reason}; nudged it.`);
+      void this.deck.type(worker.id, this.options.nudgeFor(worker), 'nudge').catch(() => undefined);
+      return;
+    }
+    clocks.firing = true;
+    void this.deck.stop(worker.id, STOP_GRACE_MS, { reason, fail: true });
+  }
+
+  /** Stop watching: no timer, no listeners. */
+  dispose(): void {
+    if (this.timer) clearInterval(this.timer);
+    for (const off of this.unsubscribe) off();
+    this.clocks.clear();
+  }
+}
