@@ -5,6 +5,7 @@ import { execaGit } from './git/git.js';
 import { chooseStateDir, stateLayout, type StateLayout } from './registry/state-dir.js';
 import { loadState } from './registry/registry.js';
 import { formatAge, statusLabel, type WorkerRecord } from './core/worker.js';
+import { queuePosition, withQueuePosition } from './core/queue.js';
 import type { MailType } from './core/mail.js';
 import { describeConflicts, formatDiffStat } from './core/review.js';
 
@@ -205,8 +206,11 @@ async function listWorkers(flags: { stateDir?: string | undefined; json: boolean
     if (!(error instanceof NoServerError)) throw error;
     workers = (await loadState(layout.stateFile))?.workers ?? [];
   }
+  const queue = { workers: Object.fromEntries(workers.map((w) => [w.id, w])), order: workers.map((w) => w.id) };
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify(workers, null, 2)}\n`);
+    // A queued worker also carries its place in the queue (1: the next to start).
+    const listed = workers.map((w) => (w.status === 'queued' ? { ...w, queuePosition: queuePosition(queue, w.id) } : w));
+    process.stdout.write(`${JSON.stringify(listed, null, 2)}\n`);
     return 0;
   }
   if (workers.length === 0) {
@@ -220,7 +224,7 @@ async function listWorkers(flags: { stateDir?: string | undefined; json: boolean
       w.id,
       w.name,
       w.agent,
-      statusLabel(w),
+      withQueuePosition(queue, w, statusLabel(w)),
       w.pid === null ? '-' : String(w.pid),
       w.branch ?? '-',
       formatDiffStat(w.diffstat) || '-',

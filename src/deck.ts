@@ -336,6 +336,85 @@ export class Deck {
    *   leaves no worktree, no branch and no registry entry behind.
    */
   async spawn(request: SpawnRequest): Promise<WorkerRecord> {
+    const { preset, name, repo } = this.checkSpawn(request);
+    this.spawning.add(name);
+    try {
+      return await this.track(this.spawnChecked(request, preset, name, repo));
+    } finally {
+      this.spawning.delete(name);
+    }
+  }
+
+  /**
+   * Queue a spawn instead of starting it (the server's `maxWorkers` is
+   * reached): the worker is listed `queued`, last in the queue, and starts
+   * with `startQueued`. Checked as `spawn` checks it.
+   * @throws SpawnError with a sentence for the operator
+   */
+  enqueue(request: SpawnRequest): WorkerRecord {
+    const { preset, name } = this.checkSpawn(request);
+    const ranks = Object.values(this.state.workers).flatMap((w) => (w.status === 'queued' && w.queue ? [w.queue.rank] : []));
+    const record = newWorkerRecord({
+      id: this.newId(),
+      name,
+      agent: preset.name,
+      task: request.task,
+      cwd: this.options.cwd,
+      skipPermissions: request.skipPermissions && preset.supportsSkipPermissions,
+      createdAt: this.now(),
+      status: 'queued',
+      queue: { worktree: request.worktree, base: request.base, rank: Math.max(-1, ...ranks) + 1 },
+      ...watchdogFields(request),
+    });
+    this.dispatch({ type: 'worker-added', worker: record });
+    return record;
+  }
+
+  /**
+   * Start a queued worker: its worktree and PTY, as `spawn` does, under the
+   * same id. A start that fails leaves the worker `failed` with the reason.
+   */
+  async startQueued(id: string): Promise<void> {
+    const worker = this.state.workers[id];
+    // A closing deck keeps its queue for the next server.
+    if (!worker || worker.status !== 'queued' || !worker.queue || this.closing) return;
+    const request: SpawnRequest = {
+      task: worker.task,
+      name: worker.name,
+      agent: worker.agent,
+      worktree: worker.queue.worktree,
+      base: worker.queue.base,
+      skipPermissions: worker.skipPermissions,
+      ...(worker.watchdog ?? {}),
+    };
+    const preset = this.options.presets.get(worker.agent);
+    this.spawning.add(worker.name);
+    try {
+      if (this.closing) throw new SpawnError('The deck is closing; no new workers.');
+      if (!preset) throw new SpawnError(`The preset "${worker.agent}" is not configured any more.`);
+      await this.track(this.spawnChecked(request, preset, worker.name, this.options.repo, worker));
+    } catch (error) {
+      if (this.state.workers[id]?.status !== 'queued') return;
+      const reason = `could not start from the queue: ${(error as Error).message}`;
+      this.dispatch({ type: 'worker-exited', id, exitCode: null, signal: null, stopRequested: false, reason, at: this.now(), failed: true });
+    } finally {
+      this.spawning.delete(worker.name);
+    }
+  }
+
+  /** Take a queued worker out of the queue before it started: it is `stopped`, with nothing to clean up. */
+  cancelQueued(id: string): void {
+    if (this.state.workers[id]?.status !== 'queued') return;
+    this.dispatch({ type: 'worker-exited', id, exitCode: null, signal: null, stopRequested: true, reason: 'cancelled while queued', at: this.now() });
+  }
+
+  /** Put the spawn queue in this order (the queued workers' ids, first to start first). */
+  reorderQueue(ids: string[]): void {
+    this.dispatch({ type: 'queue-order', ids });
+  }
+
+  /** The checks every spawn passes before anything is created. @throws SpawnError */
+  private checkSpawn(request: SpawnRequest): { preset: Preset; name: string; repo: RepoInfo | null } {
     if (this.closing) throw new SpawnError('The deck is closing; no new workers.');
     const preset = this.options.presets.get(request.agent);
     if (!preset) {
@@ -345,7 +424,7 @@ export class Deck {
     if (!WORKER_NAME_RE.test(name)) {
       throw new SpawnError(`"${name}" is not a valid worker name: use lowercase letters, digits, ".", "_" and "-" (at most 40).`);
     }
-    const taken = Object.values(this.state.workers).some((w) => w.name === name && hasLiveProcess(w));
+    const taken = Object.values(this.state.workers).some((w) => w.name === name && (hasLiveProcess(w) || w.status === 'queued'));
     if (taken || this.spawning.has(name)) throw new SpawnError(`A running worker is already called "${name}". Pick another name.`);
     const repo = this.options.repo;
     if (request.worktree && !repo) {
@@ -353,17 +432,13 @@ export class Deck {
         `Cannot create a worktree: ${this.options.cwd} is not inside a git repository. Turn Worktree off (Space) or start workerdeck in a repo.`,
       );
     }
-    this.spawning.add(name);
-    try {
-      return await this.track(this.spawnChecked(request, preset, name, repo));
-    } finally {
-      this.spawning.delete(name);
-    }
+    return { preset, name, repo };
   }
 
-  private async spawnChecked(request: SpawnRequest, preset: Preset, name: string, repo: RepoInfo | null): Promise<WorkerRecord> {
-    const id = this.newId();
-    const now = this.now();
+  /** `queued`: the queued worker this spawn starts (its id and creation time are kept). */
+  private async spawnChecked(request: SpawnRequest, preset: Preset, name: string, repo: RepoInfo | null, queued?: WorkerRecord): Promise<WorkerRecord> {
+    const id = queued?.id ?? this.newId();
+    const now = queued?.createdAt ?? this.now();
     let worktree: { path: string; branch: string; base: string } | null = null;
     if (request.worktree && repo) {
       const base = request.base.trim() || repo.branch || 'HEAD';
@@ -398,7 +473,8 @@ export class Deck {
     try {
       const launch = preset.launch(this.launchContext(record));
       const started = await this.startPty(record, preset, launch);
-      this.dispatch({ type: 'worker-added', worker: record });
+      // A queued worker's record is replaced in place: it keeps its place in the list and its mail.
+      this.dispatch({ type: 'worker-added', worker: queued ? { ...queued, ...record, status: 'starting', queue: undefined } : record });
       this.dispatch({ type: 'worker-started', id, pid: started.pid, command: started.command, at: this.now() });
       this.sessions.watch(record, preset);
       return this.state.workers[id] ?? record;

@@ -104,6 +104,8 @@ export const configSchema = z.strictObject({
   mergeStrategy: z.enum(['merge', 'squash', 'rebase']).optional(),
   validate: validateSchema.optional(),
   ...watchdogKeys,
+  /** Most workers running at once; spawns beyond it wait in the queue. 0 = no limit. */
+  maxWorkers: z.number().int().min(0).max(1000).optional(),
 });
 
 export type ConfigFile = z.infer<typeof configSchema>;
@@ -125,6 +127,8 @@ export interface Config {
   validate: z.infer<typeof validateSchema> | null;
   /** The top-level watchdog keys as given (presets may have their own); see `watchdogFor`. */
   watchdog: { timeout?: number; idleTimeout?: number; onTimeout?: 'fail' | 'nudge' };
+  /** Most workers running at once (spawns beyond it are queued); 0 = no limit. */
+  maxWorkers: number;
   /** The files that were read, user file first. */
   sources: string[];
   /** Settings that were read but not applied, each a sentence for the operator. */
@@ -201,6 +205,7 @@ export function mergeConfig(user: ConfigFile | null, repo: ConfigFile | null, so
       idleTimeout: repo?.idleTimeout ?? user?.idleTimeout,
       onTimeout: repo?.onTimeout ?? user?.onTimeout,
     }),
+    maxWorkers: repo?.maxWorkers ?? user?.maxWorkers ?? 0,
     sources,
     notices:
       repo?.skipPermissions === true

@@ -78,6 +78,8 @@ export type DeckEvent =
   | { type: 'worker-conflicts'; id: string; conflicts: Conflict[] }
   /** A validate run started or ended (src/server/validate.ts). */
   | { type: 'worker-validation'; id: string; validation: Validation }
+  /** The spawn queue's new order: each queued worker's `queue.rank` is its index in `ids`. */
+  | { type: 'queue-order'; ids: string[] }
   /** Earlier workers and mail were loaded (the state was replaced whole). */
   | { type: 'restored' };
 
@@ -190,6 +192,14 @@ export function reduce(state: DeckState, event: DeckEvent): DeckState {
     }
     case 'restored':
       return state;
+    case 'queue-order': {
+      let next = state;
+      event.ids.forEach((id, rank) => {
+        const queue = next.workers[id]?.queue;
+        if (queue && next.workers[id]?.status === 'queued') next = patchWorker(next, id, { queue: { ...queue, rank } });
+      });
+      return next;
+    }
     case 'worker-diffstat':
       return patchWorker(state, event.id, { diffstat: event.diffstat });
     case 'worker-conflicts':

@@ -59,6 +59,8 @@ export const deckCommandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('resume'), id }),
   z.object({ type: z.literal('stop'), id }),
   z.object({ type: z.literal('remove'), id }),
+  /** Move a queued worker `by` places in the spawn queue (negative: towards the front). */
+  z.object({ type: z.literal('queue-move'), id, by: z.number().int().min(-1000).max(1000) }),
   z.object({
     type: z.literal('send'),
     id,
@@ -115,6 +117,8 @@ export interface CommandResults {
   resume: WorkerRecord;
   stop: WorkerRecord | null;
   remove: null;
+  /** Its new place in the queue, 1 for the next to start. */
+  'queue-move': number | null;
   send: OperatorReply;
   'mark-seen': null;
   'dismiss-mail': null;

@@ -1,7 +1,7 @@
 /**
  * Worker types and the worker status machine. Pure: no I/O.
  *
- * Statuses: `starting → running ⇄ asking → completed`, plus the terminal
+ * Statuses: `queued` (waiting for a slot under `maxWorkers`), `starting → running ⇄ asking → completed`, plus the terminal
  * `exited` (clean exit, no completion), `failed` (non-zero exit or spawn error)
  * and `stopped` (by the operator). A reply or a nudge takes `asking` or
  * `completed` back to `running`.
@@ -9,6 +9,7 @@
 import type { Conflict, DiffStat, Validation } from './review.js';
 
 export const WORKER_STATUSES = [
+  'queued',
   'starting',
   'running',
   'asking',
@@ -77,6 +78,8 @@ export interface WorkerRecord {
   validation?: Validation;
   /** Watchdog limits in s given at spawn (0 = off); absent fields come from the preset or the config. */
   watchdog?: { timeout?: number; idleTimeout?: number };
+  /** While `queued`: what its spawn asked for, and `rank`, its place in the queue (lower starts first). */
+  queue?: { worktree: boolean; base: string; rank: number };
 }
 
 /** True while the worker's process is alive as far as the deck knows. */
@@ -112,6 +115,7 @@ export function statusOnExit(
 
 /** Status symbols: one column wide in every terminal font we know. */
 export const STATUS_SYMBOL: Record<WorkerStatus, string> = {
+  queued: '#',
   starting: '◌',
   running: '●',
   asking: '?',

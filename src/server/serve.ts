@@ -22,6 +22,7 @@ import { readFileSync } from 'node:fs';
 import { hasLiveProcess, type WorkerRecord } from '../core/worker.js';
 import { ReviewService } from './review.js';
 import { Watchdog } from './watchdog.js';
+import { SpawnQueue } from './queue.js';
 
 /**
  * Processes a dead server's workers left behind: those still in a worker's
@@ -114,6 +115,8 @@ export async function serve(o: ServeOptions): Promise<number> {
   // Diffstats, the conflict radar and validation follow the deck's events from the start; m uses the config's strategy.
   ReviewService.of(theDeck, { strategy: config.mergeStrategy, validateFor: (agent) => validateFor(config, agent), env: o.env });
   // Watchdogs follow the deck's events too: timeout, idleTimeout, per spawn, preset or config.
+  // Spawns beyond maxWorkers wait in the queue; it follows the deck's exits (and the restore below).
+  SpawnQueue.of(theDeck, config.maxWorkers);
   new Watchdog(theDeck, { specFor: (w) => watchdogFor(config, w.agent, w.watchdog), nudgeFor: () => config.nudge });
   let saved = null;
   try {

@@ -17,9 +17,13 @@ export function disabledReason(id: string, s: AppState): string | null {
     case 'nudge':
     case 'details':
       return selected ? null : 'No worker selected.';
+    case 'queue-up':
+    case 'queue-down':
+      if (!selected) return 'No worker selected.';
+      return selected.status === 'queued' ? null : `${selected.name} is not queued.`;
     case 'stop':
       if (!selected) return 'No worker selected.';
-      return hasLiveProcess(selected) ? null : `${selected.name} is not running.`;
+      return hasLiveProcess(selected) || selected.status === 'queued' ? null : `${selected.name} is not running.`;
     case 'resume':
       if (!selected) return 'No worker selected.';
       return hasLiveProcess(selected) ? `${selected.name} is already running.` : null;

@@ -151,8 +151,24 @@ export class Controller {
           .then(() => this.flash(`Nudged ${selected.name}.`))
           .catch((error: Error) => this.flash(error.message, 'error'));
         return;
+      case 'queue-up':
+      case 'queue-down':
+        if (!selected) return;
+        client
+          .execute({ type: 'queue-move', id: selected.id, by: command === 'queue-up' ? -1 : 1 })
+          .then((position) => this.flash(`${selected.name} is now #${position} in the queue.`))
+          .catch((error: Error) => this.flash(error.message, 'error'));
+        return;
       case 'stop':
         if (!selected) return;
+        if (selected.status === 'queued') {
+          return this.confirm(`Cancel the queued ${selected.name}? (y/n)`, () => {
+            client
+              .execute({ type: 'stop', id: selected.id })
+              .then(() => this.flash(`Cancelled ${selected.name}; it never started.`))
+              .catch((error: Error) => this.flash(error.message, 'error'));
+          });
+        }
         this.confirm(`Stop ${selected.name}? (y/n)`, () => {
           this.flash(`Stopping ${selected.name}…`);
           client

@@ -33,4 +33,43 @@ describe('attention (built binary)', () => {
     const worker = f.list().find((w) => w.id === id) as unknown as { status: string; reason: string };
     expect(worker).toMatchObject({ status: 'stopped', reason: 'the server stopped (SIGTERM)' });
   });
+
+  it('maxWorkers: 1 queues the second spawn, shows its place, and starts it when the first is stopped', async () => {
+    config({ maxWorkers: 1 });
+    const d = f.open();
+    await d.waitForText('q quit');
+    const first = f.cli(['spawn', '--name', 'first', '--no-worktree', '--', 'echo first-ran; sleep 600']).trim();
+    const second = f.cli(['spawn', '--name', 'second', '--no-worktree', '--', 'echo second-ran; sleep 600']).trim();
+    const listed = f.list() as unknown as Array<{ id: string; status: string; queuePosition?: number; pid: number | null }>;
+    expect(listed.find((w) => w.id === first)?.status).toBe('running');
+    expect(listed.find((w) => w.id === second)).toMatchObject({ status: 'queued', queuePosition: 1, pid: null });
+    expect(f.cli(['list'])).toMatch(/second\s+shell\s+queued #1/);
+    await d.waitForText(/second\s+shell\s+queued #1/);
+    f.cli(['stop', first]);
+    await waitFor(() => f.list().find((w) => w.id === second)?.status === 'running', 'the queued worker to start', 10_000, () => JSON.stringify(f.list()));
+    await d.waitForText(/second\s+shell\s+running/);
+    expect(f.cli(['logs', second])).toContain('second-ran');
+  });
+
+  it('x in the deck cancels a queued worker; K moves one forward in the queue', async () => {
+    config({ maxWorkers: 1 });
+    const d = f.open();
+    await d.waitForText('q quit');
+    f.cli(['spawn', '--name', 'busy', '--no-worktree', '--', 'sleep 600']);
+    f.cli(['spawn', '--name', 'later', '--no-worktree', '--', 'true']);
+    f.cli(['spawn', '--name', 'latest', '--no-worktree', '--', 'true']);
+    await d.waitForText(/latest\s+shell\s+queued #2/);
+    // The newest worker is selected last in the list: move it to the front.
+    d.type('j');
+    d.type('j');
+    d.type('K');
+    await d.waitForText(/latest\s+shell\s+queued #1/);
+    await d.waitForText(/later\s+shell\s+queued #2/);
+    d.type('k');
+    d.type('x');
+    await d.waitForText('Cancel the queued later?');
+    d.type('y');
+    await d.waitForText(/later\s+shell\s+stopped/);
+    expect(f.list().find((w) => w.name === 'later')).toMatchObject({ status: 'stopped', pid: null });
+  });
 });

@@ -61,6 +61,7 @@ describe('mergeConfig', () => {
       mergeStrategy: 'merge',
       validate: null,
       watchdog: {},
+      maxWorkers: 0,
       sources: [],
       notices: [],
     });

@@ -1,0 +1,87 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { emptyDeckState, reduce } from '../../src/core/deck-state.js';
+import { moveInQueue, queuedIds, queuePosition } from '../../src/core/queue.js';
+import { newWorkerRecord } from '../../src/core/worker.js';
+import { fakeSpawner } from '../../src/pty/fake-pty.js';
+import { SpawnQueue } from '../../src/server/queue.js';
+import { execute } from '../../src/server/execute.js';
+import { makeDeck, request, testPresets } from '../helpers/deck.js';
+import { tempDir } from '../helpers/git-repo.js';
+import { waitFor } from '../helpers/term.js';
+
+let cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const ctx = { killServer: () => undefined, setPreviewSize: () => undefined };
+
+async function rig(maxWorkers: number) {
+  const cwd = tempDir('wd-queue-cwd-');
+  const state = tempDir('wd-queue-state-');
+  cleanups.push(() => cwd.cleanup(), () => state.cleanup());
+  const spawner = fakeSpawner();
+  const { deck } = await makeDeck({ stateDir: state.dir, cwd: cwd.dir, spawner, presets: testPresets({ custom: { command: '/bin/sh' } }) });
+  const queue = SpawnQueue.of(deck, maxWorkers);
+  const spawn = (name: string) => execute(deck, { type: 'spawn', request: request({ agent: 'custom', name }) }, ctx);
+  return { deck, spawner, queue, spawn };
+}
+
+describe('the spawn queue (pure)', () => {
+  it('orders queued workers by rank, gives positions from 1, and moves them clamped to the ends', () => {
+    let s = emptyDeckState();
+    for (const [id, rank] of [['a', 2], ['b', 0], ['c', 1]] as const) {
+      s = reduce(s, { type: 'worker-added', worker: newWorkerRecord({ id, name: id, agent: 'shell', cwd: '/', createdAt: 1, status: 'queued', queue: { worktree: false, base: '', rank } }) });
+    }
+    s = reduce(s, { type: 'worker-added', worker: newWorkerRecord({ id: 'r', name: 'r', agent: 'shell', cwd: '/', createdAt: 1, status: 'running' }) });
+    expect(queuedIds(s)).toEqual(['b', 'c', 'a']);
+    expect(queuePosition(s, 'a')).toBe(3);
+    expect(queuePosition(s, 'r')).toBeNull();
+    expect(moveInQueue(s, 'a', -1)).toEqual(['b', 'a', 'c']);
+    expect(moveInQueue(s, 'a', -10)).toEqual(['a', 'b', 'c']);
+    s = reduce(s, { type: 'queue-order', ids: moveInQueue(s, 'a', -10) });
+    expect(queuedIds(s)).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('SpawnQueue', () => {
+  it('queues spawns beyond maxWorkers and starts the first queued one when a slot frees', async () => {
+    const { deck, spawner, spawn } = await rig(1);
+    const first = await spawn('first');
+    const second = await spawn('second');
+    const third = await spawn('third');
+    expect(first.status).toBe('running');
+    expect([second.status, third.status]).toEqual(['queued', 'queued']);
+    expect(spawner.spawned).toHaveLength(1);
+    expect(queuePosition(deck.getState(), third.id)).toBe(2);
+    // A name is taken by a queued worker too.
+    await expect(spawn('third')).rejects.toThrow(/already called "third"/);
+    // Reordered: third goes first.
+    await expect(execute(deck, { type: 'queue-move', id: 'third', by: -1 }, ctx)).resolves.toBe(1);
+    spawner.spawned[0]!.emitExit({ exitCode: 0, signal: null });
+    await waitFor(() => deck.getState().workers[third.id]?.status === 'running', 'third to start');
+    expect(deck.getState().workers[second.id]?.status).toBe('queued');
+    expect(spawner.spawned).toHaveLength(2);
+    // It kept its id and its place in the list.
+    expect(deck.getState().order).toEqual([first.id, second.id, third.id]);
+  });
+
+  it('x on a queued worker cancels it: stopped, never started, and the queue moves on without it', async () => {
+    const { deck, spawner, spawn } = await rig(1);
+    await spawn('first');
+    const second = await spawn('second');
+    const third = await spawn('third');
+    const stopped = await execute(deck, { type: 'stop', id: second.id }, ctx);
+    expect(stopped).toMatchObject({ status: 'stopped', reason: 'cancelled while queued', pid: null });
+    spawner.spawned[0]!.emitExit({ exitCode: 0, signal: null });
+    await waitFor(() => deck.getState().workers[third.id]?.status === 'running', 'third to start');
+    expect(deck.getState().workers[second.id]?.status).toBe('stopped');
+    expect(spawner.spawned).toHaveLength(2);
+  });
+
+  it('with no limit starts every spawn', async () => {
+    const { spawn, spawner } = await rig(0);
+    for (const n of ['a', 'b', 'c']) expect((await spawn(n)).status).toBe('running');
+    expect(spawner.spawned).toHaveLength(3);
+  });
+});
