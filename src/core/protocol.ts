@@ -33,7 +33,7 @@ import {
 import { describeIssue } from './validate.js';
 
 /** Bumped on every incompatible change of the frames below. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Largest frame accepted, in bytes (a state snapshot with thousands of messages fits). */
 export const MAX_FRAME_BYTES = 32 * 1024 * 1024;
