@@ -97,7 +97,20 @@ export const configSchema = z.strictObject({
   theme: z.string().min(1).optional(),
   skipPermissions: z.boolean().optional(),
   nudge: z.string().min(1).max(4000).optional(),
-  notify: z.strictObject({ bell: z.boolean().optional(), title: z.boolean().optional() }).optional(),
+  notify: z
+    .strictObject({
+      bell: z.boolean().optional(),
+      title: z.boolean().optional(),
+      /** A shell command run with each event as one JSON line on stdin (src/server/notify.ts). */
+      command: z.string().min(1).max(4000).optional(),
+      /** Seconds before the command is killed (10). */
+      timeout: z.number().int().min(1).max(3600).optional(),
+      /** Desktop notifications from the TUI: OSC 9 (iTerm2, WezTerm, kitty, foot) or OSC 777 (rxvt, VTE); off by default. */
+      desktop: z.enum(['off', 'osc9', 'osc777']).optional(),
+      /** Send them only while the terminal has no focus (focus events), or always. */
+      desktopWhen: z.enum(['unfocused', 'always']).optional(),
+    })
+    .optional(),
   /** Seconds the server waits with no workers and no clients before it exits; 0 keeps it running. */
   serverIdleExit: z.number().int().min(0).max(7 * 24 * 3600).optional(),
   /** How m merges a worker's branch: a merge commit, a squash, or a rebase and fast-forward. */
@@ -119,7 +132,7 @@ export interface Config {
   theme: string | null;
   skipPermissions: boolean;
   nudge: string;
-  notify: { bell: boolean; title: boolean };
+  notify: NotifyConfig;
   /** Seconds the server idles (no workers, no clients) before it exits; 0 = never. */
   serverIdleExit: number;
   mergeStrategy: 'merge' | 'squash' | 'rebase';
@@ -133,6 +146,18 @@ export interface Config {
   sources: string[];
   /** Settings that were read but not applied, each a sentence for the operator. */
   notices: string[];
+}
+
+/** Notifications with their defaults filled in. */
+export interface NotifyConfig {
+  bell: boolean;
+  title: boolean;
+  /** The shell command run with each event as a JSON line on stdin, or null. */
+  command: string | null;
+  /** Seconds before the command is killed. */
+  timeout: number;
+  desktop: 'off' | 'osc9' | 'osc777';
+  desktopWhen: 'unfocused' | 'always';
 }
 
 export const DEFAULT_NUDGE =
@@ -196,6 +221,10 @@ export function mergeConfig(user: ConfigFile | null, repo: ConfigFile | null, so
     notify: {
       bell: repo?.notify?.bell ?? user?.notify?.bell ?? true,
       title: repo?.notify?.title ?? user?.notify?.title ?? true,
+      command: repo?.notify?.command ?? user?.notify?.command ?? null,
+      timeout: repo?.notify?.timeout ?? user?.notify?.timeout ?? 10,
+      desktop: repo?.notify?.desktop ?? user?.notify?.desktop ?? 'off',
+      desktopWhen: repo?.notify?.desktopWhen ?? user?.notify?.desktopWhen ?? 'unfocused',
     },
     serverIdleExit: repo?.serverIdleExit ?? user?.serverIdleExit ?? 600,
     mergeStrategy: repo?.mergeStrategy ?? user?.mergeStrategy ?? 'merge',

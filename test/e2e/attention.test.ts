@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deckFixture, serverPid, stopServer } from '../helpers/e2e.js';
@@ -71,5 +71,20 @@ describe('attention (built binary)', () => {
     d.type('y');
     await d.waitForText(/later\s+shell\s+stopped/);
     expect(f.list().find((w) => w.name === 'later')).toMatchObject({ status: 'stopped', pid: null });
+  });
+
+  it('notify.command receives one JSON line per question on stdin, with the worker\'s name', async () => {
+    const out = path.join(f.home.dir, 'notified.jsonl');
+    config({ notify: { command: `cat >> '${out}'` } });
+    const id = f.cli(['spawn', '--name', 'asker', '--no-worktree', '--', 'workerdeck mail ask "which port?"']).trim();
+    await waitFor(() => existsSync(out) && readFileSync(out, 'utf8').includes('which port?'), 'the first notification', 10_000);
+    f.cli(['send', id, 'workerdeck mail ask "and which host?"']);
+    await waitFor(() => readFileSync(out, 'utf8').includes('which host?'), 'the second notification', 10_000);
+    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; worker: { id: string; name: string }; text: string });
+    const questions = lines.filter((l) => l.event === 'question');
+    expect(questions.map((q) => [q.worker.name, q.worker.id, q.text])).toEqual([
+      ['asker', id, 'which port?'],
+      ['asker', id, 'and which host?'],
+    ]);
   });
 });

@@ -56,7 +56,7 @@ describe('mergeConfig', () => {
       theme: null,
       skipPermissions: false,
       nudge: DEFAULT_NUDGE,
-      notify: { bell: true, title: true },
+      notify: { bell: true, title: true, command: null, timeout: 10, desktop: 'off', desktopWhen: 'unfocused' },
       serverIdleExit: 600,
       mergeStrategy: 'merge',
       validate: null,
@@ -100,7 +100,7 @@ describe('mergeConfig', () => {
     expect(config.skipPermissions).toBe(false);
     expect(config.keys).toEqual({ spawn: 'S', quit: 'Q' });
     expect(config.presets).toEqual({ custom: { command: 'aider', args: ['b'] }, mine: { command: 'x' } });
-    expect(config.notify).toEqual({ bell: false, title: true });
+    expect(config.notify).toEqual({ bell: false, title: true, command: null, timeout: 10, desktop: 'off', desktopWhen: 'unfocused' });
     expect(config.sources).toEqual(['user.json', 'repo.json']);
   });
 
