@@ -1,7 +1,7 @@
 import { Readable, Writable } from 'node:stream';
 import { render, type Instance } from 'ink';
 import { MODE_RESET, type DetachKey } from '../core/detach-key.js';
-import { unansweredQuestions, unreadCount } from '../core/deck-state.js';
+import { unansweredQuestions, unreadCount, type DeckEvent } from '../core/deck-state.js';
 import type { Keymap } from '../core/commands.js';
 import { hasLiveProcess } from '../core/worker.js';
 import { setUi, type AppStore } from '../store.js';
@@ -14,6 +14,7 @@ import type { Theme } from '../ui/theme.js';
 import { passthrough } from './attach.js';
 import type { DeckClient } from './remote-deck.js';
 import { DECK_MODES, TerminalHost } from './terminal.js';
+import { DesktopNotifier, type DesktopNotifyConfig } from './desktop-notify.js';
 import type { ExitGuard } from '../process-exit.js';
 
 
@@ -25,7 +26,7 @@ export interface RunTuiOptions {
   detachKey: DetachKey;
   spawnDefaults: ControllerOptions['spawnDefaults'];
   nudgeText: string;
-  notify: { bell: boolean; title: boolean };
+  notify: { bell: boolean; title: boolean } & DesktopNotifyConfig;
   /** The process's way out: every exit path begins it, and its watchdog bounds the rest. */
   exit: ExitGuard;
   stdin?: NodeJS.ReadStream;
@@ -48,6 +49,8 @@ export interface TuiExit {
 export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
   const { client, store } = options;
   const host = new TerminalHost(options.stdin ?? process.stdin, options.stdout ?? process.stdout);
+  // OSC 9 / OSC 777 desktop notifications, and the focus reports they may wait on.
+  const desktop = new DesktopNotifier(options.notify);
   let ink: Instance | null = null;
   let gateOpen = true;
   let attached: { id: string; input: (data: string) => void } | null = null;
@@ -144,7 +147,7 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
   const backToDeck = (message?: string): void => {
     attached = null;
     // The terminal never left the deck's alternate screen (the server turns the worker's switches into repaints).
-    host.write(`${MODE_RESET}\u001b[?25l\u001b[H\u001b[2J${DECK_MODES}`);
+    host.write(`${MODE_RESET}\u001b[?25l\u001b[H\u001b[2J${DECK_MODES}${desktop.modes()}`);
     lastSize = '';
     syncSize();
     mount();
@@ -201,9 +204,10 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
 
   function onInput(data: string): void {
     if (finished) return;
-    if (attached) return attached.input(data);
+    if (attached) return attached.input(desktop.filterInput(data));
     for (const key of decodeKeys(data)) {
       if (finished) break;
+      if (desktop.onKey(key.name)) continue;
       // Keys after the one that attached belong to the worker.
       const target = attachedNow();
       if (target) {
@@ -221,8 +225,12 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
 
   // Keep the selection valid, and announce warnings and questions.
   let lastQuestions = unansweredQuestions(client.getState()).length;
-  const onState = (state: ReturnType<DeckClient['getState']>): void => {
+  const onState = (state: ReturnType<DeckClient['getState']>, event: DeckEvent | null): void => {
+    const before = store.getState().deck;
     store.setState({ deck: state });
+    // Never between an attached worker's bytes: an escape sequence there could be cut in two.
+    const note = event && !attached ? desktop.onEvent(before, state, event) : '';
+    if (note) host.write(note);
     const { ui } = store.getState();
     if (ui.selectedId === null || !state.workers[ui.selectedId]) {
       const first = state.order.at(-1) ?? null;
@@ -240,7 +248,7 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
       lastQuestions = questions;
     }
   };
-  const unsubscribe = client.subscribe((state) => onState(state));
+  const unsubscribe = client.subscribe((state, event) => onState(state, event));
   // Mark the selected worker's mail as seen, once per new message.
   let seenSent = '';
   const unsubscribeSeen = store.subscribe((s) => {
@@ -293,6 +301,7 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
     });
   }
   host.open(onInput);
+  host.write(desktop.modes());
   store.setState({ deck: client.getState() });
   if (!store.getState().ui.selectedId) setUi(store, { selectedId: client.getState().order.at(-1) ?? null });
   syncSize();

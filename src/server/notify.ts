@@ -9,21 +9,11 @@
  * "status"}, "text": "<the question, reason, summary or verdict>", "at": <epoch ms>}`.
  */
 import { spawn } from 'node:child_process';
-import type { DeckEvent, DeckState } from '../core/deck-state.js';
-import type { MailMessage } from '../core/mail.js';
-import type { WorkerRecord } from '../core/worker.js';
+import type { DeckState } from '../core/deck-state.js';
+import { notifyEvents } from '../core/notify.js';
 import type { Deck } from '../deck.js';
 
-export type NotifyEventKind = 'question' | 'needs-input' | 'completion' | 'failure' | 'validation';
-
-/** One notification, as the command reads it from stdin. */
-export interface NotifyEvent {
-  event: NotifyEventKind;
-  worker: { id: string; name: string; agent: string; branch: string | null; status: string };
-  text: string;
-  /** epoch ms */
-  at: number;
-}
+export { notifyEvents, type NotifyEvent, type NotifyEventKind } from '../core/notify.js';
 
 /** Most notify commands running at once; more wait (up to MAX_WAITING, then they are dropped with a warning). */
 const MAX_RUNNING = 4;
@@ -31,38 +21,6 @@ const MAX_WAITING = 100;
 
 /** Runs the command with `line` on stdin; resolves with null or a sentence saying what went wrong. */
 export type NotifyRunner = (line: string) => Promise<string | null>;
-
-/**
- * The events of one deck event worth a notification, read against the
- * state before and after it. Pure.
- */
-export function notifyEvents(before: DeckState, after: DeckState, event: DeckEvent, now: number): NotifyEvent[] {
-  const about = (w: WorkerRecord | undefined, kind: NotifyEventKind, text: string): NotifyEvent[] =>
-    w ? [{ event: kind, worker: { id: w.id, name: w.name, agent: w.agent, branch: w.branch, status: w.status }, text, at: now }] : [];
-  const fromMail = (m: MailMessage): NotifyEvent[] =>
-    m.type === 'question' ? about(after.workers[m.workerId], 'question', m.content) : m.type === 'completion' ? about(after.workers[m.workerId], 'completion', m.content) : [];
-  switch (event.type) {
-    case 'mail-received':
-      return fromMail(event.message);
-    case 'mail-batch':
-      return event.messages.flatMap(fromMail);
-    case 'needs-input': {
-      const was = before.workers[event.id]?.needsInput?.reason ?? null;
-      const is = after.workers[event.id]?.needsInput?.reason ?? null;
-      return is !== null && is !== was ? about(after.workers[event.id], 'needs-input', is) : [];
-    }
-    case 'worker-exited': {
-      const w = after.workers[event.id];
-      return w?.status === 'failed' ? about(w, 'failure', w.reason ?? 'failed') : [];
-    }
-    case 'worker-validation': {
-      const v = event.validation;
-      return v.status === 'running' ? [] : about(after.workers[event.id], 'validation', `${v.status === 'timed-out' ? 'timed out' : v.status}: ${v.command}`);
-    }
-    default:
-      return [];
-  }
-}
 
 /**
  * The default runner: `/bin/sh -c command` with the line on stdin, output

@@ -87,4 +87,21 @@ describe('attention (built binary)', () => {
       ['asker', id, 'and which host?'],
     ]);
   });
+
+  it('sends an OSC 9 desktop notification for a question only while the terminal has no focus', async () => {
+    config({ notify: { desktop: 'osc9', desktopWhen: 'unfocused' } });
+    const d = f.open();
+    await d.waitForText('q quit');
+    // The deck asked the terminal for focus reports.
+    expect(d.raw).toContain('\u001b[?1004h');
+    const id = f.cli(['spawn', '--name', 'asker', '--no-worktree', '--', 'workerdeck mail ask "focused question?"']).trim();
+    await waitFor(() => f.list().find((w) => w.id === id)?.status === 'asking', 'the first question', 10_000);
+    await d.waitForText(/asker\s+shell\s+\S*\s*asking/);
+    d.type('\u001b[O');
+    f.cli(['send', id, 'workerdeck mail ask "which port?"']);
+    await waitFor(() => d.raw.includes('\u001b]9;workerdeck: asker asks: which port?\u0007'), 'the OSC 9 notification', 10_000);
+    expect(d.raw).not.toContain('focused question?\u0007');
+    // Focus reports are no keys: the deck did not take them for Escape.
+    expect(d.screen()).toContain('q quit');
+  });
 });

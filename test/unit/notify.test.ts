@@ -3,7 +3,10 @@ import { emptyDeckState, reduce, type DeckEvent, type DeckState } from '../../sr
 import type { MailMessage } from '../../src/core/mail.js';
 import type { Validation } from '../../src/core/review.js';
 import { newWorkerRecord } from '../../src/core/worker.js';
-import { notifyEvents, shellNotifyRunner } from '../../src/server/notify.js';
+import { notifyEvents } from '../../src/core/notify.js';
+import { shellNotifyRunner } from '../../src/server/notify.js';
+import { desktopNotification, DesktopNotifier } from '../../src/client/desktop-notify.js';
+import { decodeKeys } from '../../src/ui/keys.js';
 import { tempDir } from '../helpers/git-repo.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -54,5 +57,29 @@ describe('shellNotifyRunner', () => {
     expect(readFileSync(out, 'utf8')).toBe('{"event":"question"}\n');
     await expect(shellNotifyRunner('exit 3', 5000, process.env)('{}')).resolves.toBe('exit code 3');
     await expect(shellNotifyRunner('sleep 30', 200, process.env)('{}')).resolves.toBe('killed after 0.2 s');
+  });
+});
+
+describe('desktop notifications', () => {
+  const n = { event: 'question' as const, worker: { id: 'a1', name: 'api', agent: 'claude', branch: null, status: 'asking' }, text: 'port; 80\u001b[31m or\u0007 443?', at };
+  it('writes OSC 9 and OSC 777 with no control character or field separator from the text', () => {
+    expect(desktopNotification('osc9', n)).toBe('\u001b]9;workerdeck: api asks: port; 80 [31m or  443?\u0007');
+    expect(desktopNotification('osc777', n)).toBe('\u001b]777;notify;workerdeck: api asks;port, 80 [31m or  443?\u0007');
+    expect(desktopNotification('off', n)).toBe('');
+  });
+
+  it('follows focus reports, which the key decoder names and the notifier consumes', () => {
+    expect(decodeKeys('\u001b[I\u001b[O').map((k) => k.name)).toEqual(['focus-in', 'focus-out']);
+    const desktop = new DesktopNotifier({ desktop: 'osc9', desktopWhen: 'unfocused' });
+    const s = deck();
+    const e: DeckEvent = { type: 'mail-received', message: mail('question', 'which port?', 1) };
+    expect(desktop.modes()).toBe('\u001b[?1004h');
+    expect(desktop.onEvent(s, reduce(s, e), e)).toBe('');
+    expect(desktop.onKey('focus-out')).toBe(true);
+    expect(desktop.onEvent(s, reduce(s, e), e)).toContain('\u001b]9;workerdeck: api asks: which port?');
+    expect(desktop.filterInput('a\u001b[Ib')).toBe('ab');
+    const always = new DesktopNotifier({ desktop: 'osc777', desktopWhen: 'always' });
+    expect(always.modes()).toBe('');
+    expect(always.onEvent(s, reduce(s, e), e)).toContain('\u001b]777;notify;');
   });
 });
