@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { emptyDeckState, reduce, unansweredQuestions, type DeckEvent, type DeckState } from './core/deck-state.js';
 import { sanitize, type MailMessage, type OperatorReply } from './core/mail.js';
-import { hasLiveProcess, isLive, newWorkerRecord, slugify, WORKER_NAME_RE, type WorkerRecord } from './core/worker.js';
+import { freeName, hasLiveProcess, isLive, newWorkerRecord, slugify, WORKER_NAME_RE, type WorkerRecord } from './core/worker.js';
 import type { GitRunner } from './git/git.js';
 import { createWorktree, ensureExcluded, isDirty, removeWorktree, type RepoInfo } from './git/worktree.js';
 import type { CommandRunner, Launch, LaunchContext, Preset } from './agents/preset.js';
@@ -420,12 +420,13 @@ export class Deck {
     if (!preset) {
       throw new SpawnError(`Unknown agent preset "${request.agent}". Known presets: ${[...this.options.presets.keys()].join(', ')}.`);
     }
-    const name = request.name.trim() || slugify(request.task || request.agent);
+    const inUse = (n: string) => this.spawning.has(n) || Object.values(this.state.workers).some((w) => w.name === n && (hasLiveProcess(w) || w.status === 'queued'));
+    // A name the operator left to the deck never collides: two tasks that start alike get `fix-the-login-2`.
+    const name = request.name.trim() || freeName(slugify(request.task || request.agent), inUse);
     if (!WORKER_NAME_RE.test(name)) {
       throw new SpawnError(`"${name}" is not a valid worker name: use lowercase letters, digits, ".", "_" and "-" (at most 40).`);
     }
-    const taken = Object.values(this.state.workers).some((w) => w.name === name && (hasLiveProcess(w) || w.status === 'queued'));
-    if (taken || this.spawning.has(name)) throw new SpawnError(`A running worker is already called "${name}". Pick another name.`);
+    if (inUse(name)) throw new SpawnError(`A running worker is already called "${name}". Pick another name.`);
     const repo = this.options.repo;
     if (request.worktree && !repo) {
       throw new SpawnError(

@@ -267,18 +267,21 @@ export async function loadConfig(env: NodeJS.ProcessEnv, repoTop: string | null)
  */
 export async function loadConfigTolerant(env: NodeJS.ProcessEnv, repoTop: string | null): Promise<{ config: Config; warnings: string[] }> {
   const warnings: string[] = [];
-  let config: Config;
-  try {
-    config = await loadConfig(env, repoTop);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    warnings.push(`${error.message}. That file is ignored until it is fixed.`);
-    const paths = configPaths(env, repoTop);
-    const safe = async (file: string | null) => (file ? readConfigFile(file).catch(() => null) : null);
-    const user = await safe(paths.user);
-    const repo = await safe(paths.repo);
-    config = mergeConfig(user, repo, [user ? paths.user : null, repo ? paths.repo : null].filter((s): s is string => s !== null));
-  }
+  const paths = configPaths(env, repoTop);
+  // Each file on its own: when both are broken, both are reported.
+  const tolerant = async (file: string | null): Promise<ConfigFile | null> => {
+    if (!file) return null;
+    try {
+      return await readConfigFile(file);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      warnings.push(`${error.message}. That file is ignored until it is fixed.`);
+      return null;
+    }
+  };
+  const user = await tolerant(paths.user);
+  const repo = await tolerant(paths.repo);
+  const config = mergeConfig(user, repo, [user ? paths.user : null, repo ? paths.repo : null].filter((s): s is string => s !== null));
   warnings.push(...config.notices);
   return { config, warnings };
 }

@@ -136,6 +136,19 @@ export function slugify(text: string, max = 24): string {
   return slug || 'worker';
 }
 
+/**
+ * `base` when `taken(base)` is false, else the first free `base-2`, `base-3`, …
+ * (`base` cut so that the name stays within 40 chars).
+ */
+export function freeName(base: string, taken: (name: string) => boolean): string {
+  if (!taken(base)) return base;
+  for (let n = 2; ; n++) {
+    const suffix = `-${n}`;
+    const name = `${base.slice(0, 40 - suffix.length).replace(/-+$/, '')}${suffix}`;
+    if (!taken(name)) return name;
+  }
+}
+
 /** A valid worker name: what git accepts inside a branch name, and what reads well in a list. */
 export const WORKER_NAME_RE = /^[a-z0-9][a-z0-9._-]{0,39}$/;
 

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_NUDGE, mergeConfig, parseConfigText, watchdogFor } from '../../src/agents/config.js';
+import { ConfigError, DEFAULT_NUDGE, loadConfigTolerant, mergeConfig, parseConfigText, watchdogFor } from '../../src/agents/config.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { tempDir } from '../helpers/git-repo.js';
 
 const FILE = '/repo/.workerdeck.json';
 
@@ -126,5 +129,26 @@ describe('validateFor', () => {
     expect(validateFor(config, 'claude')).toEqual({ command: 'make check', timeout: 600, retries: 2 });
     expect(validateFor(mergeConfig(null, null, []), 'shell')).toBeNull();
     expect(() => parseConfigText('x.json', JSON.stringify({ validate: { command: 'x', retries: -1 } }))).toThrow(/validate/);
+  });
+});
+
+describe('loadConfigTolerant', () => {
+  it('reports both broken files, each with its field, and runs on with the defaults', async () => {
+    const home = tempDir('wd-cfg-home-');
+    const repo = tempDir('wd-cfg-repo-');
+    try {
+      mkdirSync(path.join(home.dir, 'workerdeck'), { recursive: true });
+      writeFileSync(path.join(home.dir, 'workerdeck', 'config.json'), '{"maxWorkers": "two"}');
+      writeFileSync(path.join(repo.dir, '.workerdeck.json'), '{"idleTimeout": -5}');
+      const { config, warnings } = await loadConfigTolerant({ XDG_CONFIG_HOME: home.dir }, repo.dir);
+      expect(warnings).toHaveLength(2);
+      expect(warnings[0]).toMatch(/config\.json: .*maxWorkers.*ignored until it is fixed/);
+      expect(warnings[1]).toMatch(/\.workerdeck\.json: .*idleTimeout.*ignored until it is fixed/);
+      expect(config.maxWorkers).toBe(0);
+      expect(config.sources).toEqual([]);
+    } finally {
+      home.cleanup();
+      repo.cleanup();
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { emptyDeckState, reduce } from '../../src/core/deck-state.js';
 import { moveInQueue, queuedIds, queuePosition } from '../../src/core/queue.js';
-import { newWorkerRecord } from '../../src/core/worker.js';
+import { freeName, newWorkerRecord } from '../../src/core/worker.js';
 import { fakeSpawner } from '../../src/pty/fake-pty.js';
 import { SpawnQueue } from '../../src/server/queue.js';
 import { execute } from '../../src/server/execute.js';
@@ -83,5 +83,17 @@ describe('SpawnQueue', () => {
     const { spawn, spawner } = await rig(0);
     for (const n of ['a', 'b', 'c']) expect((await spawn(n)).status).toBe('running');
     expect(spawner.spawned).toHaveLength(3);
+  });
+});
+
+describe('default names', () => {
+  it('gives a spawn with no name a free one when the slug of its task is taken', async () => {
+    const { spawn: _spawn, deck } = await rig(0);
+    const go = (task: string) => execute(deck, { type: 'spawn', request: request({ agent: 'custom', task }) }, ctx);
+    expect((await go('fix the login form')).name).toBe('fix-the-login-form');
+    expect((await go('fix the login form please')).name).toBe('fix-the-login-form-pleas');
+    expect((await go('fix the login form')).name).toBe('fix-the-login-form-2');
+    expect((await go('fix the login form')).name).toBe('fix-the-login-form-3');
+    expect(freeName('a'.repeat(40), (n) => n === 'a'.repeat(40))).toBe(`${'a'.repeat(38)}-2`);
   });
 });
