@@ -15,6 +15,10 @@ export function disabledReason(id: string, s: AppState): string | null {
       if (!hasLiveProcess(selected)) return `${selected.name} is not running (${selected.status}). R resumes it where its preset can.`;
       return null;
     case 'nudge':
+      if (!selected) return 'No worker selected.';
+      // The nudge is words for an agent; a shell would run them as a command.
+      if (selected.agent === 'shell') return `${selected.name} is a shell: a nudge would run as a command. Reply with r or attach instead.`;
+      return null;
     case 'details':
       return selected ? null : 'No worker selected.';
     case 'queue-up':

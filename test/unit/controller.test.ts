@@ -332,6 +332,15 @@ describe('reply', () => {
     expect(rig.ptyOf(a).writes).toEqual(['please continue', '\r']);
     expect(rig.deck.getState().replies[0]).toMatchObject({ kind: 'nudge', content: 'please continue', inReplyTo: null });
   });
+
+  it('u on a shell worker types nothing: the agent nudge would run as a command', async () => {
+    const a = (await rig.deck.spawn(request({ agent: 'shell', name: 'bash' }))).id;
+    rig.controller.select(a);
+    await rig.press('u');
+    expect(ui().flash).toMatchObject({ level: 'warn', text: 'bash is a shell: a nudge would run as a command. Reply with r or attach instead.' });
+    expect(rig.ptyOf(a).writes).toEqual([]);
+    expect(rig.deck.getState().replies).toEqual([]);
+  });
 });
 
 describe('confirmations', () => {

@@ -114,4 +114,22 @@ describe('the Ink views, from the store alone', () => {
     expect(frame).toMatch(/\^\]\s+Detach/);
     unmount();
   });
+
+  it('say "terminal too small" below 80x24 instead of running the columns together, and lay out from 80x24', () => {
+    const state = deckWith();
+    for (const [cols, rows, small] of [[79, 40, true], [120, 23, true], [80, 24, false]] as const) {
+      const store = createAppStore(cols, rows);
+      store.setState({ deck: state });
+      const { lastFrame, unmount } = renderApp(store, viewClient(state, {}));
+      const frame = lastFrame() ?? '';
+      if (small) {
+        expect(frame).toContain(`Terminal too small: ${cols}x${rows}.`);
+        expect(frame).not.toContain('NAME');
+      } else {
+        expect(frame).not.toContain('Terminal too small');
+        expect(frame).toContain('NAME');
+      }
+      unmount();
+    }
+  });
 });
