@@ -123,6 +123,19 @@ export const configSchema = z.strictObject({
 
 export type ConfigFile = z.infer<typeof configSchema>;
 
+/**
+ * The JSON Schema (draft 2020-12) of `config.json` and `.workerdeck.json`,
+ * generated from `configSchema`, for editors: `schema/workerdeck.schema.json`
+ * is this, written by `npm run schema` (a test keeps the two the same).
+ */
+export function configJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(configSchema, { io: 'input' }),
+    title: 'workerdeck config',
+    description: 'workerdeck config: $XDG_CONFIG_HOME/workerdeck/config.json (the user\'s) and <repo>/.workerdeck.json (the repo\'s, which wins key by key).',
+  };
+}
+
 /** The merged config with defaults filled in. */
 export interface Config {
   defaultAgent: string | null;

@@ -1,0 +1,12 @@
+// Writes schema/workerdeck.schema.json from the zod schema of the config (run after npm run build).
+// test/unit/config-schema.test.ts fails when the file and the schema differ.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { configJsonSchema } from '../dist/agents/config.js';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const file = path.join(root, 'schema', 'workerdeck.schema.json');
+mkdirSync(path.dirname(file), { recursive: true });
+writeFileSync(file, `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+console.log(`wrote ${path.relative(root, file)}`);
