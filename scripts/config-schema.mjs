@@ -2,10 +2,11 @@
 // test/unit/config-schema.test.ts fails when the file and the schema differ.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { configJsonSchema } from '../dist/agents/config.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+// A computed path: the typecheck of scripts/ must not follow it into dist/.
+const { configJsonSchema } = await import(pathToFileURL(path.join(root, 'dist', 'agents', 'config.js')).href);
 const file = path.join(root, 'schema', 'workerdeck.schema.json');
 mkdirSync(path.dirname(file), { recursive: true });
 writeFileSync(file, `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
