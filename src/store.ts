@@ -18,6 +18,8 @@ export interface SpawnFormState {
   base: string;
   skipPermissions: boolean;
   field: SpawnField;
+  /** The cursor in the focused text field, in code points; undefined: at its end. */
+  cursor?: number | undefined;
   /** Set while the spawn runs, so a second Enter does not spawn twice. */
   busy: boolean;
 }
@@ -28,6 +30,8 @@ export interface ReplyState {
   /** The question being answered, shown above the box. */
   question: string | null;
   text: string;
+  /** The cursor in `text`, in code points; undefined: at its end. */
+  cursor?: number | undefined;
   busy: boolean;
 }
 

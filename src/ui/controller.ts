@@ -9,6 +9,7 @@ import { ReviewActions } from './review-actions.js';
 import { computeLayout } from './layout.js';
 import { threadLineCount } from './thread.js';
 import type { KeyPress } from './keys.js';
+import { editAt } from './text-edit.js';
 
 export interface ControllerOptions {
   store: AppStore;
@@ -374,11 +375,12 @@ export class Controller {
       return;
     }
     if (command === 'reply.newline') {
-      setUi(store, { reply: { ...reply, text: `${reply.text}\n` } });
+      const edit = editAt(reply.text, reply.cursor, { name: 'paste', text: '\n' });
+      if (edit) setUi(store, { reply: { ...reply, ...edit } });
       return;
     }
-    const text = editText(reply.text, key);
-    if (text !== null) setUi(store, { reply: { ...reply, text } });
+    const edit = editAt(reply.text, reply.cursor, key);
+    if (edit) setUi(store, { reply: { ...reply, ...edit } });
   }
 
   private onSpawnKey(key: KeyPress): void {
@@ -394,9 +396,9 @@ export class Controller {
         setUi(store, { mode: 'list', spawn: null });
         return;
       case 'form.next-field':
-        return patch({ field: SPAWN_FIELDS[(fieldAt + 1) % SPAWN_FIELDS.length] ?? 'task' });
+        return patch({ field: SPAWN_FIELDS[(fieldAt + 1) % SPAWN_FIELDS.length] ?? 'task', cursor: undefined });
       case 'form.prev-field':
-        return patch({ field: SPAWN_FIELDS[(fieldAt - 1 + SPAWN_FIELDS.length) % SPAWN_FIELDS.length] ?? 'task' });
+        return patch({ field: SPAWN_FIELDS[(fieldAt - 1 + SPAWN_FIELDS.length) % SPAWN_FIELDS.length] ?? 'task', cursor: undefined });
       case 'form.submit':
         return this.submitSpawn(form);
       case 'form.change':
@@ -411,10 +413,10 @@ export class Controller {
         break;
     }
     if (form.field === 'task' || form.field === 'name' || form.field === 'base') {
-      const text = editText(form[form.field], key, form.field === 'task');
-      if (text === null) return;
-      if (form.field === 'name') return patch({ name: text, nameTouched: text !== '' });
-      return patch({ [form.field]: text });
+      const edit = editAt(form[form.field], form.cursor, key, form.field === 'task');
+      if (edit === null) return;
+      if (form.field === 'name') return patch({ name: edit.text, nameTouched: edit.text !== '', cursor: edit.cursor });
+      return patch({ [form.field]: edit.text, cursor: edit.cursor });
     }
   }
 
@@ -456,22 +458,4 @@ function describeUnknown(groups: UnknownMail[]): string {
   const first = groups[0];
   if (groups.length === 1 && first) return `unknown worker ${first.workerId}${first.workerName ? ` (${first.workerName})` : ''}`;
   return `${groups.length} unknown workers`;
-}
-
-/**
- * Apply an editing key to single-buffer text: printable keys and pastes
- * insert, Backspace deletes a character, Ctrl-W a word, Ctrl-U everything.
- * @returns the new text, or null when the key is not an editing key
- */
-export function editText(text: string, key: KeyPress, allowNewlines = true): string | null {
-  if (key.name === 'backspace') return [...text].slice(0, -1).join('');
-  if (key.name === 'ctrl+u') return '';
-  if (key.name === 'ctrl+w') return text.replace(/\S+\s*$/, '');
-  if (key.name === 'paste' && key.text !== undefined) {
-    const pasted = sanitize(key.text);
-    return text + (allowNewlines ? pasted : pasted.replace(/\n/g, ' '));
-  }
-  if (key.text !== undefined && [...key.name].length === 1) return text + key.text;
-  if (key.name === 'space') return `${text} `;
-  return null;
 }

@@ -132,6 +132,30 @@ async function spawn(name: string): Promise<string> {
 }
 
 describe('spawn form', () => {
+  it('edits text fields at the cursor: Left, Right, Home, End, word delete and a paste in the middle', async () => {
+    await rig.press('n');
+    await rig.press('fix login');
+    await rig.press('\u001b[D\u001b[D\u001b[D\u001b[D\u001b[D');
+    await rig.press('the ');
+    expect(ui().spawn).toMatchObject({ task: 'fix the login', cursor: 8 });
+    await rig.press('\u001b[H');
+    await rig.press('\u001b[200~please \u001b[201~');
+    expect(ui().spawn?.task).toBe('please fix the login');
+    await rig.press('\u001b[F');
+    await rig.press(' form');
+    await rig.press('\u001b[D\u001b[D\u001b[D\u001b[D\u001b[D');
+    // Ctrl-W takes the word before the cursor, not the last word.
+    await rig.press('\u0017');
+    expect(ui().spawn).toMatchObject({ task: 'please fix the  form', cursor: 15 });
+    await rig.press('\u001b[C');
+    await rig.press('\u007f');
+    expect(ui().spawn?.task).toBe('please fix the form');
+    // Another field starts with its cursor at its end.
+    await rig.press('\t');
+    await rig.press('x\u001b[Dy');
+    expect(ui().spawn).toMatchObject({ name: 'yx', nameTouched: true });
+  });
+
   it('opens on n, takes typing, moves with Tab, cycles agents with ←/→, cancels on Esc', async () => {
     await rig.press('n');
     expect(ui().mode).toBe('spawn');
@@ -193,6 +217,22 @@ describe('spawn form', () => {
 });
 
 describe('reply', () => {
+  it('edits the reply at the cursor and sends the edited text', async () => {
+    const a = await spawn('alpha');
+    rig.question(a, 'which port?', 1000);
+    rig.controller.select(a);
+    await rig.press('r');
+    await rig.press('use 8080');
+    await rig.press('\u001b[D\u001b[D\u001b[D\u001b[D');
+    await rig.press('port ');
+    expect(ui().reply).toMatchObject({ text: 'use port 8080', cursor: 9 });
+    await rig.press('\u001b[H\u001b[200~ok, \u001b[201~\u001b[F!');
+    expect(ui().reply?.text).toBe('ok, use port 8080!');
+    await rig.press('\r');
+    await waitFor(() => rig.deck.getState().replies.length === 1, 'the reply');
+    expect(rig.deck.getState().replies[0]?.content).toBe('ok, use port 8080!');
+  });
+
   it("r answers the selected worker's oldest unanswered question", async () => {
     const a = await spawn('alpha');
     const b = await spawn('beta');
