@@ -85,6 +85,8 @@ export interface UiState {
   previewScroll: number;
   /** Lines the mail thread is scrolled up from its end (0 = newest). */
   mailScroll: number;
+  /** Lines the open overlay (help, details, warnings) is scrolled down from its top. */
+  overlayScroll?: number;
   /** Older mail paged in from `mail/cur` per worker id, as the thread is scrolled back. */
   olderMail: Record<string, OlderMail>;
   /** Terminal size in cells. */

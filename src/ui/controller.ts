@@ -58,9 +58,10 @@ export class Controller {
       case 'warnings':
         // The overlay's own close keys, or the (possibly rebound) key that opened it.
         if (commandFor(this.o.keymap, 'overlay', key.name) === 'overlay.close' || this.o.keymap.byKey.get(key.name) === mode) {
-          setUi(this.o.store, { mode: 'list' });
+          setUi(this.o.store, { mode: 'list', overlayScroll: 0 });
+          return;
         }
-        return;
+        return this.scrollOverlay(commandFor(this.o.keymap, 'overlay', key.name));
       case 'spawn':
         return this.onSpawnKey(key);
       case 'diff':
@@ -104,6 +105,15 @@ export class Controller {
         set({ ...current, loading: false });
         this.flash(`Cannot load older mail: ${error.message}`, 'error');
       });
+  }
+
+  /** Scroll the open overlay; the overlay clamps it to its last page (src/ui/Pane.tsx). */
+  private scrollOverlay(command: string | undefined): void {
+    const { ui } = this.o.store.getState();
+    const page = Math.max(1, computeLayout(ui.cols, ui.rows, 0).mainHeight - 3);
+    const by: Record<string, number> = { 'overlay.down': 1, 'overlay.up': -1, 'overlay.page-down': page, 'overlay.page-up': -page };
+    if (command === undefined || by[command] === undefined) return;
+    setUi(this.o.store, { overlayScroll: Math.max(0, (ui.overlayScroll ?? 0) + (by[command] ?? 0)) });
   }
 
   /** Show a message in the status line. */

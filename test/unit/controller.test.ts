@@ -216,6 +216,24 @@ describe('spawn form', () => {
   });
 });
 
+describe('overlays', () => {
+  it('j, k, Space and b scroll the open overlay; closing it starts the next one at its top', async () => {
+    await rig.press('w');
+    expect(ui().mode).toBe('warnings');
+    await rig.press('jj');
+    expect(ui().overlayScroll).toBe(2);
+    await rig.press('k');
+    expect(ui().overlayScroll).toBe(1);
+    await rig.press(' ');
+    const page = ui().overlayScroll ?? 0;
+    expect(page).toBeGreaterThan(10);
+    await rig.press('b');
+    expect(ui().overlayScroll).toBe(1);
+    await rig.press('\u001b');
+    expect(ui()).toMatchObject({ mode: 'list', overlayScroll: 0 });
+  });
+});
+
 describe('reply', () => {
   it('edits the reply at the cursor and sends the edited text', async () => {
     const a = await spawn('alpha');
