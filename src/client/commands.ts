@@ -241,7 +241,7 @@ export async function attachCommand(worker: string, flags: CommonFlags, version:
     throw new CliError('workerdeck attach needs a terminal.');
   }
   const { parseDetachKey } = await import('../core/detach-key.js');
-  const { passthrough } = await import('./attach.js');
+  const { detachHint, passthrough } = await import('./attach.js');
   const { TerminalHost } = await import('./terminal.js');
   const detachKey = parseDetachKey(detachKeyName);
   const { layout } = await locate(flags);
@@ -258,8 +258,9 @@ export async function attachCommand(worker: string, flags: CommonFlags, version:
   // (Keys arrive in later turns of the event loop, once `p` is set.)
   let p: ReturnType<typeof passthrough> | null = null;
   host.open((data) => p?.input(data));
-  host.write(`\u001b]0;workerdeck: ${worker} (detach: ${detachKey.name})\u0007`);
-  p = passthrough(channel, (d) => host.write(d), detachKey);
+  const hint = detachHint(worker, detachKey);
+  host.write(hint.title);
+  p = passthrough(channel, (d) => host.write(d), detachKey, hint.line);
   const onResize = () => void control.request({ type: 'resize-worker', id: worker, cols: host.cols, rows: host.rows }).catch(() => undefined);
   process.stdout.on('resize', onResize);
   const onSignal = () => channel.close();

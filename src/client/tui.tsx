@@ -11,7 +11,7 @@ import { Controller, type ControllerOptions } from '../ui/controller.js';
 import { decodeKeys } from '../ui/keys.js';
 import { computeLayout } from '../ui/layout.js';
 import type { Theme } from '../ui/theme.js';
-import { passthrough } from './attach.js';
+import { detachHint, passthrough } from './attach.js';
 import type { DeckClient } from './remote-deck.js';
 import { DECK_MODES, TerminalHost } from './terminal.js';
 import { DesktopNotifier, type DesktopNotifyConfig } from './desktop-notify.js';
@@ -148,6 +148,7 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
     attached = null;
     // The terminal never left the deck's alternate screen (the server turns the worker's switches into repaints).
     host.write(`${MODE_RESET}\u001b[?25l\u001b[H\u001b[2J${DECK_MODES}${desktop.modes()}`);
+    if (options.notify.title) host.write(deckTitle(unansweredQuestions(store.getState().deck).length));
     lastSize = '';
     syncSize();
     mount();
@@ -166,7 +167,10 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
       .attach(id, host.cols, host.rows)
       .then((channel) => {
         if (attached !== placeholder) return channel.close();
-        const p = passthrough(channel, (d) => host.write(d), options.detachKey);
+        // How to detach: in the title while attached, and once over the worker's first paint.
+        const hint = detachHint(worker.name, options.detachKey);
+        host.write(hint.title);
+        const p = passthrough(channel, (d) => host.write(d), options.detachKey, hint.line);
         attached = { id, input: p.input };
         // As one string, so keys typed after a detach key in there go to the deck (AttachEnd.rest), not to a closed channel.
         const typed = early.splice(0).join('');
@@ -244,7 +248,7 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
     const questions = unansweredQuestions(state).length;
     if (questions !== lastQuestions) {
       if (questions > lastQuestions && options.notify.bell && !attached) host.write('\u0007');
-      if (options.notify.title && !attached) host.write(`\u001b]0;${questions > 0 ? `workerdeck: ${questions} question${questions === 1 ? '' : 's'}` : 'workerdeck'}\u0007`);
+      if (options.notify.title && !attached) host.write(deckTitle(questions));
       lastQuestions = questions;
     }
   };
@@ -317,4 +321,9 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
   offLastWords();
   for (const [event, handler] of processHandlers) process.off(event, handler);
   return exit;
+}
+
+/** The deck's terminal title: `workerdeck`, or `workerdeck: 2 questions` while questions wait. */
+function deckTitle(questions: number): string {
+  return `\u001b]0;${questions > 0 ? `workerdeck: ${questions} question${questions === 1 ? '' : 's'}` : 'workerdeck'}\u0007`;
 }

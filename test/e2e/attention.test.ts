@@ -104,4 +104,19 @@ describe('attention (built binary)', () => {
     // Focus reports are no keys: the deck did not take them for Escape.
     expect(d.screen()).toContain('q quit');
   });
+
+  it('says how to detach: in the title while attached, and once on the bottom row on attach', async () => {
+    const d = f.open();
+    await d.waitForText('q quit');
+    f.cli(['spawn', '--name', 'target', '--no-worktree', '--', 'echo ready-for-attach']);
+    await d.waitForText(/target\s+shell\s+running/);
+    d.type('\r');
+    await d.waitForText('Attached to target: Ctrl-] detaches');
+    expect(d.raw).toContain('\u001b]0;workerdeck: target (detach: Ctrl-])\u0007');
+    expect(d.screen()).toContain('ready-for-attach');
+    d.type('\u001d');
+    await d.waitForText('q quit');
+    await waitFor(() => d.raw.lastIndexOf('\u001b]0;workerdeck\u0007') > d.raw.lastIndexOf('(detach: Ctrl-])'), 'the deck title back after the detach');
+  });
 });
+
