@@ -48,6 +48,8 @@ const watchdogKeys = {
   idleTimeout: seconds.optional(),
   /** What a watchdog does when it fires: stop the worker and fail it, or nudge it. */
   onTimeout: z.enum(['fail', 'nudge']).optional(),
+  /** Seconds a question may wait unanswered before the deck reminds the operator (again every as many). */
+  remindAfter: seconds.optional(),
 };
 
 /** A worker's watchdog settings: limits in s (0 = off) and what a limit that runs out does. */
@@ -55,6 +57,8 @@ export interface WatchdogSpec {
   timeout: number;
   idleTimeout: number;
   onTimeout: 'fail' | 'nudge';
+  /** Seconds before an unanswered question is recalled to the operator; 0 = never. */
+  remindAfter: number;
 }
 
 /**
@@ -71,6 +75,7 @@ export function watchdogFor(
     timeout: own.timeout ?? p.timeout ?? config.watchdog.timeout ?? 0,
     idleTimeout: own.idleTimeout ?? p.idleTimeout ?? config.watchdog.idleTimeout ?? 0,
     onTimeout: p.onTimeout ?? config.watchdog.onTimeout ?? 'fail',
+    remindAfter: p.remindAfter ?? config.watchdog.remindAfter ?? 0,
   };
 }
 
@@ -152,7 +157,7 @@ export interface Config {
   /** The validate command of the config files (presets may have their own), or null. */
   validate: z.infer<typeof validateSchema> | null;
   /** The top-level watchdog keys as given (presets may have their own); see `watchdogFor`. */
-  watchdog: { timeout?: number; idleTimeout?: number; onTimeout?: 'fail' | 'nudge' };
+  watchdog: { timeout?: number; idleTimeout?: number; onTimeout?: 'fail' | 'nudge'; remindAfter?: number };
   /** Most workers running at once (spawns beyond it are queued); 0 = no limit. */
   maxWorkers: number;
   /** The files that were read, user file first. */
@@ -246,6 +251,7 @@ export function mergeConfig(user: ConfigFile | null, repo: ConfigFile | null, so
       timeout: repo?.timeout ?? user?.timeout,
       idleTimeout: repo?.idleTimeout ?? user?.idleTimeout,
       onTimeout: repo?.onTimeout ?? user?.onTimeout,
+      remindAfter: repo?.remindAfter ?? user?.remindAfter,
     }),
     maxWorkers: repo?.maxWorkers ?? user?.maxWorkers ?? 0,
     sources,

@@ -8,10 +8,13 @@
  * It follows the Deck from outside: `worker-started` starts both clocks,
  * every screen change (parsed output) and every mail of the worker restarts
  * the idle one. A worker waiting on the operator (an open question, a
- * prompt that needs input) is not idle: it is the operator who is late.
+ * prompt that needs input) is not idle: it is the operator who is late;
+ * with `remindAfter`, a question left unanswered that long is recalled to
+ * the operator as a warning (every client flashes it), again every period.
  */
 import type { WatchdogSpec } from '../agents/config.js';
 import type { DeckEvent } from '../core/deck-state.js';
+import { unansweredQuestions } from '../core/deck-state.js';
 import { hasLiveProcess, type WorkerRecord } from '../core/worker.js';
 import { STOP_GRACE_MS, type Deck } from '../deck.js';
 
@@ -41,6 +44,8 @@ interface Clocks {
 /** Follows a Deck's workers and enforces their watchdog limits; `dispose` stops it. */
 export class Watchdog {
   private readonly clocks = new Map<string, Clocks>();
+  /** Open questions by mail id: when the deck got each and when it last recalled it, epoch ms. */
+  private readonly questions = new Map<string, { at: number; remindedAt: number | null }>();
   private readonly now: () => number;
   private readonly timer: NodeJS.Timeout | null;
   private readonly unsubscribe: Array<() => void>;
@@ -69,9 +74,13 @@ export class Watchdog {
         break;
       case 'mail-received':
         this.active(event.message.workerId);
+        if (event.message.type === 'question') this.questions.set(event.message.id, { at: this.now(), remindedAt: null });
         break;
       case 'mail-batch':
-        for (const m of event.messages) this.active(m.workerId);
+        for (const m of event.messages) {
+          this.active(m.workerId);
+          if (m.type === 'question') this.questions.set(m.id, { at: this.now(), remindedAt: null });
+        }
         break;
       case 'operator-wrote':
         this.active(event.reply.workerId);
@@ -86,10 +95,11 @@ export class Watchdog {
     if (clocks) clocks.activeAt = this.now();
   }
 
-  /** Check every running worker's limits now; fires those that ran out. */
+  /** Check every running worker's limits now; fires those that ran out, and recalls questions waiting too long. */
   check(): void {
     const now = this.now();
     const state = this.deck.getState();
+    this.remind(now);
     for (const [id, clocks] of this.clocks) {
       const worker = state.workers[id];
       if (!worker || clocks.firing || !hasLiveProcess(worker) || worker.status === 'completed') continue;
@@ -104,6 +114,24 @@ export class Watchdog {
         clocks.activeAt = now;
       }
     }
+  }
+
+  private remind(now: number): void {
+    const state = this.deck.getState();
+    const open = new Set<string>();
+    for (const q of unansweredQuestions(state)) {
+      open.add(q.id);
+      const worker = state.workers[q.workerId];
+      const seen = this.questions.get(q.id);
+      if (!worker || !seen) continue;
+      const after = this.options.specFor(worker).remindAfter * 1000;
+      if (after <= 0 || now - (seen.remindedAt ?? seen.at) < after) continue;
+      seen.remindedAt = now;
+      const waited = Math.round((now - seen.at) / 1000);
+      this.deck.warn(`${worker.name}'s question has waited ${waited} s for an answer (r replies): ${q.content.slice(0, 200)}`);
+    }
+    // Answered, or its worker ended: nothing to recall any more.
+    for (const id of this.questions.keys()) if (!open.has(id)) this.questions.delete(id);
   }
 
   private fire(worker: WorkerRecord, clocks: Clocks, spec: WatchdogSpec, reason: string): void {

@@ -74,10 +74,10 @@ describe('mergeConfig', () => {
     const user = parseConfigText('user.json', JSON.stringify({ timeout: 3600, idleTimeout: 60, onTimeout: 'nudge' }));
     const repo = parseConfigText('repo.json', JSON.stringify({ idleTimeout: 120, presets: { claude: { idleTimeout: 300, onTimeout: 'fail' } } }));
     const config = mergeConfig(user, repo, ['user.json', 'repo.json']);
-    expect(watchdogFor(config, 'shell')).toEqual({ timeout: 3600, idleTimeout: 120, onTimeout: 'nudge' });
-    expect(watchdogFor(config, 'claude')).toEqual({ timeout: 3600, idleTimeout: 300, onTimeout: 'fail' });
-    expect(watchdogFor(config, 'claude', { idleTimeout: 0 })).toEqual({ timeout: 3600, idleTimeout: 0, onTimeout: 'fail' });
-    expect(watchdogFor(mergeConfig(null, null, []), 'shell')).toEqual({ timeout: 0, idleTimeout: 0, onTimeout: 'fail' });
+    expect(watchdogFor(config, 'shell')).toEqual({ timeout: 3600, idleTimeout: 120, onTimeout: 'nudge', remindAfter: 0 });
+    expect(watchdogFor(config, 'claude')).toEqual({ timeout: 3600, idleTimeout: 300, onTimeout: 'fail', remindAfter: 0 });
+    expect(watchdogFor(config, 'claude', { idleTimeout: 0 })).toEqual({ timeout: 3600, idleTimeout: 0, onTimeout: 'fail', remindAfter: 0 });
+    expect(watchdogFor(mergeConfig(null, null, []), 'shell')).toEqual({ timeout: 0, idleTimeout: 0, onTimeout: 'fail', remindAfter: 0 });
     expect(() => parseConfigText('c.json', '{"idleTimeout": -1}')).toThrow(/idleTimeout/);
   });
 

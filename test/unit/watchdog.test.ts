@@ -100,4 +100,27 @@ describe('Watchdog', () => {
     dog.check();
     expect(pty.signals).toEqual([]);
   });
+
+  it('recalls a question left unanswered for remindAfter seconds, again every period, and not once answered', async () => {
+    const { deck, dog, id, advance } = await rig('{"remindAfter": 600}');
+    const q = mail(id, 'question', 'which port should I use?', deck.nextSeq());
+    deck.receiveMail(q);
+    const reminders = () => deck.getState().warnings.filter((w) => w.text.startsWith("w's question has waited")).map((w) => w.text);
+    advance(599_000);
+    dog.check();
+    expect(reminders()).toEqual([]);
+    advance(1000);
+    dog.check();
+    expect(reminders()).toEqual(["w's question has waited 600 s for an answer (r replies): which port should I use?"]);
+    dog.check();
+    expect(reminders()).toHaveLength(1);
+    advance(600_000);
+    dog.check();
+    expect(reminders()).toHaveLength(2);
+    await deck.type(id, '8080', 'reply', q.id);
+    advance(600_000);
+    dog.check();
+    expect(reminders()).toHaveLength(2);
+  });
 });
+
