@@ -99,6 +99,8 @@ export async function spawnCommand(
       },
     });
     process.stdout.write(`${worker.id}\n`);
+    // stdout stays the id alone, for scripts; the queue is news for the person.
+    if (worker.status === 'queued') process.stderr.write(`${worker.name} is queued: maxWorkers are running; it starts when a slot frees.\n`);
     return 0;
   } finally {
     connection.close();

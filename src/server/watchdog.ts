@@ -137,6 +137,8 @@ export class Watchdog {
   private fire(worker: WorkerRecord, clocks: Clocks, spec: WatchdogSpec, reason: string): void {
     if (spec.onTimeout === 'nudge') {
       clocks.startedAt = clocks.activeAt = this.now();
+      // A shell would run the nudge as a command (the same reason u refuses it).
+      if (worker.agent === 'shell') return this.deck.warn(`${worker.name} ${reason}; a shell worker is not nudged.`);
       this.deck.warn(`${worker.name} ${reason}; nudged it.`);
       void this.deck.type(worker.id, this.options.nudgeFor(worker), 'nudge').catch(() => undefined);
       return;

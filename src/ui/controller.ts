@@ -10,6 +10,7 @@ import { computeLayout } from './layout.js';
 import { threadLineCount } from './thread.js';
 import type { KeyPress } from './keys.js';
 import { editAt } from './text-edit.js';
+import { queuePosition } from '../core/queue.js';
 
 export interface ControllerOptions {
   store: AppStore;
@@ -448,6 +449,10 @@ export class Controller {
       .then((worker) => {
         setUi(store, { mode: 'list', spawn: null });
         this.select(worker.id);
+        if (worker.status === 'queued') {
+          const position = queuePosition(store.getState().deck, worker.id) ?? 1;
+          return this.flash(`Queued ${worker.name} (#${position}): maxWorkers are running; it starts when a slot frees.`);
+        }
         this.flash(`Spawned ${worker.name}${worker.branch ? ` on ${worker.branch}` : ''}.`);
       })
       .catch((error: Error) => {

@@ -16,6 +16,7 @@ import { decodeKeys } from '../../src/ui/keys.js';
 import { makeDeck, request, serveInProcess, testPresets } from '../helpers/deck.js';
 import { tempDir } from '../helpers/git-repo.js';
 import { waitFor } from '../helpers/term.js';
+import { SpawnQueue } from '../../src/server/queue.js';
 
 interface Rig {
   deck: Deck;
@@ -199,6 +200,16 @@ describe('spawn form', () => {
     expect(ui().flash?.text).toBe('Spawned fix-the-login.');
     expect(rig.spawner.spawned).toHaveLength(1);
     expect(rig.spawner.spawned[0]!.options.file).toBe('/bin/sh');
+  });
+
+  it('says so when maxWorkers makes the spawn wait in the queue', async () => {
+    SpawnQueue.of(rig.deck, 1);
+    await spawn('busy');
+    await rig.press('n');
+    await rig.press('later on\r');
+    await waitFor(() => ui().mode === 'list', 'the spawn to finish');
+    expect(ui().flash?.text).toBe('Queued later-on (#1): maxWorkers are running; it starts when a slot frees.');
+    expect(rig.spawner.spawned).toHaveLength(1);
   });
 
   it('uses a typed name, and keeps the form when the spawn fails', async () => {
