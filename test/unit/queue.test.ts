@@ -8,6 +8,7 @@ import { execute } from '../../src/server/execute.js';
 import { makeDeck, request, testPresets } from '../helpers/deck.js';
 import { tempDir } from '../helpers/git-repo.js';
 import { waitFor } from '../helpers/term.js';
+import { loadState } from '../../src/registry/registry.js';
 
 let cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -97,3 +98,38 @@ describe('default names', () => {
     expect(freeName('a'.repeat(40), (n) => n === 'a'.repeat(40))).toBe(`${'a'.repeat(38)}-2`);
   });
 });
+
+describe('the queue across a server restart', () => {
+  it('keeps queued workers queued through the save, and the next server starts them when it has a slot', async () => {
+    const cwd = tempDir('wd-queue2-cwd-');
+    const state = tempDir('wd-queue2-state-');
+    cleanups.push(() => cwd.cleanup(), () => state.cleanup());
+    const presets = testPresets({ custom: { command: '/bin/sh' } });
+    const firstSpawner = fakeSpawner();
+    const first = await makeDeck({ stateDir: state.dir, cwd: cwd.dir, spawner: firstSpawner, presets });
+    SpawnQueue.of(first.deck, 1);
+    const go = (name: string) => execute(first.deck, { type: 'spawn', request: request({ agent: 'custom', name, task: `task of ${name}` }) }, ctx);
+    await go('busy');
+    const waiting = await go('waiting');
+    expect(waiting.status).toBe('queued');
+    const stopping = first.deck.shutdown(0);
+    // FakePtys end when told to: the stop's signals reached them.
+    for (const pty of firstSpawner.spawned) pty.emitExit({ exitCode: null, signal: 15 });
+    await stopping;
+    expect(first.deck.getState().workers[waiting.id]?.status).toBe('queued');
+
+    const spawner = fakeSpawner();
+    const second = await makeDeck({ stateDir: state.dir, cwd: cwd.dir, spawner, presets });
+    cleanups.push(async () => {
+      const stopping = second.deck.shutdown(0);
+      for (const pty of spawner.spawned) pty.emitExit({ exitCode: null, signal: 15 });
+      await stopping;
+    });
+    SpawnQueue.of(second.deck, 1);
+    second.deck.restore(await loadState(second.layout.stateFile), []);
+    await waitFor(() => second.deck.getState().workers[waiting.id]?.status === 'running', 'the queued worker to start');
+    expect(spawner.spawned).toHaveLength(1);
+    expect(second.deck.getState().workers[waiting.id]).toMatchObject({ name: 'waiting', task: 'task of waiting' });
+  });
+});
+
