@@ -495,6 +495,7 @@ export class Deck {
     if (this.closing) throw new SpawnError('The deck is closing; no new workers.');
     const worker = this.state.workers[id];
     if (!worker) throw new SpawnError('No such worker.');
+    if (worker.status === 'queued') throw new SpawnError(`${worker.name} is queued; it starts by itself when a slot frees.`);
     if (this.runtimes.has(id) || this.resuming.has(id)) throw new SpawnError(`${worker.name} is already running.`);
     const preset = this.options.presets.get(worker.agent);
     if (!preset) throw new SpawnError(`Cannot resume ${worker.name}: the preset "${worker.agent}" is not configured any more.`);

@@ -30,6 +30,7 @@ export function disabledReason(id: string, s: AppState): string | null {
       return hasLiveProcess(selected) || selected.status === 'queued' ? null : `${selected.name} is not running.`;
     case 'resume':
       if (!selected) return 'No worker selected.';
+      if (selected.status === 'queued') return `${selected.name} is queued; it starts by itself when a slot frees.`;
       return hasLiveProcess(selected) ? `${selected.name} is already running.` : null;
     case 'validate':
       if (!selected) return 'No worker selected.';

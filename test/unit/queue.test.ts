@@ -80,6 +80,14 @@ describe('SpawnQueue', () => {
     expect(spawner.spawned).toHaveLength(2);
   });
 
+  it('R does not start a queued worker out of turn', async () => {
+    const { deck, spawn } = await rig(1);
+    await spawn('first');
+    const second = await spawn('second');
+    await expect(execute(deck, { type: 'resume', id: second.id }, ctx)).rejects.toThrow('second is queued; it starts by itself when a slot frees.');
+    expect(deck.getState().workers[second.id]?.status).toBe('queued');
+  });
+
   it('with no limit starts every spawn', async () => {
     const { spawn, spawner } = await rig(0);
     for (const n of ['a', 'b', 'c']) expect((await spawn(n)).status).toBe('running');
