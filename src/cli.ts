@@ -5,6 +5,7 @@ import { execaGit } from './git/git.js';
 import { chooseStateDir, stateLayout, type StateLayout } from './registry/state-dir.js';
 import { loadState } from './registry/registry.js';
 import { formatAge, statusLabel, type WorkerRecord } from './core/worker.js';
+import { queuePosition, withQueuePosition } from './core/queue.js';
 import type { MailType } from './core/mail.js';
 import { describeConflicts, formatDiffStat } from './core/review.js';
 
@@ -13,7 +14,8 @@ const HELP = `
     $ workerdeck [options]                 open the deck on the repo in the current dir
                                            (starts its server when none runs)
     $ workerdeck list [--json]             print the workers of this repo's deck
-    $ workerdeck spawn [--agent p] [--name n] [--no-worktree] [--base b] [--] <task>
+    $ workerdeck spawn [--agent p] [--name n] [--no-worktree] [--base b]
+                       [--timeout s] [--idle-timeout s] [--] <task>
                                            start a worker; prints its id
     $ workerdeck send <worker> <text…|->   type a reply into a worker, as r does
     $ workerdeck stop <worker>             stop a worker (its whole session)
@@ -42,6 +44,8 @@ const HELP = `
     --name <name>            (spawn) the worker's name
     --no-worktree            (spawn) run in the current dir, not a new worktree
     --base <branch>          (spawn) the base branch of its worktree
+    --timeout <s>            (spawn) stop and fail it after s seconds (0: off)
+    --idle-timeout <s>       (spawn) stop and fail it after s seconds with no output and no mail
     --follow                 (logs, events) keep printing as it happens
     --transcript             (logs) the raw transcript instead of the screen
     --yes                    (kill-server) do not ask
@@ -83,6 +87,8 @@ function parseArgs(argv: string[]) {
       name: { type: 'string' },
       worktree: { type: 'boolean', default: true },
       base: { type: 'string' },
+      timeout: { type: 'number' },
+      idleTimeout: { type: 'number' },
       follow: { type: 'boolean', default: false },
       transcript: { type: 'boolean', default: false },
       yes: { type: 'boolean', default: false },
@@ -200,8 +206,11 @@ async function listWorkers(flags: { stateDir?: string | undefined; json: boolean
     if (!(error instanceof NoServerError)) throw error;
     workers = (await loadState(layout.stateFile))?.workers ?? [];
   }
+  const queue = { workers: Object.fromEntries(workers.map((w) => [w.id, w])), order: workers.map((w) => w.id) };
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify(workers, null, 2)}\n`);
+    // A queued worker also carries its place in the queue (1: the next to start).
+    const listed = workers.map((w) => (w.status === 'queued' ? { ...w, queuePosition: queuePosition(queue, w.id) } : w));
+    process.stdout.write(`${JSON.stringify(listed, null, 2)}\n`);
     return 0;
   }
   if (workers.length === 0) {
@@ -215,7 +224,7 @@ async function listWorkers(flags: { stateDir?: string | undefined; json: boolean
       w.id,
       w.name,
       w.agent,
-      statusLabel(w),
+      withQueuePosition(queue, w, statusLabel(w)),
       w.pid === null ? '-' : String(w.pid),
       w.branch ?? '-',
       formatDiffStat(w.diffstat) || '-',

@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { emptyDeckState, reduce, unansweredQuestions, type DeckEvent, type DeckState } from './core/deck-state.js';
 import { sanitize, type MailMessage, type OperatorReply } from './core/mail.js';
-import { hasLiveProcess, isLive, newWorkerRecord, slugify, WORKER_NAME_RE, type WorkerRecord } from './core/worker.js';
+import { freeName, hasLiveProcess, isLive, newWorkerRecord, slugify, WORKER_NAME_RE, type WorkerRecord } from './core/worker.js';
 import type { GitRunner } from './git/git.js';
 import { createWorktree, ensureExcluded, isDirty, removeWorktree, type RepoInfo } from './git/worktree.js';
 import type { CommandRunner, Launch, LaunchContext, Preset } from './agents/preset.js';
@@ -40,6 +40,15 @@ export interface SpawnRequest {
   /** Base branch or commit; empty for the current branch. */
   base: string;
   skipPermissions: boolean;
+  /** Watchdog limits of this worker in s (0 = off); absent: its preset's or the config's (src/server/watchdog.ts). */
+  timeout?: number | undefined;
+  idleTimeout?: number | undefined;
+}
+
+/** Why the deck, not the operator, stopped a worker: `reason` is recorded; `fail` makes it `failed`. */
+export interface StopCause {
+  reason: string;
+  fail: boolean;
 }
 
 export class SpawnError extends Error {}
@@ -75,6 +84,8 @@ interface Runtime {
   /** Pauses the PTY while its mirror or transcript backlog is too large (src/pty/flow.ts). */
   flow: FlowGate;
   stopRequested: boolean;
+  /** Set when the deck stopped the worker for a reason of its own (a watchdog, the server's exit). */
+  stopCause: StopCause | null;
   /** Ends the PTY's session (every process in it) and says when it is empty. */
   reaper: SessionReaper;
   lastOutputAt: number;
@@ -325,23 +336,7 @@ export class Deck {
    *   leaves no worktree, no branch and no registry entry behind.
    */
   async spawn(request: SpawnRequest): Promise<WorkerRecord> {
-    if (this.closing) throw new SpawnError('The deck is closing; no new workers.');
-    const preset = this.options.presets.get(request.agent);
-    if (!preset) {
-      throw new SpawnError(`Unknown agent preset "${request.agent}". Known presets: ${[...this.options.presets.keys()].join(', ')}.`);
-    }
-    const name = request.name.trim() || slugify(request.task || request.agent);
-    if (!WORKER_NAME_RE.test(name)) {
-      throw new SpawnError(`"${name}" is not a valid worker name: use lowercase letters, digits, ".", "_" and "-" (at most 40).`);
-    }
-    const taken = Object.values(this.state.workers).some((w) => w.name === name && hasLiveProcess(w));
-    if (taken || this.spawning.has(name)) throw new SpawnError(`A running worker is already called "${name}". Pick another name.`);
-    const repo = this.options.repo;
-    if (request.worktree && !repo) {
-      throw new SpawnError(
-        `Cannot create a worktree: ${this.options.cwd} is not inside a git repository. Turn Worktree off (Space) or start workerdeck in a repo.`,
-      );
-    }
+    const { preset, name, repo } = this.checkSpawn(request);
     this.spawning.add(name);
     try {
       return await this.track(this.spawnChecked(request, preset, name, repo));
@@ -350,9 +345,101 @@ export class Deck {
     }
   }
 
-  private async spawnChecked(request: SpawnRequest, preset: Preset, name: string, repo: RepoInfo | null): Promise<WorkerRecord> {
-    const id = this.newId();
-    const now = this.now();
+  /**
+   * Queue a spawn instead of starting it (the server's `maxWorkers` is
+   * reached): the worker is listed `queued`, last in the queue, and starts
+   * with `startQueued`. Checked as `spawn` checks it.
+   * @throws SpawnError with a sentence for the operator
+   */
+  enqueue(request: SpawnRequest): WorkerRecord {
+    const { preset, name } = this.checkSpawn(request);
+    const ranks = Object.values(this.state.workers).flatMap((w) => (w.status === 'queued' && w.queue ? [w.queue.rank] : []));
+    const record = newWorkerRecord({
+      id: this.newId(),
+      name,
+      agent: preset.name,
+      task: request.task,
+      cwd: this.options.cwd,
+      skipPermissions: request.skipPermissions && preset.supportsSkipPermissions,
+      createdAt: this.now(),
+      status: 'queued',
+      queue: { worktree: request.worktree, base: request.base, rank: Math.max(-1, ...ranks) + 1 },
+      ...watchdogFields(request),
+    });
+    this.dispatch({ type: 'worker-added', worker: record });
+    return record;
+  }
+
+  /**
+   * Start a queued worker: its worktree and PTY, as `spawn` does, under the
+   * same id. A start that fails leaves the worker `failed` with the reason.
+   */
+  async startQueued(id: string): Promise<void> {
+    const worker = this.state.workers[id];
+    // A closing deck keeps its queue for the next server.
+    if (!worker || worker.status !== 'queued' || !worker.queue || this.closing) return;
+    const request: SpawnRequest = {
+      task: worker.task,
+      name: worker.name,
+      agent: worker.agent,
+      worktree: worker.queue.worktree,
+      base: worker.queue.base,
+      skipPermissions: worker.skipPermissions,
+      ...(worker.watchdog ?? {}),
+    };
+    const preset = this.options.presets.get(worker.agent);
+    this.spawning.add(worker.name);
+    try {
+      if (this.closing) throw new SpawnError('The deck is closing; no new workers.');
+      if (!preset) throw new SpawnError(`The preset "${worker.agent}" is not configured any more.`);
+      await this.track(this.spawnChecked(request, preset, worker.name, this.options.repo, worker));
+    } catch (error) {
+      if (this.state.workers[id]?.status !== 'queued') return;
+      const reason = `could not start from the queue: ${(error as Error).message}`;
+      this.dispatch({ type: 'worker-exited', id, exitCode: null, signal: null, stopRequested: false, reason, at: this.now(), failed: true });
+    } finally {
+      this.spawning.delete(worker.name);
+    }
+  }
+
+  /** Take a queued worker out of the queue before it started: it is `stopped`, with nothing to clean up. */
+  cancelQueued(id: string): void {
+    if (this.state.workers[id]?.status !== 'queued') return;
+    this.dispatch({ type: 'worker-exited', id, exitCode: null, signal: null, stopRequested: true, reason: 'cancelled while queued', at: this.now() });
+  }
+
+  /** Put the spawn queue in this order (the queued workers' ids, first to start first). */
+  reorderQueue(ids: string[]): void {
+    this.dispatch({ type: 'queue-order', ids });
+  }
+
+  /** The checks every spawn passes before anything is created. @throws SpawnError */
+  private checkSpawn(request: SpawnRequest): { preset: Preset; name: string; repo: RepoInfo | null } {
+    if (this.closing) throw new SpawnError('The deck is closing; no new workers.');
+    const preset = this.options.presets.get(request.agent);
+    if (!preset) {
+      throw new SpawnError(`Unknown agent preset "${request.agent}". Known presets: ${[...this.options.presets.keys()].join(', ')}.`);
+    }
+    const inUse = (n: string) => this.spawning.has(n) || Object.values(this.state.workers).some((w) => w.name === n && (hasLiveProcess(w) || w.status === 'queued'));
+    // A name the operator left to the deck never collides: two tasks that start alike get `fix-the-login-2`.
+    const name = request.name.trim() || freeName(slugify(request.task || request.agent), inUse);
+    if (!WORKER_NAME_RE.test(name)) {
+      throw new SpawnError(`"${name}" is not a valid worker name: use lowercase letters, digits, ".", "_" and "-" (at most 40).`);
+    }
+    if (inUse(name)) throw new SpawnError(`A running worker is already called "${name}". Pick another name.`);
+    const repo = this.options.repo;
+    if (request.worktree && !repo) {
+      throw new SpawnError(
+        `Cannot create a worktree: ${this.options.cwd} is not inside a git repository. Turn Worktree off (Space) or start workerdeck in a repo.`,
+      );
+    }
+    return { preset, name, repo };
+  }
+
+  /** `queued`: the queued worker this spawn starts (its id and creation time are kept). */
+  private async spawnChecked(request: SpawnRequest, preset: Preset, name: string, repo: RepoInfo | null, queued?: WorkerRecord): Promise<WorkerRecord> {
+    const id = queued?.id ?? this.newId();
+    const now = queued?.createdAt ?? this.now();
     let worktree: { path: string; branch: string; base: string } | null = null;
     if (request.worktree && repo) {
       const base = request.base.trim() || repo.branch || 'HEAD';
@@ -382,11 +469,13 @@ export class Deck {
       sessionId: randomUUID(),
       skipPermissions: request.skipPermissions && preset.supportsSkipPermissions,
       createdAt: now,
+      ...watchdogFields(request),
     });
     try {
       const launch = preset.launch(this.launchContext(record));
       const started = await this.startPty(record, preset, launch);
-      this.dispatch({ type: 'worker-added', worker: record });
+      // A queued worker's record is replaced in place: it keeps its place in the list and its mail.
+      this.dispatch({ type: 'worker-added', worker: queued ? { ...queued, ...record, status: 'starting', queue: undefined } : record });
       this.dispatch({ type: 'worker-started', id, pid: started.pid, command: started.command, at: this.now() });
       this.sessions.watch(record, preset);
       return this.state.workers[id] ?? record;
@@ -406,6 +495,7 @@ export class Deck {
     if (this.closing) throw new SpawnError('The deck is closing; no new workers.');
     const worker = this.state.workers[id];
     if (!worker) throw new SpawnError('No such worker.');
+    if (worker.status === 'queued') throw new SpawnError(`${worker.name} is queued; it starts by itself when a slot frees.`);
     if (this.runtimes.has(id) || this.resuming.has(id)) throw new SpawnError(`${worker.name} is already running.`);
     const preset = this.options.presets.get(worker.agent);
     if (!preset) throw new SpawnError(`Cannot resume ${worker.name}: the preset "${worker.agent}" is not configured any more.`);
@@ -526,6 +616,7 @@ export class Deck {
       transcript,
       flow,
       stopRequested: false,
+      stopCause: null,
       reaper: new SessionReaper(pty),
       lastOutputAt: 0,
       promptTimer: null,
@@ -602,7 +693,8 @@ export class Deck {
     this.pastScreens.get(id)?.dispose();
     this.pastScreens.set(id, rt.mirror);
     let reason: string | null = null;
-    if (rt.stopRequested) reason = 'stopped by the operator';
+    if (rt.stopCause) reason = rt.stopCause.reason;
+    else if (rt.stopRequested) reason = 'stopped by the operator';
     else if (exitCode !== 0) {
       const last = (await rt.mirror.textRows())
         .map((l) => l.trim())
@@ -611,7 +703,8 @@ export class Deck {
       const how = exitCode === null ? `killed by signal ${signal}` : `exit code ${exitCode}`;
       reason = last ? `${how}: ${sanitize(last).slice(0, 200)}` : how;
     }
-    this.dispatch({ type: 'worker-exited', id, exitCode, signal, stopRequested: rt.stopRequested, reason, at: this.now() });
+    const failed = rt.stopCause?.fail ? { failed: true } : {};
+    this.dispatch({ type: 'worker-exited', id, exitCode, signal, stopRequested: rt.stopRequested, reason, at: this.now(), ...failed });
     this.notifyScreen(id);
   }
 
@@ -621,12 +714,15 @@ export class Deck {
    * SIGTERM, and a hangup is what ends them when a terminal closes), SIGKILL
    * to what is left after `graceMs` (ms; a shorter grace asked for later
    * wins). Its worktree and branch are kept. Resolves once no process of the
-   * session is left and `worker-exited` has been dispatched.
+   * session is left and `worker-exited` has been dispatched. `cause`: the
+   * deck's own reason (a watchdog, the server's exit) instead of "stopped by
+   * the operator"; with `fail` the worker ends `failed`.
    */
-  async stop(id: string, graceMs = STOP_GRACE_MS): Promise<void> {
+  async stop(id: string, graceMs = STOP_GRACE_MS, cause: StopCause | null = null): Promise<void> {
     const rt = this.runtimes.get(id);
     if (!rt) return;
     rt.stopRequested = true;
+    if (cause && !rt.stopCause) rt.stopCause = cause;
     rt.reaper.end(graceMs);
     await rt.exited;
   }
@@ -758,15 +854,17 @@ export class Deck {
 
   /**
    * Stop every worker (as `stop`, with `graceMs` in ms) and wait until none
-   * of their sessions has a process left, then flush the registry.
+   * of their sessions has a process left, then flush the registry. `reason`
+   * is recorded on each worker (e.g. `the server stopped (SIGTERM)`).
    */
-  async shutdown(graceMs = STOP_GRACE_MS): Promise<void> {
+  async shutdown(graceMs = STOP_GRACE_MS, reason = 'the server stopped'): Promise<void> {
     this.closing = true;
-    const stopping = this.runningIds().map((id) => this.stop(id, graceMs));
+    const cause = { reason, fail: false };
+    const stopping = this.runningIds().map((id) => this.stop(id, graceMs, cause));
     this.sessions.close();
     // A spawn under way either starts its worker (stopped below) or fails.
     await Promise.allSettled([...this.inFlight]);
-    await Promise.all([...stopping, ...this.runningIds().map((id) => this.stop(id, graceMs))]);
+    await Promise.all([...stopping, ...this.runningIds().map((id) => this.stop(id, graceMs, cause))]);
     if (this.activityTimer) clearInterval(this.activityTimer);
     this.activityTimer = null;
     this.afterFlood.dispose();
@@ -809,6 +907,13 @@ export class Deck {
   }
 }
 
+/** The watchdog limits a spawn request sets for its worker, as record fields. */
+function watchdogFields(request: SpawnRequest): Pick<WorkerRecord, 'watchdog'> {
+  const own: { timeout?: number; idleTimeout?: number } = {};
+  if (request.timeout !== undefined) own.timeout = request.timeout;
+  if (request.idleTimeout !== undefined) own.idleTimeout = request.idleTimeout;
+  return Object.keys(own).length > 0 ? { watchdog: own } : {};
+}
 
 /** Fields of an event for events.jsonl, or null for events too chatty to log. */
 function eventLogFields(event: DeckEvent): Record<string, unknown> | null {

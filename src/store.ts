@@ -18,6 +18,8 @@ export interface SpawnFormState {
   base: string;
   skipPermissions: boolean;
   field: SpawnField;
+  /** The cursor in the focused text field, in code points; undefined: at its end. */
+  cursor?: number | undefined;
   /** Set while the spawn runs, so a second Enter does not spawn twice. */
   busy: boolean;
 }
@@ -28,6 +30,8 @@ export interface ReplyState {
   /** The question being answered, shown above the box. */
   question: string | null;
   text: string;
+  /** The cursor in `text`, in code points; undefined: at its end. */
+  cursor?: number | undefined;
   busy: boolean;
 }
 
@@ -81,6 +85,8 @@ export interface UiState {
   previewScroll: number;
   /** Lines the mail thread is scrolled up from its end (0 = newest). */
   mailScroll: number;
+  /** Lines the open overlay (help, details, warnings) is scrolled down from its top. */
+  overlayScroll?: number;
   /** Older mail paged in from `mail/cur` per worker id, as the thread is scrolled back. */
   olderMail: Record<string, OlderMail>;
   /** Terminal size in cells. */

@@ -37,8 +37,51 @@ export function validateFor(config: Pick<Config, 'validate' | 'presets'>, preset
   return { command: raw.command, timeout: raw.timeout ?? VALIDATE_TIMEOUT_S, retries: raw.retries ?? 0 };
 }
 
+/** A watchdog limit in s; 0 turns it off. */
+const seconds = z.number().int().min(0).max(30 * 24 * 3600);
+
+/** The watchdog keys a preset or the config may set (src/server/watchdog.ts). */
+const watchdogKeys = {
+  /** Wall-clock seconds a worker may run. */
+  timeout: seconds.optional(),
+  /** Seconds with no output and no mail (while it is not waiting on the operator). */
+  idleTimeout: seconds.optional(),
+  /** What a watchdog does when it fires: stop the worker and fail it, or nudge it. */
+  onTimeout: z.enum(['fail', 'nudge']).optional(),
+  /** Seconds a question may wait unanswered before the deck reminds the operator (again every as many). */
+  remindAfter: seconds.optional(),
+};
+
+/** A worker's watchdog settings: limits in s (0 = off) and what a limit that runs out does. */
+export interface WatchdogSpec {
+  timeout: number;
+  idleTimeout: number;
+  onTimeout: 'fail' | 'nudge';
+  /** Seconds before an unanswered question is recalled to the operator; 0 = never. */
+  remindAfter: number;
+}
+
+/**
+ * The watchdog of a worker: each field from the spawn's own value, else its
+ * preset's `presets.<name>`, else the config's top level, else off (`fail`).
+ */
+export function watchdogFor(
+  config: Pick<Config, 'watchdog' | 'presets'>,
+  preset: string,
+  own: { timeout?: number; idleTimeout?: number } = {},
+): WatchdogSpec {
+  const p = config.presets[preset] ?? {};
+  return {
+    timeout: own.timeout ?? p.timeout ?? config.watchdog.timeout ?? 0,
+    idleTimeout: own.idleTimeout ?? p.idleTimeout ?? config.watchdog.idleTimeout ?? 0,
+    onTimeout: p.onTimeout ?? config.watchdog.onTimeout ?? 'fail',
+    remindAfter: p.remindAfter ?? config.watchdog.remindAfter ?? 0,
+  };
+}
+
 const presetOverrideSchema = z.strictObject({
   validate: validateSchema.optional(),
+  ...watchdogKeys,
   command: z.string().min(1).optional(),
   args: z.array(z.string()).optional(),
   resumeArgs: z.array(z.string()).optional(),
@@ -59,15 +102,44 @@ export const configSchema = z.strictObject({
   theme: z.string().min(1).optional(),
   skipPermissions: z.boolean().optional(),
   nudge: z.string().min(1).max(4000).optional(),
-  notify: z.strictObject({ bell: z.boolean().optional(), title: z.boolean().optional() }).optional(),
+  notify: z
+    .strictObject({
+      bell: z.boolean().optional(),
+      title: z.boolean().optional(),
+      /** A shell command run with each event as one JSON line on stdin (src/server/notify.ts). */
+      command: z.string().min(1).max(4000).optional(),
+      /** Seconds before the command is killed (10). */
+      timeout: z.number().int().min(1).max(3600).optional(),
+      /** Desktop notifications from the TUI: OSC 9 (iTerm2, WezTerm, kitty, foot) or OSC 777 (rxvt, VTE); off by default. */
+      desktop: z.enum(['off', 'osc9', 'osc777']).optional(),
+      /** Send them only while the terminal has no focus (focus events), or always. */
+      desktopWhen: z.enum(['unfocused', 'always']).optional(),
+    })
+    .optional(),
   /** Seconds the server waits with no workers and no clients before it exits; 0 keeps it running. */
   serverIdleExit: z.number().int().min(0).max(7 * 24 * 3600).optional(),
   /** How m merges a worker's branch: a merge commit, a squash, or a rebase and fast-forward. */
   mergeStrategy: z.enum(['merge', 'squash', 'rebase']).optional(),
   validate: validateSchema.optional(),
+  ...watchdogKeys,
+  /** Most workers running at once; spawns beyond it wait in the queue. 0 = no limit. */
+  maxWorkers: z.number().int().min(0).max(1000).optional(),
 });
 
 export type ConfigFile = z.infer<typeof configSchema>;
+
+/**
+ * The JSON Schema (draft 2020-12) of `config.json` and `.workerdeck.json`,
+ * generated from `configSchema`, for editors: `schema/workerdeck.schema.json`
+ * is this, written by `npm run schema` (a test keeps the two the same).
+ */
+export function configJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(configSchema, { io: 'input' }),
+    title: 'workerdeck config',
+    description: 'workerdeck config: $XDG_CONFIG_HOME/workerdeck/config.json (the user\'s) and <repo>/.workerdeck.json (the repo\'s, which wins key by key).',
+  };
+}
 
 /** The merged config with defaults filled in. */
 export interface Config {
@@ -78,16 +150,32 @@ export interface Config {
   theme: string | null;
   skipPermissions: boolean;
   nudge: string;
-  notify: { bell: boolean; title: boolean };
+  notify: NotifyConfig;
   /** Seconds the server idles (no workers, no clients) before it exits; 0 = never. */
   serverIdleExit: number;
   mergeStrategy: 'merge' | 'squash' | 'rebase';
   /** The validate command of the config files (presets may have their own), or null. */
   validate: z.infer<typeof validateSchema> | null;
+  /** The top-level watchdog keys as given (presets may have their own); see `watchdogFor`. */
+  watchdog: { timeout?: number; idleTimeout?: number; onTimeout?: 'fail' | 'nudge'; remindAfter?: number };
+  /** Most workers running at once (spawns beyond it are queued); 0 = no limit. */
+  maxWorkers: number;
   /** The files that were read, user file first. */
   sources: string[];
   /** Settings that were read but not applied, each a sentence for the operator. */
   notices: string[];
+}
+
+/** Notifications with their defaults filled in. */
+export interface NotifyConfig {
+  bell: boolean;
+  title: boolean;
+  /** The shell command run with each event as a JSON line on stdin, or null. */
+  command: string | null;
+  /** Seconds before the command is killed. */
+  timeout: number;
+  desktop: 'off' | 'osc9' | 'osc777';
+  desktopWhen: 'unfocused' | 'always';
 }
 
 export const DEFAULT_NUDGE =
@@ -151,16 +239,32 @@ export function mergeConfig(user: ConfigFile | null, repo: ConfigFile | null, so
     notify: {
       bell: repo?.notify?.bell ?? user?.notify?.bell ?? true,
       title: repo?.notify?.title ?? user?.notify?.title ?? true,
+      command: repo?.notify?.command ?? user?.notify?.command ?? null,
+      timeout: repo?.notify?.timeout ?? user?.notify?.timeout ?? 10,
+      desktop: repo?.notify?.desktop ?? user?.notify?.desktop ?? 'off',
+      desktopWhen: repo?.notify?.desktopWhen ?? user?.notify?.desktopWhen ?? 'unfocused',
     },
     serverIdleExit: repo?.serverIdleExit ?? user?.serverIdleExit ?? 600,
     mergeStrategy: repo?.mergeStrategy ?? user?.mergeStrategy ?? 'merge',
     validate: repo?.validate ?? user?.validate ?? null,
+    watchdog: pick({
+      timeout: repo?.timeout ?? user?.timeout,
+      idleTimeout: repo?.idleTimeout ?? user?.idleTimeout,
+      onTimeout: repo?.onTimeout ?? user?.onTimeout,
+      remindAfter: repo?.remindAfter ?? user?.remindAfter,
+    }),
+    maxWorkers: repo?.maxWorkers ?? user?.maxWorkers ?? 0,
     sources,
     notices:
       repo?.skipPermissions === true
         ? [`${sources.at(-1) ?? '.workerdeck.json'}: "skipPermissions": true is ignored in a repo's file; set it in your user config or pass --skip-permissions.`]
         : [],
   };
+}
+
+/** `fields` without its undefined values (exactOptionalPropertyTypes). */
+function pick<T extends Record<string, unknown>>(fields: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
 
 /**
@@ -182,18 +286,21 @@ export async function loadConfig(env: NodeJS.ProcessEnv, repoTop: string | null)
  */
 export async function loadConfigTolerant(env: NodeJS.ProcessEnv, repoTop: string | null): Promise<{ config: Config; warnings: string[] }> {
   const warnings: string[] = [];
-  let config: Config;
-  try {
-    config = await loadConfig(env, repoTop);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    warnings.push(`${error.message}. That file is ignored until it is fixed.`);
-    const paths = configPaths(env, repoTop);
-    const safe = async (file: string | null) => (file ? readConfigFile(file).catch(() => null) : null);
-    const user = await safe(paths.user);
-    const repo = await safe(paths.repo);
-    config = mergeConfig(user, repo, [user ? paths.user : null, repo ? paths.repo : null].filter((s): s is string => s !== null));
-  }
+  const paths = configPaths(env, repoTop);
+  // Each file on its own: when both are broken, both are reported.
+  const tolerant = async (file: string | null): Promise<ConfigFile | null> => {
+    if (!file) return null;
+    try {
+      return await readConfigFile(file);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      warnings.push(`${error.message}. That file is ignored until it is fixed.`);
+      return null;
+    }
+  };
+  const user = await tolerant(paths.user);
+  const repo = await tolerant(paths.repo);
+  const config = mergeConfig(user, repo, [user ? paths.user : null, repo ? paths.repo : null].filter((s): s is string => s !== null));
   warnings.push(...config.notices);
   return { config, warnings };
 }

@@ -16,12 +16,16 @@ export interface AttachEnd {
  * except the detach key, recognised in its legacy, kitty and modifyOtherKeys
  * encodings (a kitty key release alone is swallowed).
  * @param write writes to the real terminal
+ * @param hint a line shown once, on the bottom row over the worker's first
+ *   paint (the cursor and colours are saved and restored around it), until
+ *   the worker draws there: how to detach
  * @returns a handle: `input` takes raw terminal input; `ended` resolves once, when detached or ended
  */
 export function passthrough(
   channel: AttachChannel,
   write: (data: string) => void,
   detachKey: DetachKey,
+  hint: string | null = null,
 ): { input: (data: string) => void; ended: Promise<AttachEnd> } {
   let finish!: (end: AttachEnd) => void;
   let done = false;
@@ -34,8 +38,14 @@ export function passthrough(
   };
   // The deck's own modes off first; the server's paint turns on the worker's.
   write(MODE_RESET);
+  let hinted = hint === null;
   channel.onData((data) => {
-    if (!done) write(data);
+    if (done) return;
+    write(data);
+    if (!hinted) {
+      hinted = true;
+      write(attachHint(hint ?? ''));
+    }
   });
   channel.onEnd(() => end('ended'));
   const input = (data: string): void => {
@@ -51,4 +61,15 @@ export function passthrough(
     end('detached', rest);
   };
   return { input, ended };
+}
+
+/** `text` in reverse video on the bottom row, the cursor and its colours saved and restored around it (DECSC/DECRC). */
+export function attachHint(text: string): string {
+  return `\u001b7\u001b[999;1H\u001b[7m ${text} \u001b[27m\u001b8`;
+}
+
+/** The hint and the terminal title while attached to `name`: how to detach, e.g. `Ctrl-] detaches`. */
+export function detachHint(name: string, detachKey: DetachKey): { line: string; title: string } {
+  const key = detachKey.name.replace(/^ctrl\+(.)$/, (_m, c: string) => `Ctrl-${c.toUpperCase()}`);
+  return { line: `Attached to ${name}: ${key} detaches`, title: `\u001b]0;workerdeck: ${name} (detach: ${key})\u0007` };
 }

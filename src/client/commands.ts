@@ -69,7 +69,15 @@ async function withServer<T>(flags: CommonFlags, version: string, fn: (connectio
 /** `workerdeck spawn [--agent p] [--name n] [--no-worktree] [--base b] [--] <task>`: prints the new worker's id. */
 export async function spawnCommand(
   task: string,
-  flags: CommonFlags & { agent?: string | undefined; name?: string | undefined; worktree: boolean; base?: string | undefined; skipPermissions?: boolean | undefined },
+  flags: CommonFlags & {
+    agent?: string | undefined;
+    name?: string | undefined;
+    worktree: boolean;
+    base?: string | undefined;
+    skipPermissions?: boolean | undefined;
+    timeout?: number | undefined;
+    idleTimeout?: number | undefined;
+  },
   version: string,
 ): Promise<number> {
   const { layout, repo } = await locate(flags);
@@ -86,9 +94,13 @@ export async function spawnCommand(
         worktree: flags.worktree && repo !== null,
         base: flags.base ?? '',
         skipPermissions: flags.skipPermissions ?? false,
+        ...(flags.timeout !== undefined ? { timeout: flags.timeout } : {}),
+        ...(flags.idleTimeout !== undefined ? { idleTimeout: flags.idleTimeout } : {}),
       },
     });
     process.stdout.write(`${worker.id}\n`);
+    // stdout stays the id alone, for scripts; the queue is news for the person.
+    if (worker.status === 'queued') process.stderr.write(`${worker.name} is queued: maxWorkers are running; it starts when a slot frees.\n`);
     return 0;
   } finally {
     connection.close();
@@ -231,7 +243,7 @@ export async function attachCommand(worker: string, flags: CommonFlags, version:
     throw new CliError('workerdeck attach needs a terminal.');
   }
   const { parseDetachKey } = await import('../core/detach-key.js');
-  const { passthrough } = await import('./attach.js');
+  const { detachHint, passthrough } = await import('./attach.js');
   const { TerminalHost } = await import('./terminal.js');
   const detachKey = parseDetachKey(detachKeyName);
   const { layout } = await locate(flags);
@@ -248,8 +260,9 @@ export async function attachCommand(worker: string, flags: CommonFlags, version:
   // (Keys arrive in later turns of the event loop, once `p` is set.)
   let p: ReturnType<typeof passthrough> | null = null;
   host.open((data) => p?.input(data));
-  host.write(`\u001b]0;workerdeck: ${worker} (detach: ${detachKey.name})\u0007`);
-  p = passthrough(channel, (d) => host.write(d), detachKey);
+  const hint = detachHint(worker, detachKey);
+  host.write(hint.title);
+  p = passthrough(channel, (d) => host.write(d), detachKey, hint.line);
   const onResize = () => void control.request({ type: 'resize-worker', id: worker, cols: host.cols, rows: host.rows }).catch(() => undefined);
   process.stdout.on('resize', onResize);
   const onSignal = () => channel.close();

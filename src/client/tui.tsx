@@ -1,7 +1,7 @@
 import { Readable, Writable } from 'node:stream';
 import { render, type Instance } from 'ink';
 import { MODE_RESET, type DetachKey } from '../core/detach-key.js';
-import { unansweredQuestions, unreadCount } from '../core/deck-state.js';
+import { unansweredQuestions, unreadCount, type DeckEvent } from '../core/deck-state.js';
 import type { Keymap } from '../core/commands.js';
 import { hasLiveProcess } from '../core/worker.js';
 import { setUi, type AppStore } from '../store.js';
@@ -11,9 +11,10 @@ import { Controller, type ControllerOptions } from '../ui/controller.js';
 import { decodeKeys } from '../ui/keys.js';
 import { computeLayout } from '../ui/layout.js';
 import type { Theme } from '../ui/theme.js';
-import { passthrough } from './attach.js';
+import { detachHint, passthrough } from './attach.js';
 import type { DeckClient } from './remote-deck.js';
 import { DECK_MODES, TerminalHost } from './terminal.js';
+import { DesktopNotifier, type DesktopNotifyConfig } from './desktop-notify.js';
 import type { ExitGuard } from '../process-exit.js';
 
 
@@ -25,7 +26,7 @@ export interface RunTuiOptions {
   detachKey: DetachKey;
   spawnDefaults: ControllerOptions['spawnDefaults'];
   nudgeText: string;
-  notify: { bell: boolean; title: boolean };
+  notify: { bell: boolean; title: boolean } & DesktopNotifyConfig;
   /** The process's way out: every exit path begins it, and its watchdog bounds the rest. */
   exit: ExitGuard;
   stdin?: NodeJS.ReadStream;
@@ -48,6 +49,8 @@ export interface TuiExit {
 export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
   const { client, store } = options;
   const host = new TerminalHost(options.stdin ?? process.stdin, options.stdout ?? process.stdout);
+  // OSC 9 / OSC 777 desktop notifications, and the focus reports they may wait on.
+  const desktop = new DesktopNotifier(options.notify);
   let ink: Instance | null = null;
   let gateOpen = true;
   let attached: { id: string; input: (data: string) => void } | null = null;
@@ -144,7 +147,8 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
   const backToDeck = (message?: string): void => {
     attached = null;
     // The terminal never left the deck's alternate screen (the server turns the worker's switches into repaints).
-    host.write(`${MODE_RESET}\u001b[?25l\u001b[H\u001b[2J${DECK_MODES}`);
+    host.write(`${MODE_RESET}\u001b[?25l\u001b[H\u001b[2J${DECK_MODES}${desktop.modes()}`);
+    if (options.notify.title) host.write(deckTitle(unansweredQuestions(store.getState().deck).length));
     lastSize = '';
     syncSize();
     mount();
@@ -163,7 +167,10 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
       .attach(id, host.cols, host.rows)
       .then((channel) => {
         if (attached !== placeholder) return channel.close();
-        const p = passthrough(channel, (d) => host.write(d), options.detachKey);
+        // How to detach: in the title while attached, and once over the worker's first paint.
+        const hint = detachHint(worker.name, options.detachKey);
+        host.write(hint.title);
+        const p = passthrough(channel, (d) => host.write(d), options.detachKey, hint.line);
         attached = { id, input: p.input };
         // As one string, so keys typed after a detach key in there go to the deck (AttachEnd.rest), not to a closed channel.
         const typed = early.splice(0).join('');
@@ -201,9 +208,10 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
 
   function onInput(data: string): void {
     if (finished) return;
-    if (attached) return attached.input(data);
+    if (attached) return attached.input(desktop.filterInput(data));
     for (const key of decodeKeys(data)) {
       if (finished) break;
+      if (desktop.onKey(key.name)) continue;
       // Keys after the one that attached belong to the worker.
       const target = attachedNow();
       if (target) {
@@ -221,8 +229,12 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
 
   // Keep the selection valid, and announce warnings and questions.
   let lastQuestions = unansweredQuestions(client.getState()).length;
-  const onState = (state: ReturnType<DeckClient['getState']>): void => {
+  const onState = (state: ReturnType<DeckClient['getState']>, event: DeckEvent | null): void => {
+    const before = store.getState().deck;
     store.setState({ deck: state });
+    // Never between an attached worker's bytes: an escape sequence there could be cut in two.
+    const note = event && !attached ? desktop.onEvent(before, state, event) : '';
+    if (note) host.write(note);
     const { ui } = store.getState();
     if (ui.selectedId === null || !state.workers[ui.selectedId]) {
       const first = state.order.at(-1) ?? null;
@@ -236,11 +248,11 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
     const questions = unansweredQuestions(state).length;
     if (questions !== lastQuestions) {
       if (questions > lastQuestions && options.notify.bell && !attached) host.write('\u0007');
-      if (options.notify.title && !attached) host.write(`\u001b]0;${questions > 0 ? `workerdeck: ${questions} question${questions === 1 ? '' : 's'}` : 'workerdeck'}\u0007`);
+      if (options.notify.title && !attached) host.write(deckTitle(questions));
       lastQuestions = questions;
     }
   };
-  const unsubscribe = client.subscribe((state) => onState(state));
+  const unsubscribe = client.subscribe((state, event) => onState(state, event));
   // Mark the selected worker's mail as seen, once per new message.
   let seenSent = '';
   const unsubscribeSeen = store.subscribe((s) => {
@@ -293,6 +305,7 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
     });
   }
   host.open(onInput);
+  host.write(desktop.modes());
   store.setState({ deck: client.getState() });
   if (!store.getState().ui.selectedId) setUi(store, { selectedId: client.getState().order.at(-1) ?? null });
   syncSize();
@@ -308,4 +321,9 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
   offLastWords();
   for (const [event, handler] of processHandlers) process.off(event, handler);
   return exit;
+}
+
+/** The deck's terminal title: `workerdeck`, or `workerdeck: 2 questions` while questions wait. */
+function deckTitle(questions: number): string {
+  return `\u001b]0;${questions > 0 ? `workerdeck: ${questions} question${questions === 1 ? '' : 's'}` : 'workerdeck'}\u0007`;
 }

@@ -58,6 +58,8 @@ export type DeckEvent =
       stopRequested: boolean;
       reason: string | null;
       at: number;
+      /** The deck stopped it for a failure of its own finding (a watchdog): it ends `failed`. */
+      failed?: boolean;
     }
   | { type: 'worker-removed'; id: string }
   | { type: 'mail-received'; message: MailMessage }
@@ -76,6 +78,8 @@ export type DeckEvent =
   | { type: 'worker-conflicts'; id: string; conflicts: Conflict[] }
   /** A validate run started or ended (src/server/validate.ts). */
   | { type: 'worker-validation'; id: string; validation: Validation }
+  /** The spawn queue's new order: each queued worker's `queue.rank` is its index in `ids`. */
+  | { type: 'queue-order'; ids: string[] }
   /** Earlier workers and mail were loaded (the state was replaced whole). */
   | { type: 'restored' };
 
@@ -122,7 +126,7 @@ export function reduce(state: DeckState, event: DeckEvent): DeckState {
       const worker = state.workers[event.id];
       if (!worker) return state;
       return patchWorker(state, event.id, {
-        status: statusOnExit(worker.status, event.exitCode, event.stopRequested),
+        status: event.failed && worker.status !== 'completed' ? 'failed' : statusOnExit(worker.status, event.exitCode, event.stopRequested),
         exitCode: event.exitCode,
         signal: event.signal,
         reason: event.reason,
@@ -188,6 +192,14 @@ export function reduce(state: DeckState, event: DeckEvent): DeckState {
     }
     case 'restored':
       return state;
+    case 'queue-order': {
+      let next = state;
+      event.ids.forEach((id, rank) => {
+        const queue = next.workers[id]?.queue;
+        if (queue && next.workers[id]?.status === 'queued') next = patchWorker(next, id, { queue: { ...queue, rank } });
+      });
+      return next;
+    }
     case 'worker-diffstat':
       return patchWorker(state, event.id, { diffstat: event.diffstat });
     case 'worker-conflicts':

@@ -33,7 +33,7 @@ import {
 import { describeIssue } from './validate.js';
 
 /** Bumped on every incompatible change of the frames below. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Largest frame accepted, in bytes (a state snapshot with thousands of messages fits). */
 export const MAX_FRAME_BYTES = 32 * 1024 * 1024;
@@ -48,6 +48,9 @@ export const spawnRequestSchema = z.object({
   worktree: z.boolean(),
   base: z.string().max(500),
   skipPermissions: z.boolean(),
+  /** Watchdog limits in s (0 = off); absent: the preset's or the config's. */
+  timeout: z.number().int().min(0).max(30 * 24 * 3600).optional(),
+  idleTimeout: z.number().int().min(0).max(30 * 24 * 3600).optional(),
 });
 
 /** Every command a client can give the deck: the one `DeckCommand` union. */
@@ -56,6 +59,8 @@ export const deckCommandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('resume'), id }),
   z.object({ type: z.literal('stop'), id }),
   z.object({ type: z.literal('remove'), id }),
+  /** Move a queued worker `by` places in the spawn queue (negative: towards the front). */
+  z.object({ type: z.literal('queue-move'), id, by: z.number().int().min(-1000).max(1000) }),
   z.object({
     type: z.literal('send'),
     id,
@@ -112,6 +117,8 @@ export interface CommandResults {
   resume: WorkerRecord;
   stop: WorkerRecord | null;
   remove: null;
+  /** Its new place in the queue, 1 for the next to start. */
+  'queue-move': number | null;
   send: OperatorReply;
   'mark-seen': null;
   'dismiss-mail': null;

@@ -1,7 +1,7 @@
 /**
  * Worker types and the worker status machine. Pure: no I/O.
  *
- * Statuses: `starting → running ⇄ asking → completed`, plus the terminal
+ * Statuses: `queued` (waiting for a slot under `maxWorkers`), `starting → running ⇄ asking → completed`, plus the terminal
  * `exited` (clean exit, no completion), `failed` (non-zero exit or spawn error)
  * and `stopped` (by the operator). A reply or a nudge takes `asking` or
  * `completed` back to `running`.
@@ -9,6 +9,7 @@
 import type { Conflict, DiffStat, Validation } from './review.js';
 
 export const WORKER_STATUSES = [
+  'queued',
   'starting',
   'running',
   'asking',
@@ -75,6 +76,10 @@ export interface WorkerRecord {
   conflicts?: Conflict[];
   /** The latest validate run; absent when none ran. */
   validation?: Validation;
+  /** Watchdog limits in s given at spawn (0 = off); absent fields come from the preset or the config. */
+  watchdog?: { timeout?: number; idleTimeout?: number };
+  /** While `queued`: what its spawn asked for, and `rank`, its place in the queue (lower starts first). */
+  queue?: { worktree: boolean; base: string; rank: number };
 }
 
 /** True while the worker's process is alive as far as the deck knows. */
@@ -110,6 +115,7 @@ export function statusOnExit(
 
 /** Status symbols: one column wide in every terminal font we know. */
 export const STATUS_SYMBOL: Record<WorkerStatus, string> = {
+  queued: '#',
   starting: '◌',
   running: '●',
   asking: '?',
@@ -128,6 +134,19 @@ export function slugify(text: string, max = 24): string {
     .slice(0, max)
     .replace(/-+$/g, '');
   return slug || 'worker';
+}
+
+/**
+ * `base` when `taken(base)` is false, else the first free `base-2`, `base-3`, …
+ * (`base` cut so that the name stays within 40 chars).
+ */
+export function freeName(base: string, taken: (name: string) => boolean): string {
+  if (!taken(base)) return base;
+  for (let n = 2; ; n++) {
+    const suffix = `-${n}`;
+    const name = `${base.slice(0, 40 - suffix.length).replace(/-+$/, '')}${suffix}`;
+    if (!taken(name)) return name;
+  }
 }
 
 /** A valid worker name: what git accepts inside a branch name, and what reads well in a list. */

@@ -38,6 +38,8 @@ const workerSchema = z.looseObject({
   createdAt: z.number(),
   updatedAt: z.number(),
   endedAt: z.number().nullable().default(null),
+  watchdog: z.object({ timeout: z.number().optional(), idleTimeout: z.number().optional() }).optional(),
+  queue: z.object({ worktree: z.boolean(), base: z.string(), rank: z.number() }).optional(),
 });
 
 const replySchema = z.object({

@@ -4,6 +4,8 @@ import type { Deck } from '../deck.js';
 import { readOlderMail } from '../mail/mailbox.js';
 import { readTranscriptTail } from '../registry/transcript.js';
 import { ReviewService } from './review.js';
+import { SpawnQueue } from './queue.js';
+import { moveInQueue, queuePosition } from '../core/queue.js';
 
 /** What `execute` needs beyond the Deck: the server's own actions. */
 export interface ExecuteContext {
@@ -31,7 +33,7 @@ export async function execute<C extends DeckCommand>(deck: Deck, command: C, ctx
   };
   switch (command.type) {
     case 'spawn':
-      return (await deck.spawn(command.request)) as R;
+      return (await SpawnQueue.of(deck).spawn(command.request)) as R;
     case 'resume': {
       const w = worker(command.id);
       await deck.resume(w.id);
@@ -39,9 +41,19 @@ export async function execute<C extends DeckCommand>(deck: Deck, command: C, ctx
     }
     case 'stop': {
       const w = worker(command.id);
+      if (w.status === 'queued') {
+        deck.cancelQueued(w.id);
+        return (deck.getState().workers[w.id] ?? null) as R;
+      }
       if (!deck.isRunning(w.id)) throw new CommandError(`${w.name} is not running (${w.status}).`);
       await deck.stop(w.id);
       return (deck.getState().workers[w.id] ?? null) as R;
+    }
+    case 'queue-move': {
+      const w = worker(command.id);
+      if (w.status !== 'queued') throw new CommandError(`${w.name} is not queued (${w.status}).`);
+      deck.reorderQueue(moveInQueue(deck.getState(), w.id, command.by));
+      return queuePosition(deck.getState(), w.id) as R;
     }
     case 'remove':
       deck.remove(worker(command.id).id);

@@ -2,7 +2,7 @@ import { chmod, mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { shellQuote } from '../agents/common.js';
 import { agentFactories } from '../agents/builtin.js';
-import { loadConfigTolerant, validateFor } from '../agents/config.js';
+import { loadConfigTolerant, validateFor, watchdogFor } from '../agents/config.js';
 import { buildPresets, isInstalled } from '../agents/index.js';
 import type { PresetInfo } from '../core/protocol.js';
 import { Deck } from '../deck.js';
@@ -21,6 +21,9 @@ import { sessionPids } from '../pty/session.js';
 import { readFileSync } from 'node:fs';
 import { hasLiveProcess, type WorkerRecord } from '../core/worker.js';
 import { ReviewService } from './review.js';
+import { Watchdog } from './watchdog.js';
+import { Notifier, shellNotifyRunner } from './notify.js';
+import { SpawnQueue } from './queue.js';
 
 /**
  * Processes a dead server's workers left behind: those still in a worker's
@@ -112,6 +115,11 @@ export async function serve(o: ServeOptions): Promise<number> {
   const theDeck = deck;
   // Diffstats, the conflict radar and validation follow the deck's events from the start; m uses the config's strategy.
   ReviewService.of(theDeck, { strategy: config.mergeStrategy, validateFor: (agent) => validateFor(config, agent), env: o.env });
+  // Watchdogs follow the deck's events too: timeout, idleTimeout, per spawn, preset or config.
+  // Spawns beyond maxWorkers wait in the queue; it follows the deck's exits (and the restore below).
+  SpawnQueue.of(theDeck, config.maxWorkers);
+  if (config.notify.command) new Notifier(theDeck, shellNotifyRunner(config.notify.command, config.notify.timeout * 1000, o.env));
+  new Watchdog(theDeck, { specFor: (w) => watchdogFor(config, w.agent, w.watchdog), nudgeFor: () => config.nudge });
   let saved = null;
   try {
     saved = await loadState(layout.stateFile);
@@ -160,7 +168,7 @@ export async function serve(o: ServeOptions): Promise<number> {
     exit.begin(code);
     stopping = (async () => {
       await exit.within(mailbox.close(), 300);
-      await exit.within(theDeck.shutdown(EXIT_STOP_GRACE_MS));
+      await exit.within(theDeck.shutdown(EXIT_STOP_GRACE_MS, `the server stopped (${why})`));
       theDeck.killAllNow();
       // Clients see the connection close only once no worker is left.
       server.close();

@@ -8,6 +8,7 @@ import { computeLayout } from './layout.js';
 import { MailPanel } from './MailPanel.js';
 import { Preview } from './Preview.js';
 import { WorkerList } from './WorkerList.js';
+import { TooSmall, tooSmall } from './TooSmall.js';
 
 /** The deck's screen: header, worker list over preview, mail panel, footer. Layout only. */
 export function App({ label }: { label: string }) {
@@ -16,6 +17,7 @@ export function App({ label }: { label: string }) {
   const count = useApp((s) => s.deck.order.length);
   const mode = useApp((s) => s.ui.mode);
   const layout = computeLayout(cols, rows, count);
+  if (tooSmall(cols, rows)) return <TooSmall cols={cols} rows={rows} />;
   return (
     <Box width={layout.cols} height={layout.rows} flexDirection="column" overflow="hidden">
       <Header width={layout.cols} label={label} />

@@ -13,6 +13,9 @@ export function statusReasons(worker: WorkerRecord, openQuestions: number, runni
     out.push(`needs input: ${from} "${worker.needsInput.reason}".`);
   }
   switch (worker.status) {
+    case 'queued':
+      out.push('queued: maxWorkers are running; it starts when a slot frees (x cancels it, K and J move it in the queue).');
+      break;
     case 'starting':
       out.push('starting: the worktree or process is being created.');
       break;

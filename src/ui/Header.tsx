@@ -3,6 +3,7 @@ import { countByStatus } from '../core/deck-state.js';
 import { WORKER_STATUSES } from '../core/worker.js';
 import { useApp, useDeckContext } from './context.js';
 import { useShallow } from 'zustand/react/shallow';
+import { statusToken } from './theme.js';
 
 /** The top line: `workerdeck`, the repo, and worker counts by status. */
 export function Header({ width, label }: { width: number; label: string }) {
@@ -19,7 +20,7 @@ export function Header({ width, label }: { width: number; label: string }) {
       <Text color={theme.c('text.muted')}> {label} </Text>
       {parts.length === 0 ? <Text color={theme.c('text.muted')}> no workers yet — press n to spawn one</Text> : null}
       {parts.map((st) => (
-        <Text key={st} color={theme.c(`status.${st}`)}>
+        <Text key={st} color={theme.c(statusToken(st))}>
           {' '}
           {counts[st]} {st}
         </Text>

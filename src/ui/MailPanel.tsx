@@ -8,6 +8,7 @@ import { fit, wrap } from './layout.js';
 import { threadTail, type Line } from './thread.js';
 import { Pane } from './Pane.js';
 import { useNow } from './useNow.js';
+import { withCursor } from './text-edit.js';
 
 const KIND_LABEL: Record<AttentionItem['kind'], string> = {
   question: '?',
@@ -73,7 +74,7 @@ export function MailPanel({ width, height }: { width: number; height: number }) 
     const target = state.workers[reply.workerId]?.name ?? reply.workerId;
     replyLines.push({ text: fit(`Reply to ${target}`, inner), token: 'text.accent', bold: true });
     if (reply.question) for (const l of wrap(reply.question, inner - 2).slice(0, 3)) replyLines.push({ text: `? ${l}`, token: 'status.asking' });
-    const body = wrap(`${reply.text}▏`, inner - 2);
+    const body = wrap(withCursor(reply.text, reply.cursor), inner - 2);
     for (const l of body.slice(-5)) replyLines.push({ text: `> ${l}`, token: 'text.normal' });
     replyLines.push({ text: fit(reply.busy ? 'sending…' : 'Enter sends · ^J new line · Esc keeps draft', inner), token: 'text.muted' });
   }

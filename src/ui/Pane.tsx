@@ -1,5 +1,8 @@
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
+import { useEffect } from 'react';
+import { useApp, useDeckContext } from './context.js';
+import { setUi } from '../store.js';
 import { fit } from './layout.js';
 
 /**
@@ -73,9 +76,19 @@ export function Overlay({
   lines: OverlayLine[];
 }) {
   const inner = width - 4;
+  const { store } = useDeckContext();
+  const wanted = useApp((s) => s.ui.overlayScroll ?? 0);
+  const rows = Math.max(1, height - 2);
+  const max = Math.max(0, lines.length - rows);
+  const scroll = Math.min(wanted, max);
+  // Scrolled past the end (a page down on the last page): the store follows what is shown.
+  useEffect(() => {
+    if (wanted > max) setUi(store, { overlayScroll: max });
+  }, [wanted, max, store]);
+  const where = lines.length > rows ? ` — ${scroll + 1}–${Math.min(lines.length, scroll + rows)} of ${lines.length}, j/k scroll` : '';
   return (
-    <Pane width={width} height={height} title={title} colour={colour} titleColour={titleColour} paddingX={1}>
-      {lines.slice(0, Math.max(0, height - 2)).map((line, i) => (
+    <Pane width={width} height={height} title={`${title}${where}`} colour={colour} titleColour={titleColour} paddingX={1}>
+      {lines.slice(scroll, scroll + rows).map((line, i) => (
         <Text key={i} color={line.colour} bold={line.bold}>
           {fit(line.text, inner)}
         </Text>

@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
 import { slugify } from '../core/worker.js';
+import { withCursor } from './text-edit.js';
 import { SPAWN_FIELDS, type SpawnField } from '../store.js';
 import { useApp, useDeckContext } from './context.js';
 import { fit } from './layout.js';
@@ -58,11 +59,18 @@ export function SpawnForm({ width, height }: { width: number; height: number }) 
       {SPAWN_FIELDS.map((field) => {
         const focused = form.field === field;
         const raw = value(field);
-        const shown = focused && (field === 'task' || field === 'name' || field === 'base') ? `${raw}▏` : raw;
-        // Show the end of long text while typing.
-        const chars = [...shown];
         const editable = field === 'task' || field === 'name' || field === 'base';
-        const visible = editable && chars.length > valueWidth ? `…${chars.slice(chars.length - valueWidth + 1).join('')}` : shown;
+        // The untouched name shows its default with the cursor after it.
+        const cursor = field === 'name' && !form.nameTouched ? undefined : form.cursor;
+        const shown = focused && editable ? withCursor(raw, cursor) : raw;
+        // Long text scrolls so that the cursor stays in view.
+        const chars = [...shown];
+        const mark = focused && editable ? chars.indexOf('▏') : chars.length - 1;
+        const start = editable && chars.length > valueWidth ? Math.max(0, Math.min(chars.length - valueWidth, mark - valueWidth + 2)) : 0;
+        const window = chars.slice(start, start + valueWidth);
+        if (start > 0) window[0] = '…';
+        if (start + valueWidth < chars.length) window[window.length - 1] = '…';
+        const visible = editable ? window.join('') : shown;
         return (
           <Box key={field} height={1}>
             <Text color={theme.c(focused ? 'text.accent' : 'text.muted')} bold={focused}>

@@ -1,12 +1,14 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
 import { unreadCount } from '../core/deck-state.js';
+import { withQueuePosition } from '../core/queue.js';
 import { describeConflicts, formatDiffStat } from '../core/review.js';
 import { formatAge, isLive, STATUS_SYMBOL, statusLabel, type WorkerRecord } from '../core/worker.js';
 import { useApp, useDeckContext } from './context.js';
 import { fit, textWidth } from './layout.js';
 import { Pane } from './Pane.js';
 import { useNow } from './useNow.js';
+import { statusToken } from './theme.js';
 
 interface Columns {
   name: number;
@@ -49,6 +51,7 @@ const Row = memo(function Row({
   worker,
   selected,
   unread,
+  label,
   now,
   cols,
   width,
@@ -56,13 +59,15 @@ const Row = memo(function Row({
   worker: WorkerRecord;
   selected: boolean;
   unread: number;
+  /** The status word (`queued #2` for a queued worker). */
+  label: string;
   now: number;
   cols: Columns;
   width: number;
 }) {
   const { theme } = useDeckContext();
   const needs = worker.needsInput !== null && isLive(worker.status);
-  const statusColour = theme.c(needs ? 'status.needsInput' : `status.${worker.status}`);
+  const statusColour = theme.c(needs ? 'status.needsInput' : statusToken(worker.status));
   const note = needs ? worker.needsInput?.reason ?? '' : worker.note ?? worker.reason ?? worker.task;
   const fg = selected ? theme.c('text.selected') : undefined;
   const bg = selected ? theme.c('bg.selected') : undefined;
@@ -110,7 +115,7 @@ const Row = memo(function Row({
         </Text>
       ) : null}
       <Text backgroundColor={bg} inverse={inverse} color={fg ?? statusColour}>
-        {fit(statusLabel(worker), cols.status)}{' '}
+        {fit(label, cols.status)}{' '}
       </Text>
       {cols.branch > 0 ? (
         <Text backgroundColor={bg} inverse={inverse} color={fg ?? theme.c('text.muted')}>
@@ -184,6 +189,7 @@ export function WorkerList({ width, height, rows }: { width: number; height: num
             worker={worker}
             selected={id === selectedId}
             unread={unreadCount(deckState, id)}
+            label={withQueuePosition(deckState, worker, statusLabel(worker))}
             now={now}
             cols={cols}
             width={inner}

@@ -15,13 +15,22 @@ export function disabledReason(id: string, s: AppState): string | null {
       if (!hasLiveProcess(selected)) return `${selected.name} is not running (${selected.status}). R resumes it where its preset can.`;
       return null;
     case 'nudge':
+      if (!selected) return 'No worker selected.';
+      // The nudge is words for an agent; a shell would run them as a command.
+      if (selected.agent === 'shell') return `${selected.name} is a shell: a nudge would run as a command. Reply with r or attach instead.`;
+      return null;
     case 'details':
       return selected ? null : 'No worker selected.';
+    case 'queue-up':
+    case 'queue-down':
+      if (!selected) return 'No worker selected.';
+      return selected.status === 'queued' ? null : `${selected.name} is not queued.`;
     case 'stop':
       if (!selected) return 'No worker selected.';
-      return hasLiveProcess(selected) ? null : `${selected.name} is not running.`;
+      return hasLiveProcess(selected) || selected.status === 'queued' ? null : `${selected.name} is not running.`;
     case 'resume':
       if (!selected) return 'No worker selected.';
+      if (selected.status === 'queued') return `${selected.name} is queued; it starts by itself when a slot frees.`;
       return hasLiveProcess(selected) ? `${selected.name} is already running.` : null;
     case 'validate':
       if (!selected) return 'No worker selected.';

@@ -9,6 +9,8 @@ import { ReviewActions } from './review-actions.js';
 import { computeLayout } from './layout.js';
 import { threadLineCount } from './thread.js';
 import type { KeyPress } from './keys.js';
+import { editAt } from './text-edit.js';
+import { queuePosition } from '../core/queue.js';
 
 export interface ControllerOptions {
   store: AppStore;
@@ -57,9 +59,10 @@ export class Controller {
       case 'warnings':
         // The overlay's own close keys, or the (possibly rebound) key that opened it.
         if (commandFor(this.o.keymap, 'overlay', key.name) === 'overlay.close' || this.o.keymap.byKey.get(key.name) === mode) {
-          setUi(this.o.store, { mode: 'list' });
+          setUi(this.o.store, { mode: 'list', overlayScroll: 0 });
+          return;
         }
-        return;
+        return this.scrollOverlay(commandFor(this.o.keymap, 'overlay', key.name));
       case 'spawn':
         return this.onSpawnKey(key);
       case 'diff':
@@ -103,6 +106,15 @@ export class Controller {
         set({ ...current, loading: false });
         this.flash(`Cannot load older mail: ${error.message}`, 'error');
       });
+  }
+
+  /** Scroll the open overlay; the overlay clamps it to its last page (src/ui/Pane.tsx). */
+  private scrollOverlay(command: string | undefined): void {
+    const { ui } = this.o.store.getState();
+    const page = Math.max(1, computeLayout(ui.cols, ui.rows, 0).mainHeight - 3);
+    const by: Record<string, number> = { 'overlay.down': 1, 'overlay.up': -1, 'overlay.page-down': page, 'overlay.page-up': -page };
+    if (command === undefined || by[command] === undefined) return;
+    setUi(this.o.store, { overlayScroll: Math.max(0, (ui.overlayScroll ?? 0) + (by[command] ?? 0)) });
   }
 
   /** Show a message in the status line. */
@@ -151,8 +163,24 @@ export class Controller {
           .then(() => this.flash(`Nudged ${selected.name}.`))
           .catch((error: Error) => this.flash(error.message, 'error'));
         return;
+      case 'queue-up':
+      case 'queue-down':
+        if (!selected) return;
+        client
+          .execute({ type: 'queue-move', id: selected.id, by: command === 'queue-up' ? -1 : 1 })
+          .then((position) => this.flash(`${selected.name} is now #${position} in the queue.`))
+          .catch((error: Error) => this.flash(error.message, 'error'));
+        return;
       case 'stop':
         if (!selected) return;
+        if (selected.status === 'queued') {
+          return this.confirm(`Cancel the queued ${selected.name}? (y/n)`, () => {
+            client
+              .execute({ type: 'stop', id: selected.id })
+              .then(() => this.flash(`Cancelled ${selected.name}; it never started.`))
+              .catch((error: Error) => this.flash(error.message, 'error'));
+          });
+        }
         this.confirm(`Stop ${selected.name}? (y/n)`, () => {
           this.flash(`Stopping ${selected.name}…`);
           client
@@ -358,11 +386,12 @@ export class Controller {
       return;
     }
     if (command === 'reply.newline') {
-      setUi(store, { reply: { ...reply, text: `${reply.text}\n` } });
+      const edit = editAt(reply.text, reply.cursor, { name: 'paste', text: '\n' });
+      if (edit) setUi(store, { reply: { ...reply, ...edit } });
       return;
     }
-    const text = editText(reply.text, key);
-    if (text !== null) setUi(store, { reply: { ...reply, text } });
+    const edit = editAt(reply.text, reply.cursor, key);
+    if (edit) setUi(store, { reply: { ...reply, ...edit } });
   }
 
   private onSpawnKey(key: KeyPress): void {
@@ -378,9 +407,9 @@ export class Controller {
         setUi(store, { mode: 'list', spawn: null });
         return;
       case 'form.next-field':
-        return patch({ field: SPAWN_FIELDS[(fieldAt + 1) % SPAWN_FIELDS.length] ?? 'task' });
+        return patch({ field: SPAWN_FIELDS[(fieldAt + 1) % SPAWN_FIELDS.length] ?? 'task', cursor: undefined });
       case 'form.prev-field':
-        return patch({ field: SPAWN_FIELDS[(fieldAt - 1 + SPAWN_FIELDS.length) % SPAWN_FIELDS.length] ?? 'task' });
+        return patch({ field: SPAWN_FIELDS[(fieldAt - 1 + SPAWN_FIELDS.length) % SPAWN_FIELDS.length] ?? 'task', cursor: undefined });
       case 'form.submit':
         return this.submitSpawn(form);
       case 'form.change':
@@ -395,10 +424,10 @@ export class Controller {
         break;
     }
     if (form.field === 'task' || form.field === 'name' || form.field === 'base') {
-      const text = editText(form[form.field], key, form.field === 'task');
-      if (text === null) return;
-      if (form.field === 'name') return patch({ name: text, nameTouched: text !== '' });
-      return patch({ [form.field]: text });
+      const edit = editAt(form[form.field], form.cursor, key, form.field === 'task');
+      if (edit === null) return;
+      if (form.field === 'name') return patch({ name: edit.text, nameTouched: edit.text !== '', cursor: edit.cursor });
+      return patch({ [form.field]: edit.text, cursor: edit.cursor });
     }
   }
 
@@ -420,6 +449,10 @@ export class Controller {
       .then((worker) => {
         setUi(store, { mode: 'list', spawn: null });
         this.select(worker.id);
+        if (worker.status === 'queued') {
+          const position = queuePosition(store.getState().deck, worker.id) ?? 1;
+          return this.flash(`Queued ${worker.name} (#${position}): maxWorkers are running; it starts when a slot frees.`);
+        }
         this.flash(`Spawned ${worker.name}${worker.branch ? ` on ${worker.branch}` : ''}.`);
       })
       .catch((error: Error) => {
@@ -440,22 +473,4 @@ function describeUnknown(groups: UnknownMail[]): string {
   const first = groups[0];
   if (groups.length === 1 && first) return `unknown worker ${first.workerId}${first.workerName ? ` (${first.workerName})` : ''}`;
   return `${groups.length} unknown workers`;
-}
-
-/**
- * Apply an editing key to single-buffer text: printable keys and pastes
- * insert, Backspace deletes a character, Ctrl-W a word, Ctrl-U everything.
- * @returns the new text, or null when the key is not an editing key
- */
-export function editText(text: string, key: KeyPress, allowNewlines = true): string | null {
-  if (key.name === 'backspace') return [...text].slice(0, -1).join('');
-  if (key.name === 'ctrl+u') return '';
-  if (key.name === 'ctrl+w') return text.replace(/\S+\s*$/, '');
-  if (key.name === 'paste' && key.text !== undefined) {
-    const pasted = sanitize(key.text);
-    return text + (allowNewlines ? pasted : pasted.replace(/\n/g, ' '));
-  }
-  if (key.text !== undefined && [...key.name].length === 1) return text + key.text;
-  if (key.name === 'space') return `${text} `;
-  return null;
 }

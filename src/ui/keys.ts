@@ -133,6 +133,8 @@ function isKeyCodePoint(code: number): boolean {
 }
 
 function decodeCsi(params: string, final: string): KeyPress {
+  // Focus reports (CSI ? 1004 h turns them on).
+  if (params === '' && (final === 'I' || final === 'O')) return { name: final === 'I' ? 'focus-in' : 'focus-out' };
   const fields = params.split(';');
   if (final === 'u') {
     // kitty keyboard protocol: code[:alt] ; mods[:event] ; text

@@ -29,6 +29,12 @@ export const THEME_TOKENS = [
 
 export type ThemeToken = (typeof THEME_TOKENS)[number];
 
+/** A status's colour token; `queued` shares `starting`'s, so theme files need no new token. */
+export function statusToken(status: string): ThemeToken {
+  const token = `status.${status === 'queued' ? 'starting' : status}`;
+  return (THEME_TOKENS as readonly string[]).includes(token) ? (token as ThemeToken) : 'text.normal';
+}
+
 const colour = z
   .string()
   .regex(

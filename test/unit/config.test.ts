@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_NUDGE, mergeConfig, parseConfigText } from '../../src/agents/config.js';
+import { ConfigError, DEFAULT_NUDGE, loadConfigTolerant, mergeConfig, parseConfigText, watchdogFor } from '../../src/agents/config.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { tempDir } from '../helpers/git-repo.js';
 
 const FILE = '/repo/.workerdeck.json';
 
@@ -56,13 +59,26 @@ describe('mergeConfig', () => {
       theme: null,
       skipPermissions: false,
       nudge: DEFAULT_NUDGE,
-      notify: { bell: true, title: true },
+      notify: { bell: true, title: true, command: null, timeout: 10, desktop: 'off', desktopWhen: 'unfocused' },
       serverIdleExit: 600,
       mergeStrategy: 'merge',
       validate: null,
+      watchdog: {},
+      maxWorkers: 0,
       sources: [],
       notices: [],
     });
+  });
+
+  it('takes each watchdog key from the spawn, else the preset, else the top level (the repo winning), else off', () => {
+    const user = parseConfigText('user.json', JSON.stringify({ timeout: 3600, idleTimeout: 60, onTimeout: 'nudge' }));
+    const repo = parseConfigText('repo.json', JSON.stringify({ idleTimeout: 120, presets: { claude: { idleTimeout: 300, onTimeout: 'fail' } } }));
+    const config = mergeConfig(user, repo, ['user.json', 'repo.json']);
+    expect(watchdogFor(config, 'shell')).toEqual({ timeout: 3600, idleTimeout: 120, onTimeout: 'nudge', remindAfter: 0 });
+    expect(watchdogFor(config, 'claude')).toEqual({ timeout: 3600, idleTimeout: 300, onTimeout: 'fail', remindAfter: 0 });
+    expect(watchdogFor(config, 'claude', { idleTimeout: 0 })).toEqual({ timeout: 3600, idleTimeout: 0, onTimeout: 'fail', remindAfter: 0 });
+    expect(watchdogFor(mergeConfig(null, null, []), 'shell')).toEqual({ timeout: 0, idleTimeout: 0, onTimeout: 'fail', remindAfter: 0 });
+    expect(() => parseConfigText('c.json', '{"idleTimeout": -1}')).toThrow(/idleTimeout/);
   });
 
   it("lets the repo's values win, merging presets and keys per entry", () => {
@@ -87,7 +103,7 @@ describe('mergeConfig', () => {
     expect(config.skipPermissions).toBe(false);
     expect(config.keys).toEqual({ spawn: 'S', quit: 'Q' });
     expect(config.presets).toEqual({ custom: { command: 'aider', args: ['b'] }, mine: { command: 'x' } });
-    expect(config.notify).toEqual({ bell: false, title: true });
+    expect(config.notify).toEqual({ bell: false, title: true, command: null, timeout: 10, desktop: 'off', desktopWhen: 'unfocused' });
     expect(config.sources).toEqual(['user.json', 'repo.json']);
   });
 
@@ -113,5 +129,26 @@ describe('validateFor', () => {
     expect(validateFor(config, 'claude')).toEqual({ command: 'make check', timeout: 600, retries: 2 });
     expect(validateFor(mergeConfig(null, null, []), 'shell')).toBeNull();
     expect(() => parseConfigText('x.json', JSON.stringify({ validate: { command: 'x', retries: -1 } }))).toThrow(/validate/);
+  });
+});
+
+describe('loadConfigTolerant', () => {
+  it('reports both broken files, each with its field, and runs on with the defaults', async () => {
+    const home = tempDir('wd-cfg-home-');
+    const repo = tempDir('wd-cfg-repo-');
+    try {
+      mkdirSync(path.join(home.dir, 'workerdeck'), { recursive: true });
+      writeFileSync(path.join(home.dir, 'workerdeck', 'config.json'), '{"maxWorkers": "two"}');
+      writeFileSync(path.join(repo.dir, '.workerdeck.json'), '{"idleTimeout": -5}');
+      const { config, warnings } = await loadConfigTolerant({ XDG_CONFIG_HOME: home.dir }, repo.dir);
+      expect(warnings).toHaveLength(2);
+      expect(warnings[0]).toMatch(/config\.json: .*maxWorkers.*ignored until it is fixed/);
+      expect(warnings[1]).toMatch(/\.workerdeck\.json: .*idleTimeout.*ignored until it is fixed/);
+      expect(config.maxWorkers).toBe(0);
+      expect(config.sources).toEqual([]);
+    } finally {
+      home.cleanup();
+      repo.cleanup();
+    }
   });
 });

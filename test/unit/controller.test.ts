@@ -16,6 +16,7 @@ import { decodeKeys } from '../../src/ui/keys.js';
 import { makeDeck, request, serveInProcess, testPresets } from '../helpers/deck.js';
 import { tempDir } from '../helpers/git-repo.js';
 import { waitFor } from '../helpers/term.js';
+import { SpawnQueue } from '../../src/server/queue.js';
 
 interface Rig {
   deck: Deck;
@@ -132,6 +133,30 @@ async function spawn(name: string): Promise<string> {
 }
 
 describe('spawn form', () => {
+  it('edits text fields at the cursor: Left, Right, Home, End, word delete and a paste in the middle', async () => {
+    await rig.press('n');
+    await rig.press('fix login');
+    await rig.press('\u001b[D\u001b[D\u001b[D\u001b[D\u001b[D');
+    await rig.press('the ');
+    expect(ui().spawn).toMatchObject({ task: 'fix the login', cursor: 8 });
+    await rig.press('\u001b[H');
+    await rig.press('\u001b[200~please \u001b[201~');
+    expect(ui().spawn?.task).toBe('please fix the login');
+    await rig.press('\u001b[F');
+    await rig.press(' form');
+    await rig.press('\u001b[D\u001b[D\u001b[D\u001b[D\u001b[D');
+    // Ctrl-W takes the word before the cursor, not the last word.
+    await rig.press('\u0017');
+    expect(ui().spawn).toMatchObject({ task: 'please fix the  form', cursor: 15 });
+    await rig.press('\u001b[C');
+    await rig.press('\u007f');
+    expect(ui().spawn?.task).toBe('please fix the form');
+    // Another field starts with its cursor at its end.
+    await rig.press('\t');
+    await rig.press('x\u001b[Dy');
+    expect(ui().spawn).toMatchObject({ name: 'yx', nameTouched: true });
+  });
+
   it('opens on n, takes typing, moves with Tab, cycles agents with ←/→, cancels on Esc', async () => {
     await rig.press('n');
     expect(ui().mode).toBe('spawn');
@@ -177,6 +202,16 @@ describe('spawn form', () => {
     expect(rig.spawner.spawned[0]!.options.file).toBe('/bin/sh');
   });
 
+  it('says so when maxWorkers makes the spawn wait in the queue', async () => {
+    SpawnQueue.of(rig.deck, 1);
+    await spawn('busy');
+    await rig.press('n');
+    await rig.press('later on\r');
+    await waitFor(() => ui().mode === 'list', 'the spawn to finish');
+    expect(ui().flash?.text).toBe('Queued later-on (#1): maxWorkers are running; it starts when a slot frees.');
+    expect(rig.spawner.spawned).toHaveLength(1);
+  });
+
   it('uses a typed name, and keeps the form when the spawn fails', async () => {
     await rig.press('n');
     await rig.press('task\t');
@@ -192,7 +227,41 @@ describe('spawn form', () => {
   });
 });
 
+describe('overlays', () => {
+  it('j, k, Space and b scroll the open overlay; closing it starts the next one at its top', async () => {
+    await rig.press('w');
+    expect(ui().mode).toBe('warnings');
+    await rig.press('jj');
+    expect(ui().overlayScroll).toBe(2);
+    await rig.press('k');
+    expect(ui().overlayScroll).toBe(1);
+    await rig.press(' ');
+    const page = ui().overlayScroll ?? 0;
+    expect(page).toBeGreaterThan(10);
+    await rig.press('b');
+    expect(ui().overlayScroll).toBe(1);
+    await rig.press('\u001b');
+    expect(ui()).toMatchObject({ mode: 'list', overlayScroll: 0 });
+  });
+});
+
 describe('reply', () => {
+  it('edits the reply at the cursor and sends the edited text', async () => {
+    const a = await spawn('alpha');
+    rig.question(a, 'which port?', 1000);
+    rig.controller.select(a);
+    await rig.press('r');
+    await rig.press('use 8080');
+    await rig.press('\u001b[D\u001b[D\u001b[D\u001b[D');
+    await rig.press('port ');
+    expect(ui().reply).toMatchObject({ text: 'use port 8080', cursor: 9 });
+    await rig.press('\u001b[H\u001b[200~ok, \u001b[201~\u001b[F!');
+    expect(ui().reply?.text).toBe('ok, use port 8080!');
+    await rig.press('\r');
+    await waitFor(() => rig.deck.getState().replies.length === 1, 'the reply');
+    expect(rig.deck.getState().replies[0]?.content).toBe('ok, use port 8080!');
+  });
+
   it("r answers the selected worker's oldest unanswered question", async () => {
     const a = await spawn('alpha');
     const b = await spawn('beta');
@@ -331,6 +400,15 @@ describe('reply', () => {
     await waitFor(() => ui().flash?.text === 'Nudged alpha.', 'the nudge');
     expect(rig.ptyOf(a).writes).toEqual(['please continue', '\r']);
     expect(rig.deck.getState().replies[0]).toMatchObject({ kind: 'nudge', content: 'please continue', inReplyTo: null });
+  });
+
+  it('u on a shell worker types nothing: the agent nudge would run as a command', async () => {
+    const a = (await rig.deck.spawn(request({ agent: 'shell', name: 'bash' }))).id;
+    rig.controller.select(a);
+    await rig.press('u');
+    expect(ui().flash).toMatchObject({ level: 'warn', text: 'bash is a shell: a nudge would run as a command. Reply with r or attach instead.' });
+    expect(rig.ptyOf(a).writes).toEqual([]);
+    expect(rig.deck.getState().replies).toEqual([]);
   });
 });
 

@@ -8,6 +8,7 @@ import { newWorkerRecord } from '../../src/core/worker.js';
 import type { DeckClient } from '../../src/client/remote-deck.js';
 import { createAppStore, setUi, type AppStore } from '../../src/store.js';
 import { App } from '../../src/ui/App.js';
+import { waitFor } from '../helpers/term.js';
 import { DeckContext } from '../../src/ui/context.js';
 import { NO_COLOR_THEME } from '../../src/ui/theme.js';
 
@@ -112,6 +113,46 @@ describe('the Ink views, from the store alone', () => {
     expect(frame).toContain('Spawn form (n):');
     expect(frame).toContain('Reply box (r):');
     expect(frame).toMatch(/\^\]\s+Detach/);
+    unmount();
+  });
+
+  it('say "terminal too small" below 80x24 instead of running the columns together, and lay out from 80x24', () => {
+    const state = deckWith();
+    for (const [cols, rows, small] of [[79, 40, true], [120, 23, true], [80, 24, false]] as const) {
+      const store = createAppStore(cols, rows);
+      store.setState({ deck: state });
+      const { lastFrame, unmount } = renderApp(store, viewClient(state, {}));
+      const frame = lastFrame() ?? '';
+      if (small) {
+        expect(frame).toContain(`Terminal too small: ${cols}x${rows}.`);
+        expect(frame).not.toContain('NAME');
+      } else {
+        expect(frame).not.toContain('Terminal too small');
+        expect(frame).toContain('NAME');
+      }
+      unmount();
+    }
+  });
+
+  it('scroll the warnings overlay to every warning, each shown whole, and clamp at the last page', async () => {
+    let state = deckWith();
+    for (let i = 1; i <= 50; i++) {
+      state = reduce(state, { type: 'warning', text: `warning number ${i}: ${'a long explanation that goes on '.repeat(i === 1 ? 8 : 1)}end-of-${i}`, at: Date.now() });
+    }
+    const store = createAppStore(120, 40);
+    store.setState({ deck: state });
+    setUi(store, { mode: 'warnings' });
+    const { lastFrame, unmount } = renderApp(store, viewClient(state, {}));
+    expect(lastFrame()).toMatch(/Warnings \(50\) — w or Esc closes — 1–\d+ of \d+, j\/k scroll/);
+    expect(lastFrame()).toContain('end-of-50');
+    expect(lastFrame()).not.toContain('end-of-1 ');
+    setUi(store, { overlayScroll: 10_000 });
+    await waitFor(() => (lastFrame() ?? '').includes('end-of-1'), 'the last page');
+    const frame = lastFrame() ?? '';
+    // The oldest warning, longer than a row, is there whole, on wrapped rows.
+    expect(frame).toContain('end-of-1');
+    expect(frame.match(/a long explanation that goes on/g)?.length ?? 0).toBeGreaterThanOrEqual(9);
+    expect(store.getState().ui.overlayScroll).toBeLessThan(10_000);
     unmount();
   });
 });
