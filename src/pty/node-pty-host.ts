@@ -22,6 +22,7 @@ export const spawnNodePty: PtySpawner = (options) => {
   pty.onExit(() => {
     exited = true;
   });
+  const withChild = (pids: number[]): number[] => (exited || pids.includes(pty.pid) ? pids : [...pids, pty.pid].sort((a, b) => a - b));
   const handle: PtyHandle = {
     pid: pty.pid,
     write: (data) => {
@@ -35,8 +36,22 @@ export const spawnNodePty: PtySpawner = (options) => {
         // The child went away between the check and the ioctl: nothing to resize.
       }
     },
-    sessionPids: (maxAgeMs) => sessionPids(pty.pid, maxAgeMs),
-    killSession: (signal, maxAgeMs) => signalSession(pty.pid, signal, maxAgeMs).length,
+    // The PTY's own child counts until node-pty reports its exit, whatever a scan of /proc says:
+    // a scan (or a shared one up to maxAgeMs old) taken before the child ran setsid does not show
+    // it in its session, and a stop that signalled no one would then wait for an exit that never comes.
+    sessionPids: (maxAgeMs) => withChild(sessionPids(pty.pid, maxAgeMs)),
+    killSession: (signal, maxAgeMs) => {
+      const signalled = signalSession(pty.pid, signal, maxAgeMs);
+      if (!exited && !signalled.includes(pty.pid)) {
+        try {
+          process.kill(pty.pid, signal);
+          signalled.push(pty.pid);
+        } catch {
+          // Already reaped.
+        }
+      }
+      return signalled.length;
+    },
     pause: () => pty.pause(),
     resume: () => pty.resume(),
     onData: (listener) => pty.onData(listener),

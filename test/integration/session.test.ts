@@ -3,6 +3,8 @@ import { readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { killSessionsSync, parseProcStat, sessionPids, signalSession } from '../../src/pty/session.js';
+import { spawnNodePty } from '../../src/pty/node-pty-host.js';
+import type { PtyExit } from '../../src/pty/types.js';
 import { processGone, trackResources } from '../helpers/deck.js';
 import { tempDir } from '../helpers/git-repo.js';
 import { killIfLeft, sessionMembers } from '../helpers/session.js';
@@ -47,5 +49,22 @@ describe('a real process session (Linux /proc)', () => {
     expect(sessionPids(own)).not.toContain(process.pid);
     expect(sessionPids(0)).toEqual([]);
     expect(sessionPids(1)).toEqual([]);
+  });
+});
+
+describe('a node-pty session seen through a stale scan', () => {
+  it("counts and signals the PTY's own child even when the shared /proc scan predates it (the stop that waited forever)", async () => {
+    // A scan from before the spawn, reused as a reaper may reuse one that is up to maxAgeMs old.
+    sessionPids(process.pid, 0);
+    const pty = spawnNodePty({ file: '/bin/sh', args: ['-c', 'sleep 7120'], cols: 80, rows: 24, cwd: process.cwd(), env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+    pids.push(pty.pid);
+    let exit: PtyExit | null = null;
+    pty.onExit((e) => (exit = e));
+    expect(sessionPids(pty.pid, Infinity)).toEqual([]);
+    expect(pty.sessionPids(Infinity)).toEqual([pty.pid]);
+    expect(pty.killSession('SIGKILL', Infinity)).toBe(1);
+    await waitFor(() => exit !== null, 'the PTY child to exit');
+    expect(pty.sessionPids(0)).toEqual([]);
+    expect(processGone(pty.pid)).toBe(true);
   });
 });
