@@ -28,8 +28,8 @@ const only = process.argv
 
 const MB = 1024 * 1024;
 const PLAN = quick
-  ? { throughputReps: 1, mailMessages: 200, echoKeys: 200, scaleWorkers: 32, scaleSeconds: 10, startupRuns: 3, mailScaleRuns: 3, attachReps: 1, radarEvents: 5, uiReps: 1, uiBytes: 16 * MB, flood: { workers: 10, minBytes: 4 * MB, maxBytes: 6 * MB, afterMs: 10_000 } }
-  : { throughputReps: 3, mailMessages: 200, echoKeys: 200, scaleWorkers: 32, scaleSeconds: 20, startupRuns: 10, mailScaleRuns: 5, attachReps: 3, radarEvents: 15, uiReps: 3, uiBytes: 64 * MB, flood: { workers: 10, minBytes: 20 * MB, maxBytes: 30 * MB, afterMs: 30_000 } };
+  ? { throughputReps: 1, mailMessages: 200, echoKeys: 200, scaleWorkers: 32, scaleSeconds: 10, scaleIdleSeconds: 10, startupRuns: 3, mailScaleRuns: 3, attachReps: 1, radarEvents: 5, uiReps: 1, uiBytes: 16 * MB, flood: { workers: 10, minBytes: 4 * MB, maxBytes: 6 * MB, afterMs: 10_000 } }
+  : { throughputReps: 3, mailMessages: 200, echoKeys: 200, scaleWorkers: 32, scaleSeconds: 20, scaleIdleSeconds: 30, startupRuns: 10, mailScaleRuns: 5, attachReps: 3, radarEvents: 15, uiReps: 3, uiBytes: 64 * MB, flood: { workers: 10, minBytes: 20 * MB, maxBytes: 30 * MB, afterMs: 30_000 } };
 
 /**
  * What every phase returns, merged.
@@ -54,6 +54,7 @@ const KEYS = [
   ['attached_throughput_vs_tmux', 'x', 'tmux client time / TUI time, attached to the printing worker', (v) => v >= 1.2, '>= 1.2'],
   ['attach_mb_s', 'MB/s', 'attached TUI, 16 MiB cat through the server to the outer terminal', null],
   ['scale32_cpu_cores', 'cores', 'server + TUI CPU s per wall s, 32 workers x 10 lines/s', (v) => v < 1.0, '< 1.0'],
+  ['scale32_idle_cpu', 'cores', 'server + TUI CPU s per wall s, the same 32 workers silent, over 30 s (10 s with --quick)', (v) => v < 0.02, '< 0.02'],
   ['scale32_rss_mb', 'MB', 'server + TUI peak summed RSS, 32 workers', (v) => v < 300, '< 300'],
   ['startup_ms', 'ms', 'exec to first full frame, server running, median', (v) => v < 300, '< 300'],
   ['startup_cold_ms', 'ms', 'same, when the client starts the server, median', null],
@@ -110,7 +111,7 @@ const phases = [
   ['mail', () => benchMail({ messages: PLAN.mailMessages })],
   ['mailscale', () => benchMailScale({ handled: 5000, backlog: 3000, runs: PLAN.mailScaleRuns })],
   ['echo', () => benchEcho({ keys: PLAN.echoKeys })],
-  ['scale', () => benchScale({ workers: PLAN.scaleWorkers, seconds: PLAN.scaleSeconds })],
+  ['scale', () => benchScale({ workers: PLAN.scaleWorkers, seconds: PLAN.scaleSeconds, idleSeconds: PLAN.scaleIdleSeconds })],
   ['attach', () => benchAttach({ reps: PLAN.attachReps })],
   ['flood', () => benchFlood(PLAN.flood)],
   ['ui', () => benchUiVsTmux({ reps: PLAN.uiReps, bytes: PLAN.uiBytes })],

@@ -2,18 +2,24 @@
 // UI, each printing a coloured line every 100 ms. Measures the deck's own
 // processes, the server and the TUI client together (not the workers): CPU
 // seconds per wall second from /proc/<pid>/stat, and the peak of their summed
-// RSS sampled every 250 ms (plus each one's VmHWM in the details).
+// RSS sampled every 250 ms (plus each one's VmHWM in the details). Then the workers go
+// silent and the deck's CPU is measured again: scale32_idle_cpu.
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cpuSeconds, DeckTerm, log, now, serverPid, sleep, statusMb, tempDir, tempRepo, trackStateDir } from './lib.js';
 
-// `read -t 0.1` is a bash builtin that waits on the (silent) terminal: no fork per tick.
-const TICK_SCRIPT =
-  "i=0; while :; do printf '\\033[3%dmtick %d: compiling module %d of 32 \\033[1mok\\033[0m\\n' $((i%7+1)) $i $((i%32)); i=$((i+1)); read -t 0.1 _; done";
-const SCALE_CONFIG = { defaultAgent: 'tick', presets: { tick: { command: 'bash', args: ['-c', TICK_SCRIPT] } } };
+// `read -t 0.1` is a bash builtin that waits on the (silent) terminal: no fork per tick. Once the
+// file QUIET exists (`[` is a builtin too) the worker prints nothing and wakes once a second.
+/** @param {string} quiet */
+const tickScript = (quiet) =>
+  `i=0; while :; do if [ -e '${quiet}' ]; then read -t 1 _; continue; fi; printf '\\033[3%dmtick %d: compiling module %d of 32 \\033[1mok\\033[0m\\n' $((i%7+1)) $i $((i%32)); i=$((i+1)); read -t 0.1 _; done`;
+/** @param {string} quiet */
+const scaleConfig = (quiet) => ({ defaultAgent: 'tick', presets: { tick: { command: 'bash', args: ['-c', tickScript(quiet)] } } });
 
-/** @param {{ workers: number, seconds: number }} o workers to spawn; seconds to measure for */
-export async function benchScale({ workers, seconds }) {
-  const repo = tempRepo('scale', SCALE_CONFIG);
+/** @param {{ workers: number, seconds: number, idleSeconds: number }} o workers to spawn; seconds to measure for, busy and then idle */
+export async function benchScale({ workers, seconds, idleSeconds }) {
+  const quiet = path.join(tempDir('scale-quiet'), 'quiet');
+  const repo = tempRepo('scale', scaleConfig(quiet));
   const stateDir = path.join(tempDir('scale-state'), 'state');
   trackStateDir(stateDir);
   const deck = new DeckTerm({ cwd: repo, stateDir });
@@ -42,8 +48,17 @@ export async function benchScale({ workers, seconds }) {
     const rssNow = rss();
     const stillLive = deck.workers().length;
     if (live !== workers || stillLive !== workers) throw new Error(`scale: expected ${workers} live workers, had ${live} then ${stillLive}`);
+    // The same workers, silent: what the deck costs while nothing happens.
+    writeFileSync(quiet, '');
+    await sleep(3000);
+    const c2 = cpu();
+    const w2 = now();
+    await sleep(idleSeconds * 1000);
+    const idle = (cpu() - c2) / ((now() - w2) / 1000);
+    log(`scale: busy ${((c1 - c0) / ((w1 - w0) / 1000)).toFixed(3)} cores, idle ${idle.toFixed(4)} cores`);
     return {
       scale32_cpu_cores: (c1 - c0) / ((w1 - w0) / 1000),
+      scale32_idle_cpu: idle,
       scale32_rss_mb: rssPeak,
       scale32_rss_end_mb: rssNow,
     };
