@@ -4,6 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { emptyDeckState, reduce, unansweredQuestions, type DeckEvent, type DeckState } from './core/deck-state.js';
 import { sanitize, type MailMessage, type OperatorReply } from './core/mail.js';
+import type { MailboxHandlers } from './mail/mailbox.js';
 import { freeName, hasLiveProcess, isLive, newWorkerRecord, slugify, WORKER_NAME_RE, type WorkerRecord } from './core/worker.js';
 import type { GitRunner } from './git/git.js';
 import { createWorktree, ensureExcluded, isDirty, removeWorktree, type RepoInfo } from './git/worktree.js';
@@ -260,13 +261,7 @@ export class Deck {
   dispatch(event: DeckEvent): void {
     this.state = reduce(this.state, event);
     this.options.registry.save(this.state);
-    if (event.type === 'mail-batch') {
-      // The audit log keeps one line per message, as if each had come alone.
-      for (const message of event.messages) this.options.registry.appendEvent('mail-received', { message }, this.now());
-    } else {
-      const logged = eventLogFields(event);
-      if (logged) this.options.registry.appendEvent(event.type, logged, this.now());
-    }
+    for (const [type, fields] of eventLogLines(event)) this.options.registry.appendEvent(type, fields, this.now());
     for (const listener of this.listeners) listener(this.state, event);
   }
 
@@ -279,6 +274,21 @@ export class Deck {
   /** A message arrived in the mailbox. */
   receiveMail(message: MailMessage): void {
     this.dispatch({ type: 'mail-received', message });
+  }
+
+  /**
+   * How a Mailbox hands this deck its mail: each batch as one event, seqs
+   * from the deck's state, and a warning for bad mail and for failed moves.
+   */
+  mailboxHandlers(): MailboxHandlers {
+    return {
+      onMessage: (message) => this.receiveMail(message),
+      onMessages: (messages) => this.receiveMailBatch(messages),
+      onBad: (file, reason) => this.warn(`Bad mail ${file} moved to mail/bad: ${reason}`),
+      nextSeq: () => this.nextSeq(),
+      releaseSeq: (seq) => this.releaseSeq(seq),
+      onError: (message) => this.warn(message),
+    };
   }
 
   /** Messages the mailbox handled together, in seq order: one state change, one event for clients. */
@@ -915,22 +925,28 @@ function watchdogFields(request: SpawnRequest): Pick<WorkerRecord, 'watchdog'> {
   return Object.keys(own).length > 0 ? { watchdog: own } : {};
 }
 
-/** Fields of an event for events.jsonl, or null for events too chatty to log. */
-function eventLogFields(event: DeckEvent): Record<string, unknown> | null {
+/**
+ * The events.jsonl lines of an event, as [type, fields]: none for events too
+ * chatty to log, and one `mail-received` line per message of a `mail-batch`,
+ * as if each had come alone.
+ */
+function eventLogLines(event: DeckEvent): [string, Record<string, unknown>][] {
   switch (event.type) {
     case 'activity':
     case 'mail-seen':
     case 'restored':
-      return null;
+      return [];
     case 'worker-added':
-      return { worker: event.worker };
+      return [[event.type, { worker: event.worker }]];
     case 'mail-received':
-      return { message: event.message };
+      return [[event.type, { message: event.message }]];
+    case 'mail-batch':
+      return event.messages.map((message) => ['mail-received', { message }]);
     case 'operator-wrote':
-      return { reply: event.reply, inReplyTo: event.reply.inReplyTo };
+      return [[event.type, { reply: event.reply, inReplyTo: event.reply.inReplyTo }]];
     default: {
-      const { type: _type, ...rest } = event;
-      return rest;
+      const { type, ...rest } = event;
+      return [[type, rest]];
     }
   }
 }

@@ -223,14 +223,10 @@ function keepNewest(mail: MailMessage[], workerId: string, state: DeckState): Ma
   let count = 0;
   for (const m of mail) if (m.workerId === workerId) count++;
   if (count <= MAIL_KEEP) return mail;
-  const worker = state.workers[workerId];
-  // Only a live worker of this deck has open questions (see unansweredQuestions).
-  const open = worker !== undefined && hasLiveProcess(worker);
-  const answered = new Set<string>(worker?.answered ?? []);
-  for (const r of state.replies) if (r.inReplyTo) answered.add(r.inReplyTo);
+  const isOpen = openQuestionTest(state);
   let drop = count - MAIL_KEEP;
   return mail.filter((m) => {
-    if (drop === 0 || m.workerId !== workerId || (open && m.type === 'question' && !answered.has(m.id))) return true;
+    if (drop === 0 || m.workerId !== workerId || isOpen(m)) return true;
     drop--;
     return false;
   });
@@ -326,16 +322,21 @@ export function isLiveWorker(state: DeckState, workerId: string): boolean {
  * listed by `unknownMail` until the operator dismisses it.
  */
 export function unansweredQuestions(state: DeckState, workerId?: string): MailMessage[] {
+  const isOpen = openQuestionTest(state);
+  return state.mail
+    .filter((m) => (workerId === undefined || m.workerId === workerId) && isOpen(m))
+    .sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq);
+}
+
+/** Whether a message is an open question (see unansweredQuestions), for many messages of one state. */
+function openQuestionTest(state: DeckState): (m: MailMessage) => boolean {
   const answered = new Set<string>();
   for (const r of state.replies) if (r.inReplyTo) answered.add(r.inReplyTo);
-  return state.mail
-    .filter((m) => {
-      if (m.type !== 'question' || answered.has(m.id)) return false;
-      if (workerId !== undefined && m.workerId !== workerId) return false;
-      const worker = state.workers[m.workerId];
-      return worker !== undefined && hasLiveProcess(worker) && !worker.answered.includes(m.id);
-    })
-    .sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq);
+  return (m) => {
+    if (m.type !== 'question' || answered.has(m.id)) return false;
+    const worker = state.workers[m.workerId];
+    return worker !== undefined && hasLiveProcess(worker) && !worker.answered.includes(m.id);
+  };
 }
 
 /**

@@ -224,11 +224,9 @@ export class LineSplitter {
   constructor(private readonly maxBytes = MAX_FRAME_BYTES) {}
 
   push(chunk: string): string[] {
-    const text = this.rest + chunk;
-    const lines = text.split('\n');
-    this.rest = lines.pop() ?? '';
-    if (this.rest.length > this.maxBytes) throw new Error(`a frame is longer than ${this.maxBytes} bytes`);
-    return lines.filter((l) => l.length > 0);
+    const lines: string[] = [];
+    this.each(chunk, (line) => lines.push(line) > 0);
+    return lines;
   }
 
   /**

@@ -335,7 +335,8 @@ export async function readOlderMail(
   while (scanned < candidates.length && scanned < maxFiles && found.length < limit) {
     const slice = candidates.slice(scanned, Math.min(scanned + PAGE_SLICE, maxFiles));
     scanned += slice.length;
-    for (const m of await readCur(layout, names, slice.slice().reverse()).then((r) => r.reverse())) {
+    // readCur keeps the order it is given: newest first here.
+    for (const m of await readCur(layout, names, slice)) {
       if (m.workerId === workerId && m.type !== 'needs-input' && found.length < limit) found.push(m);
       else if (found.length >= limit) break;
     }

@@ -141,14 +141,7 @@ export async function serve(o: ServeOptions): Promise<number> {
   for (const orphan of await orphanWorktrees(o.repo, owned)) {
     theDeck.warn(`Orphan worktree ${orphan}: no worker of this deck owns it. Its branch is kept; workerdeck prune removes it when it is clean and merged.`);
   }
-  const mailbox = new Mailbox(layout, {
-    onMessage: (message) => theDeck.receiveMail(message),
-    onMessages: (messages) => theDeck.receiveMailBatch(messages),
-    onBad: (file, reason) => theDeck.warn(`Bad mail ${file} moved to mail/bad: ${reason}`),
-    nextSeq: () => theDeck.nextSeq(),
-    releaseSeq: (seq) => theDeck.releaseSeq(seq),
-    onError: (message) => theDeck.warn(message),
-  });
+  const mailbox = new Mailbox(layout, theDeck.mailboxHandlers());
   const presetInfo: PresetInfo[] = [...presets.values()].map((p) => ({
     name: p.name,
     description: p.description,

@@ -335,17 +335,7 @@ describe('the Mailbox when a move fails', () => {
     const { deck, registry, layout } = await faultyDeck(new FaultyFs());
     const worker = await deck.spawn(request({ agent: 'custom', name: 'alpha' }));
     const fs = new FaultyFs().fail('rename', 'ENOSPC', { times: 1, match: 'mail/cur' });
-    const mailbox = new Mailbox(
-      layout,
-      {
-        onMessage: (m) => deck.receiveMail(m),
-        onBad: (file, reason) => deck.warn(`Bad mail ${file}: ${reason}`),
-        nextSeq: () => deck.nextSeq(),
-        releaseSeq: (seq) => deck.releaseSeq(seq),
-        onError: (m) => deck.warn(m),
-      },
-      fs,
-    );
+    const mailbox = new Mailbox(layout, deck.mailboxHandlers(), fs);
     cleanups.push(() => mailbox.close());
     await mailbox.start();
     const name = writeMail(layout, worker.id, 'm1');

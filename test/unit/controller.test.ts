@@ -600,7 +600,7 @@ describe('paging a long thread back', () => {
       const body = buildMail({ id: `t${i}`, workerId: w.id, type: 'progress', content: `note number ${i}`, now: 1_000 + i });
       writeFileSync(path.join(rig.layout.mail.new, `${String(i).padStart(4, '0')}.json`), JSON.stringify(body));
     }
-    const mailbox = new Mailbox(rig.layout, { onMessage: (m) => rig.deck.receiveMail(m), onMessages: (ms) => rig.deck.receiveMailBatch(ms), onBad: () => undefined, nextSeq: () => rig.deck.nextSeq() });
+    const mailbox = new Mailbox(rig.layout, rig.deck.mailboxHandlers());
     await mailbox.start();
     await mailbox.close();
     await rig.sync();
