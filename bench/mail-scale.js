@@ -15,7 +15,6 @@ import { alive, BIN, DeckTerm, killServer, median, now, serverPid, sleep, tempDi
 /**
  * Write `count` valid mail files for `workerId` into tmp/, then rename them all into new/.
  * @param {string} stateDir @param {string} workerId @param {number} count @param {string} tag
- * @returns {number} ms the renames took
  */
 function deliver(stateDir, workerId, count, tag) {
   const tmp = path.join(stateDir, 'mail', 'tmp');
@@ -28,9 +27,7 @@ function deliver(stateDir, workerId, count, tag) {
     writeFileSync(path.join(tmp, name), JSON.stringify(body));
     names.push(name);
   }
-  const t0 = now();
   for (const name of names) renameSync(path.join(tmp, name), path.join(fresh, name));
-  return now() - t0;
 }
 
 const count = (/** @type {string} */ dir) => {

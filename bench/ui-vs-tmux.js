@@ -7,6 +7,7 @@
 // - attached: the workerdeck TUI attached to the printing worker.
 // Each worker (and the pane) waits for a cue file before each print, so the
 // clock starts at the cue (touching it) for every path alike.
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { generateOutput } from './gen-output.js';
@@ -51,7 +52,6 @@ export async function benchUiVsTmux({ reps, bytes }) {
   trackTmuxSocket(socket);
   const tmuxCues = tempDir('uivstmux-tmux');
   const tmuxArgs = ['-L', socket, '-f', '/dev/null'];
-  const { execFileSync } = await import('node:child_process');
   execFileSync('tmux', [...tmuxArgs, 'new-session', '-d', '-s', 'bench', '-x', '120', '-y', '40', `${printLoop(file, tmuxCues, reps)}; sleep 600`]);
   const client = new DeckTerm({ cwd: base, program: { file: 'tmux', args: [...tmuxArgs, 'attach', '-t', 'bench'] } });
   let tmuxMs;

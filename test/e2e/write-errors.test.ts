@@ -23,6 +23,17 @@ describe('write errors, as a user sees them (built binary at 120x40)', () => {
     return f.list()[0]?.id ?? '';
   }
 
+  /** Q, y: the TUI exits 0, and the server is gone. */
+  async function stopServerWithQ(d: ReturnType<typeof f.open>): Promise<void> {
+    const server = serverPid(f.stateDir) ?? 0;
+    d.type('Q');
+    await d.waitForText('(y/n)');
+    d.type('y');
+    const exit = await d.waitForExit();
+    expect(exit.exitCode).toBe(0);
+    await waitFor(() => processGone(server), 'the server to stop', 10_000);
+  }
+
   it('warns, keeps running, and writes every held line once the disk works again', async () => {
     mkdirSync(eventsFile(), { recursive: true });
     const d = f.open();
@@ -40,13 +51,7 @@ describe('write errors, as a user sees them (built binary at 120x40)', () => {
     // The disk "recovers": the retry writes the held lines.
     rmdirSync(eventsFile());
     await d.waitForText('Writing events.jsonl works again; nothing was lost.', 20_000);
-    const server = serverPid(f.stateDir) ?? 0;
-    d.type('Q');
-    await d.waitForText('(y/n)');
-    d.type('y');
-    const exit = await d.waitForExit();
-    expect(exit.exitCode).toBe(0);
-    await waitFor(() => processGone(server), 'the server to stop', 10_000);
+    await stopServerWithQ(d);
     const types = readFileSync(eventsFile(), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type);
     expect(types.slice(0, 2)).toEqual(['worker-added', 'worker-started']);
     for (const type of ['worker-added', 'worker-started', 'mail-received', 'worker-exited']) {
@@ -65,14 +70,8 @@ describe('write errors, as a user sees them (built binary at 120x40)', () => {
     await d.waitForText('Cannot append to events.jsonl (EISDIR');
     d.type('w');
     await waitFor(() => !d.screen().includes('Warnings ('), 'the overlay to close', 5000, () => d.screen());
-    const server = serverPid(f.stateDir) ?? 0;
-    d.type('Q');
-    await d.waitForText('(y/n)');
-    d.type('y');
-    const exit = await d.waitForExit();
-    expect(exit.exitCode).toBe(0);
     // The server stops within its deadline all the same, and its log says what was not written.
-    await waitFor(() => processGone(server), 'the server to stop', 10_000);
+    await stopServerWithQ(d);
     expect(readFileSync(path.join(f.stateDir, 'server.log'), 'utf8')).toContain(
       `the last changes could not be written to ${f.stateDir} (events.jsonl: EISDIR)`,
     );
