@@ -8,6 +8,35 @@ export interface ScreenRule {
   pattern: RegExp;
   /** What the worker's row shows, e.g. `permission prompt`. */
   reason: string;
+  /**
+   * For a permission dialog the deck can answer without an attach: the bytes
+   * written to the worker's PTY for each answer, exactly as the agent's dialog
+   * takes them (e.g. Codex `y` / `p` / `\x1b`). Absent: the deck only shows
+   * `needs input` and the operator attaches.
+   */
+  answers?: PermissionKeys;
+  /**
+   * What the dialog asks, read off the same screen text the pattern matched:
+   * the tool (e.g. `Bash`, `command`, `edit`) and its command or file. Absent
+   * or null: the panel shows the reason only.
+   */
+  describe?: (text: string) => PermissionAsk | null;
+}
+
+/** The keys that answer one agent's permission dialog (bytes for its PTY). */
+export interface PermissionKeys {
+  /** allow this once */
+  allowOnce: string;
+  /** allow this and the like for the rest of the session, where the agent has it */
+  allowAlways?: string;
+  /** deny; the agent's dialog takes no reason, so a reason is typed as the next prompt */
+  deny: string;
+}
+
+/** What a permission prompt asks: the tool and its command, file or other subject. */
+export interface PermissionAsk {
+  tool: string;
+  detail: string;
 }
 
 /** Rules that hold for most agent TUIs and CLIs. Presets add their own before these. */
