@@ -22,6 +22,7 @@ import type { StateLayout } from './registry/state-dir.js';
 import { readTranscriptTail, Transcript } from './registry/transcript.js';
 import { processExists } from './registry/pid.js';
 import { detectPrompt } from './core/prompt-detect.js';
+import { findLimits, type UsageLimit } from './core/limit-detect.js';
 
 /** SIGTERM, then SIGKILL after this many ms. */
 export const STOP_GRACE_MS = 5000;
@@ -91,6 +92,8 @@ interface Runtime {
   reaper: SessionReaper;
   lastOutputAt: number;
   promptTimer: NodeJS.Timeout | null;
+  /** The usage-limit messages seen on its screen since it last showed none (see checkLimit). */
+  limitsSeen: Set<string>;
   preset: Preset;
   /** Raw-output taps (attach); they see every byte, untouched. */
   taps: Set<(data: string) => void>;
@@ -630,6 +633,7 @@ export class Deck {
       reaper: new SessionReaper(pty),
       lastOutputAt: 0,
       promptTimer: null,
+      limitsSeen: new Set(),
       preset,
       taps: new Set(),
       exited: new Promise<void>((resolve) => (resolveExited = resolve)),
@@ -658,7 +662,7 @@ export class Deck {
     rt.lastOutputAt = this.now();
     const worker = this.state.workers[id];
     if (worker && worker.activity === 'idle') this.dispatch({ type: 'activity', id, activity: 'busy' });
-    if (rt.preset.promptRules.length > 0) {
+    if (rt.preset.promptRules.length > 0 || (rt.preset.limitRules?.length ?? 0) > 0) {
       if (rt.promptTimer) clearTimeout(rt.promptTimer);
       rt.promptTimer = setTimeout(() => void this.checkPrompt(id, rt), PROMPT_DEBOUNCE_MS);
     }
@@ -666,7 +670,8 @@ export class Deck {
 
   private async checkPrompt(id: string, rt: Runtime): Promise<void> {
     rt.promptTimer = null;
-    const found = detectPrompt(await rt.mirror.textRows(), rt.preset.promptRules);
+    const rows = await rt.mirror.textRows();
+    const found = detectPrompt(rows, rt.preset.promptRules);
     const worker = this.state.workers[id];
     if (!worker || this.runtimes.get(id) !== rt) return;
     if (found && worker.needsInput?.reason !== found) {
@@ -674,6 +679,36 @@ export class Deck {
     } else if (!found && worker.needsInput?.source === 'screen') {
       this.dispatch({ type: 'needs-input', id, needsInput: null, source: 'screen' });
     }
+    if (rt.preset.limitRules) this.checkLimit(id, rt, findLimits(rows, rt.preset.limitRules, this.now()));
+  }
+
+  /**
+   * A usage-limit message on the worker's screen that the deck has not seen
+   * there before starts `limited` (the newest such); the limit ends when its
+   * message leaves the screen (the agent went on, the operator switched
+   * models). Messages stay seen until the screen shows none, so a limit that
+   * ended (src/server/limits.ts) is not taken again from what is left on screen.
+   */
+  private checkLimit(id: string, rt: Runtime, found: UsageLimit[]): void {
+    const current = this.state.workers[id]?.limit ?? null;
+    if (found.length === 0) {
+      rt.limitsSeen.clear();
+      if (current) this.dispatch({ type: 'limit', id, limit: null });
+      return;
+    }
+    const fresh = found.filter((limit) => !rt.limitsSeen.has(limit.text)).at(-1);
+    for (const limit of found) rt.limitsSeen.add(limit.text);
+    if (fresh) this.dispatch({ type: 'limit', id, limit: fresh });
+    else if (current && !found.some((limit) => limit.text === current.text)) this.dispatch({ type: 'limit', id, limit: null });
+  }
+
+  /**
+   * End the worker's usage limit: its reset came (src/server/limits.ts).
+   * Its message, still on screen, is not taken again. `resumed`: the deck nudges it on.
+   */
+  endLimit(id: string, resumed: boolean): void {
+    if (!this.state.workers[id]?.limit) return;
+    this.dispatch({ type: 'limit', id, limit: null, resumed });
   }
 
   private notifyScreen(id: string): void {
@@ -944,6 +979,8 @@ function eventLogLines(event: DeckEvent): [string, Record<string, unknown>][] {
       return event.messages.map((message) => ['mail-received', { message }]);
     case 'operator-wrote':
       return [[event.type, { reply: event.reply, inReplyTo: event.reply.inReplyTo }]];
+    case 'limit':
+      return event.limit ? [['limit-reached', { id: event.id, limit: event.limit }]] : [['limit-ended', { id: event.id, resumed: event.resumed ?? false }]];
     default: {
       const { type, ...rest } = event;
       return [[type, rest]];

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { RESET_TIME, type LimitRule } from '../core/limit-detect.js';
 import { COMMON_PROMPT_RULES, type ScreenRule } from '../core/prompt-detect.js';
 import type { PresetFactory } from './index.js';
 import { mcpConfigFor, type Launch, type LaunchContext, type Preset } from './preset.js';
@@ -25,6 +26,21 @@ export const CLAUDE_PROMPT_RULES: ScreenRule[] = [
   { pattern: /Yes, (I trust|proceed)[^\n]*\n[\s\S]*No, exit/i, reason: 'trust prompt' },
   { pattern: /Select login method|Please run \/login|Invalid API key/i, reason: 'login required' },
   { pattern: /Try the new fullscreen renderer\?/i, reason: 'dialog' },
+];
+
+/** Claude resumes by itself at the reset when it says so (`set to continue automatically at 12:53am`). */
+const CLAUDE_RESUMES_ITSELF = /Continuing automatically at|set to continue automatically/;
+
+/**
+ * Claude Code's usage-limit messages (2.1.332, seen against a stand-in API
+ * answering 429 with `anthropic-ratelimit-unified-status: rejected`):
+ * `You've hit your 5-hour limit · resets 12:53am (UTC)` in the transcript,
+ * `Usage limit reached · limit resets 12:53am` above the prompt.
+ */
+export const CLAUDE_LIMIT_RULES: LimitRule[] = [
+  { pattern: new RegExp(String.raw`You've hit your [^·]{0,40}?limit\s*[·.]\s*(?:It\s)?resets ${RESET_TIME}`), resumesItself: CLAUDE_RESUMES_ITSELF },
+  { pattern: new RegExp(String.raw`Usage limit reached\s*·\s*limit resets ${RESET_TIME}`), resumesItself: CLAUDE_RESUMES_ITSELF },
+  { pattern: /You've hit your [^·.]{0,40}?limit|Usage limit reached/, resumesItself: CLAUDE_RESUMES_ITSELF },
 ];
 
 /**
@@ -89,6 +105,7 @@ export const claudePreset: PresetFactory = (override = {}) => {
     supportsSkipPermissions: true,
     submitDelayMs: override.submitDelayMs ?? 80,
     promptRules: [...CLAUDE_PROMPT_RULES, ...COMMON_PROMPT_RULES],
+    limitRules: CLAUDE_LIMIT_RULES,
     launch(ctx) {
       return build(ctx, ['--session-id', ctx.sessionId], ctx.task.trim() === '' ? [] : ['--', ctx.task]);
     },

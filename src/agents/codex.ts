@@ -7,6 +7,7 @@ import type { PresetFactory } from './index.js';
 import type { Discovery, DiscoveryContext, Launch, LaunchContext } from './preset.js';
 import { shellQuote, workerIdentityEnv } from './common.js';
 import { chooseSession, type SessionCandidate } from './session.js';
+import { RESET_TIME, type LimitRule } from '../core/limit-detect.js';
 
 /** The Codex CLI version the flags below were checked against (`--help`). */
 export const CODEX_CHECKED_VERSION = '0.169.0';
@@ -230,6 +231,7 @@ export const codexPreset: PresetFactory = (override = {}) => {
     supportsSkipPermissions: true,
     submitDelayMs: override.submitDelayMs ?? 80,
     promptRules: [...CODEX_PROMPT_RULES, ...COMMON_PROMPT_RULES],
+    limitRules: CODEX_LIMIT_RULES,
     launch(ctx) {
       return build(ctx, [], ctx.task.trim() === '' ? [] : ['--', ctx.task]);
     },
@@ -244,3 +246,14 @@ export const codexPreset: PresetFactory = (override = {}) => {
     },
   };
 };
+
+/**
+ * Codex's usage-limit message (0.169.0, read in the binary): `You've hit your
+ * usage limit. Upgrade to Pro (…), visit … or try again at 3:04 PM.`, with a
+ * date when the reset is not today (`Dec 29th, 2025 10:15 PM`), in the local
+ * time of the machine Codex runs on, the server's.
+ */
+export const CODEX_LIMIT_RULES: LimitRule[] = [
+  { pattern: new RegExp(String.raw`You've hit your usage limit[^·]{0,400}?[Tt]ry again (?:at )?${RESET_TIME}`) },
+  { pattern: /You've hit your usage limit|You've reached your usage limit/ },
+];

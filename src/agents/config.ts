@@ -50,6 +50,8 @@ const watchdogKeys = {
   onTimeout: z.enum(['fail', 'nudge']).optional(),
   /** Seconds a question may wait unanswered before the deck reminds the operator (again every as many). */
   remindAfter: seconds.optional(),
+  /** Nudge a worker to continue once the usage limit it hit has reset (src/server/limits.ts). */
+  resumeAfterLimit: z.boolean().optional(),
 };
 
 /** A worker's watchdog settings: limits in s (0 = off) and what a limit that runs out does. */
@@ -59,6 +61,8 @@ export interface WatchdogSpec {
   onTimeout: 'fail' | 'nudge';
   /** Seconds before an unanswered question is recalled to the operator; 0 = never. */
   remindAfter: number;
+  /** Nudge the worker on once its usage limit has reset. */
+  resumeAfterLimit: boolean;
 }
 
 /**
@@ -76,6 +80,7 @@ export function watchdogFor(
     idleTimeout: own.idleTimeout ?? p.idleTimeout ?? config.watchdog.idleTimeout ?? 0,
     onTimeout: p.onTimeout ?? config.watchdog.onTimeout ?? 'fail',
     remindAfter: p.remindAfter ?? config.watchdog.remindAfter ?? 0,
+    resumeAfterLimit: p.resumeAfterLimit ?? config.watchdog.resumeAfterLimit ?? false,
   };
 }
 
@@ -157,7 +162,7 @@ export interface Config {
   /** The validate command of the config files (presets may have their own), or null. */
   validate: z.infer<typeof validateSchema> | null;
   /** The top-level watchdog keys as given (presets may have their own); see `watchdogFor`. */
-  watchdog: { timeout?: number; idleTimeout?: number; onTimeout?: 'fail' | 'nudge'; remindAfter?: number };
+  watchdog: { timeout?: number; idleTimeout?: number; onTimeout?: 'fail' | 'nudge'; remindAfter?: number; resumeAfterLimit?: boolean };
   /** Most workers running at once (spawns beyond it are queued); 0 = no limit. */
   maxWorkers: number;
   /** The files that were read, user file first. */
@@ -252,6 +257,7 @@ export function mergeConfig(user: ConfigFile | null, repo: ConfigFile | null, so
       idleTimeout: repo?.idleTimeout ?? user?.idleTimeout,
       onTimeout: repo?.onTimeout ?? user?.onTimeout,
       remindAfter: repo?.remindAfter ?? user?.remindAfter,
+      resumeAfterLimit: repo?.resumeAfterLimit ?? user?.resumeAfterLimit,
     }),
     maxWorkers: repo?.maxWorkers ?? user?.maxWorkers ?? 0,
     sources,

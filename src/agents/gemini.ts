@@ -4,6 +4,7 @@ import { COMMON_PROMPT_RULES, type ScreenRule } from '../core/prompt-detect.js';
 import type { PresetFactory } from './index.js';
 import type { Launch, LaunchContext, PresetFile } from './preset.js';
 import { stringOption, workerIdentityEnv } from './common.js';
+import { RESET_TIME, type LimitRule } from '../core/limit-detect.js';
 
 /** The Gemini CLI version the flags below were checked against (`--help`, bundled JS). */
 export const GEMINI_CHECKED_VERSION = '0.61.0';
@@ -102,6 +103,7 @@ export const geminiPreset: PresetFactory = (override = {}) => {
     // Gemini takes an Enter within 30 ms of a printable key as a newline.
     submitDelayMs: Math.max(override.submitDelayMs ?? 600, 500),
     promptRules: [...GEMINI_PROMPT_RULES, ...COMMON_PROMPT_RULES],
+    limitRules: GEMINI_LIMIT_RULES,
     launch(ctx) {
       return build(ctx, ['--session-id', ctx.sessionId], ctx.task.trim() === '' ? [] : stringOption('-i', '--prompt-interactive', ctx.task));
     },
@@ -110,3 +112,13 @@ export const geminiPreset: PresetFactory = (override = {}) => {
     },
   };
 };
+
+/**
+ * Gemini CLI's quota messages (0.61.0, read in the bundle): `Usage limit
+ * reached for <model>. … Access resets at 3:00 PM UTC.` (Intl short zone) and
+ * `You have exhausted your daily quota on this model.`
+ */
+export const GEMINI_LIMIT_RULES: LimitRule[] = [
+  { pattern: new RegExp(String.raw`Usage limit reached for \S+[^·]{0,300}?Access resets at ${RESET_TIME}`) },
+  { pattern: /Usage limit reached for \S+|You have exhausted your daily quota/ },
+];

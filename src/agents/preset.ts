@@ -1,3 +1,4 @@
+import type { LimitRule } from '../core/limit-detect.js';
 import type { ScreenRule } from '../core/prompt-detect.js';
 import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
@@ -135,6 +136,8 @@ export interface Preset {
   discoverSession?(ctx: DiscoveryContext): Promise<Discovery>;
   /** Screen rules for the needs-input fallback. */
   promptRules: ScreenRule[];
+  /** Screen rules for the agent's "usage limit reached / resets at" messages (the row shows `limited`). */
+  limitRules?: LimitRule[];
 }
 
 /**

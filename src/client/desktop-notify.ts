@@ -23,6 +23,7 @@ const LABEL: Record<NotifyEvent['event'], string> = {
   completion: 'completed',
   failure: 'failed',
   validation: 'validation',
+  limit: 'hit a usage limit',
 };
 
 /** Text safe inside an OSC string: no control characters (an ESC or BEL would end it), at most 200 chars. */

@@ -4,6 +4,7 @@
  * The Deck (src/deck.ts) is the only producer of events; the store and the
  * registry both replay them through `reduce`, so the UI and `state.json` agree.
  */
+import type { UsageLimit } from './limit-detect.js';
 import type { MailMessage, OperatorReply } from './mail.js';
 import type { Conflict, DiffStat, Validation } from './review.js';
 import {
@@ -70,6 +71,11 @@ export type DeckEvent =
   /** The operator dismissed the mail of a worker this deck does not know, up to `seq`. */
   | { type: 'mail-dismissed'; workerId: string; seq: number; at: number }
   | { type: 'needs-input'; id: string; needsInput: NeedsInput | null; source: SignalSource }
+  /**
+   * The worker's agent hit a usage limit (`limit`), or it ended (null): the
+   * screen no longer shows it, or its reset came (`resumed`: the deck nudged it on).
+   */
+  | { type: 'limit'; id: string; limit: UsageLimit | null; resumed?: boolean }
   | { type: 'activity'; id: string; activity: 'busy' | 'idle' }
   | { type: 'warning'; text: string; at: number }
   /** The worker's diffstat against its base was computed again (src/server/review.ts). */
@@ -119,6 +125,7 @@ export function reduce(state: DeckState, event: DeckEvent): DeckState {
         signal: null,
         reason: null,
         needsInput: null,
+        limit: null,
         endedAt: null,
         updatedAt: event.at,
       });
@@ -131,6 +138,7 @@ export function reduce(state: DeckState, event: DeckEvent): DeckState {
         signal: event.signal,
         reason: event.reason,
         needsInput: null,
+        limit: null,
         activity: 'idle',
         endedAt: event.at,
         updatedAt: event.at,
@@ -184,6 +192,11 @@ export function reduce(state: DeckState, event: DeckEvent): DeckState {
       if (current && SIGNAL_RANK[current.source] > SIGNAL_RANK[event.source]) return state;
       if (current === null && event.needsInput === null) return state;
       return patchWorker(state, event.id, { needsInput: event.needsInput });
+    }
+    case 'limit': {
+      const worker = state.workers[event.id];
+      if (!worker || (event.limit !== null && !hasLiveProcess(worker)) || (event.limit === null && !worker.limit)) return state;
+      return patchWorker(state, event.id, { limit: event.limit });
     }
     case 'activity': {
       const worker = state.workers[event.id];

@@ -5,10 +5,11 @@
  * notifications (src/client/desktop-notify.ts) both read events through it.
  */
 import type { DeckEvent, DeckState } from './deck-state.js';
+import type { UsageLimit } from './limit-detect.js';
 import type { MailMessage } from './mail.js';
 import type { WorkerRecord } from './worker.js';
 
-export type NotifyEventKind = 'question' | 'needs-input' | 'completion' | 'failure' | 'validation';
+export type NotifyEventKind = 'question' | 'needs-input' | 'completion' | 'failure' | 'validation' | 'limit';
 
 /** One notification, as the command reads it from stdin. */
 export interface NotifyEvent {
@@ -38,6 +39,8 @@ export function notifyEvents(before: DeckState, after: DeckState, event: DeckEve
       const is = after.workers[event.id]?.needsInput?.reason ?? null;
       return is !== null && is !== was ? about(after.workers[event.id], 'needs-input', is) : [];
     }
+    case 'limit':
+      return event.limit && !before.workers[event.id]?.limit ? about(after.workers[event.id], 'limit', limitText(event.limit)) : [];
     case 'worker-exited': {
       const w = after.workers[event.id];
       return w?.status === 'failed' ? about(w, 'failure', w.reason ?? 'failed') : [];
@@ -49,4 +52,9 @@ export function notifyEvents(before: DeckState, after: DeckState, event: DeckEve
     default:
       return [];
   }
+}
+
+/** A limit for a notification: what the agent said, and the reset as the server's local time when known. */
+export function limitText(limit: UsageLimit): string {
+  return limit.resetAt === null ? limit.text : `${limit.text} (resets ${new Date(limit.resetAt).toLocaleString()})`;
 }

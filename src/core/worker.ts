@@ -6,6 +6,7 @@
  * and `stopped` (by the operator). A reply or a nudge takes `asking` or
  * `completed` back to `running`.
  */
+import type { UsageLimit } from './limit-detect.js';
 import type { Conflict, DiffStat, Validation } from './review.js';
 
 export const WORKER_STATUSES = [
@@ -80,6 +81,8 @@ export interface WorkerRecord {
   watchdog?: { timeout?: number; idleTimeout?: number };
   /** While `queued`: what its spawn asked for, and `rank`, its place in the queue (lower starts first). */
   queue?: { worktree: boolean; base: string; rank: number };
+  /** The usage limit its agent hit and waits out (the row shows `limited`); null or absent when none. */
+  limit?: UsageLimit | null;
 }
 
 /** True while the worker's process is alive as far as the deck knows. */
@@ -196,8 +199,12 @@ export function newWorkerRecord(
   };
 }
 
-/** The status word a row shows: `needs input` overrides the status while a prompt waits. */
+/**
+ * The status word a row shows: `needs input` overrides the status while a
+ * prompt waits, then `limited` while its agent waits out a usage limit.
+ */
 export function statusLabel(worker: WorkerRecord): string {
   if (worker.needsInput && isLive(worker.status)) return 'needs input';
+  if (worker.limit && isLive(worker.status)) return 'limited';
   return worker.status;
 }

@@ -22,6 +22,7 @@ import { readFileSync } from 'node:fs';
 import { hasLiveProcess, type WorkerRecord } from '../core/worker.js';
 import { ReviewService } from './review.js';
 import { Watchdog } from './watchdog.js';
+import { LimitWatch } from './limits.js';
 import { Notifier, shellNotifyRunner } from './notify.js';
 import { SpawnQueue } from './queue.js';
 
@@ -120,6 +121,7 @@ export async function serve(o: ServeOptions): Promise<number> {
   SpawnQueue.of(theDeck, config.maxWorkers);
   if (config.notify.command) new Notifier(theDeck, shellNotifyRunner(config.notify.command, config.notify.timeout * 1000, o.env));
   new Watchdog(theDeck, { specFor: (w) => watchdogFor(config, w.agent, w.watchdog), nudgeFor: () => config.nudge });
+  new LimitWatch(theDeck, { specFor: (w) => watchdogFor(config, w.agent, w.watchdog), nudgeFor: () => config.nudge });
   let saved = null;
   try {
     saved = await loadState(layout.stateFile);

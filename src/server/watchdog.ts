@@ -104,7 +104,8 @@ export class Watchdog {
       const worker = state.workers[id];
       if (!worker || clocks.firing || !hasLiveProcess(worker) || worker.status === 'completed') continue;
       const spec = this.options.specFor(worker);
-      const waiting = worker.status === 'asking' || worker.needsInput !== null;
+      // An open question, a prompt, or a usage limit: the worker waits on the operator or the account.
+      const waiting = worker.status === 'asking' || worker.needsInput !== null || Boolean(worker.limit);
       if (spec.timeout > 0 && now - clocks.startedAt >= spec.timeout * 1000) {
         this.fire(worker, clocks, spec, `timed out: running for ${spec.timeout} s (timeout)`);
       } else if (spec.idleTimeout > 0 && !waiting && now - clocks.activeAt >= spec.idleTimeout * 1000) {

@@ -12,6 +12,11 @@ export function statusReasons(worker: WorkerRecord, openQuestions: number, runni
     const from = { screen: 'its screen shows', hook: 'its agent reported', mail: 'its mail says' }[worker.needsInput.source];
     out.push(`needs input: ${from} "${worker.needsInput.reason}".`);
   }
+  if (worker.limit && isLive(worker.status)) {
+    const reset = worker.limit.resetAt === null ? 'no reset time the deck could read' : `resets ${new Date(worker.limit.resetAt).toLocaleString()}`;
+    const then = worker.limit.resumesItself ? 'its agent continues by itself then' : 'with resumeAfterLimit the deck nudges it on a minute after';
+    out.push(`limited: its agent hit a usage limit (${reset}; ${then}): "${worker.limit.text}".`);
+  }
   switch (worker.status) {
     case 'queued':
       out.push('queued: maxWorkers are running; it starts when a slot frees (x cancels it, K and J move it in the queue).');

@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
 import { unreadCount } from '../core/deck-state.js';
+import { limitNote } from '../core/limit-detect.js';
 import { withQueuePosition } from '../core/queue.js';
 import { describeConflicts, formatDiffStat } from '../core/review.js';
 import { formatAge, isLive, STATUS_SYMBOL, statusLabel, type WorkerRecord } from '../core/worker.js';
@@ -67,12 +68,17 @@ const Row = memo(function Row({
 }) {
   const { theme } = useDeckContext();
   const needs = worker.needsInput !== null && isLive(worker.status);
-  const statusColour = theme.c(needs ? 'status.needsInput' : statusToken(worker.status));
-  const note = needs ? worker.needsInput?.reason ?? '' : worker.note ?? worker.reason ?? worker.task;
+  const limited = !needs && Boolean(worker.limit) && isLive(worker.status);
+  const statusColour = theme.c(needs || limited ? 'status.needsInput' : statusToken(worker.status));
+  const note = needs
+    ? worker.needsInput?.reason ?? ''
+    : limited && worker.limit
+      ? limitNote(worker.limit, now)
+      : worker.note ?? worker.reason ?? worker.task;
   const fg = selected ? theme.c('text.selected') : undefined;
   const bg = selected ? theme.c('bg.selected') : undefined;
   const inverse = selected && !theme.colour;
-  const symbol = needs ? '!' : STATUS_SYMBOL[worker.status];
+  const symbol = needs ? '!' : limited ? '~' : STATUS_SYMBOL[worker.status];
   // The note is led by, in order: the workers (or base) it conflicts with and the files (⚡ in place of
   // the status symbol), the validate verdict, and the diffstat (`+120 −8 3f`).
   const clash = describeConflicts(worker.conflicts);
