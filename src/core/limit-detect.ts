@@ -241,15 +241,24 @@ function addDays(d: { year: number; month: number; day: number }, days: number, 
 }
 
 /**
- * A worker row's note for a usage limit: `usage limit, resets 00:53` (local
- * time; with the date when the reset is not within a day), or `usage limit`
- * when the reset is unknown.
+ * A reset time for the operator, in the local zone: `00:53`, with the date
+ * (`Dec 2 00:53`) when it is more than 20 h from `now`.
+ * @param resetAt epoch ms
+ * @param now epoch ms
+ */
+export function formatReset(resetAt: number, now: number): string {
+  const at = new Date(resetAt);
+  const time = `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`;
+  return resetAt - now > 20 * 3_600_000 ? `${MONTH_NAMES[at.getMonth()]} ${at.getDate()} ${time}` : time;
+}
+
+const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * A worker row's note for a usage limit (its status says `limited`):
+ * `resets 00:53` (see formatReset), or `usage limit` when the reset is unknown.
  * @param now epoch ms
  */
 export function limitNote(limit: UsageLimit, now: number): string {
-  if (limit.resetAt === null) return 'usage limit';
-  const at = new Date(limit.resetAt);
-  const time = `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`;
-  const far = limit.resetAt - now > 20 * 3_600_000;
-  return `usage limit, resets ${far ? `${at.toLocaleDateString('en-US', { month: 'short', day: 'numeric' })} ${time}` : time}`;
+  return limit.resetAt === null ? 'usage limit' : `resets ${formatReset(limit.resetAt, now)}`;
 }

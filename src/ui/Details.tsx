@@ -1,6 +1,7 @@
 import { formatAge, hasLiveProcess, isLive, statusLabel, type WorkerRecord } from '../core/worker.js';
 import { unansweredQuestions } from '../core/deck-state.js';
 import { formatDiffStat } from '../core/review.js';
+import { formatReset } from '../core/limit-detect.js';
 import { useApp, useDeckContext } from './context.js';
 import { fit, wrap } from './layout.js';
 import { Overlay } from './Pane.js';
@@ -13,7 +14,7 @@ export function statusReasons(worker: WorkerRecord, openQuestions: number, runni
     out.push(`needs input: ${from} "${worker.needsInput.reason}".`);
   }
   if (worker.limit && isLive(worker.status)) {
-    const reset = worker.limit.resetAt === null ? 'no reset time the deck could read' : `resets ${new Date(worker.limit.resetAt).toLocaleString()}`;
+    const reset = worker.limit.resetAt === null ? 'no reset time the deck could read' : `resets ${formatReset(worker.limit.resetAt, Date.now())}`;
     const then = worker.limit.resumesItself ? 'its agent continues by itself then' : 'with resumeAfterLimit the deck nudges it on a minute after';
     out.push(`limited: its agent hit a usage limit (${reset}; ${then}): "${worker.limit.text}".`);
   }

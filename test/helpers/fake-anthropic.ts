@@ -87,6 +87,13 @@ export class FakeAnthropic {
   readonly unknown: RecordedRequest[] = [];
   /** Main-loop `/v1/messages` requests, in order. */
   readonly turns: MessagesRequest[] = [];
+  /**
+   * While set, every `/v1/messages` request is refused as a subscriber's
+   * usage limit: 429 with `anthropic-ratelimit-unified-status: rejected` and
+   * the reset (epoch s), which Claude Code signed in with an OAuth token shows
+   * as `You've hit your 5-hour limit · resets …`.
+   */
+  usageLimit: { resetAt: number } | null = null;
   private server: Server | null = null;
   private toolIds = 0;
   private script: Script;
@@ -149,6 +156,20 @@ export class FakeAnthropic {
     this.requests.push(recorded);
     const pathname = (req.url ?? '').split('?')[0] ?? '';
 
+    if (req.method === 'POST' && pathname === '/v1/messages' && this.usageLimit) {
+      const reset = String(this.usageLimit.resetAt);
+      res.writeHead(429, {
+        'content-type': 'application/json',
+        'x-should-retry': 'false',
+        'anthropic-ratelimit-unified-status': 'rejected',
+        'anthropic-ratelimit-unified-reset': reset,
+        'anthropic-ratelimit-unified-representative-claim': 'five_hour',
+        'anthropic-ratelimit-unified-5h-status': 'rejected',
+        'anthropic-ratelimit-unified-5h-reset': reset,
+      });
+      res.end(JSON.stringify({ type: 'error', error: { type: 'rate_limit_error', message: 'Rate limited' } }));
+      return;
+    }
     if (req.method === 'POST' && pathname === '/v1/messages') {
       const request = body as MessagesRequest;
       if (isMainLoop(request)) this.turns.push(request);

@@ -95,8 +95,8 @@ describe('limitNote', () => {
     expect(limitNote({ ...limit, resetAt: null }, NOW)).toBe('usage limit');
     const soon = new Date(NOW + 3_600_000);
     expect(limitNote({ ...limit, resetAt: soon.getTime() }, NOW)).toBe(
-      `usage limit, resets ${String(soon.getHours()).padStart(2, '0')}:${String(soon.getMinutes()).padStart(2, '0')}`,
+      `resets ${String(soon.getHours()).padStart(2, '0')}:${String(soon.getMinutes()).padStart(2, '0')}`,
     );
-    expect(limitNote({ ...limit, resetAt: NOW + 3 * 86_400_000 }, NOW)).toMatch(/^usage limit, resets [A-Z][a-z]{2} \d{1,2} \d\d:\d\d$/);
+    expect(limitNote({ ...limit, resetAt: NOW + 3 * 86_400_000 }, NOW)).toMatch(/^resets [A-Z][a-z]{2} \d{1,2} \d\d:\d\d$/);
   });
 });
