@@ -71,13 +71,13 @@ describe('mergeConfig', () => {
   });
 
   it('takes each watchdog key from the spawn, else the preset, else the top level (the repo winning), else off', () => {
-    const user = parseConfigText('user.json', JSON.stringify({ timeout: 3600, idleTimeout: 60, onTimeout: 'nudge' }));
-    const repo = parseConfigText('repo.json', JSON.stringify({ idleTimeout: 120, presets: { claude: { idleTimeout: 300, onTimeout: 'fail' } } }));
+    const user = parseConfigText('user.json', JSON.stringify({ timeout: 3600, idleTimeout: 60, onTimeout: 'nudge', resumeAfterLimit: true }));
+    const repo = parseConfigText('repo.json', JSON.stringify({ idleTimeout: 120, presets: { claude: { idleTimeout: 300, onTimeout: 'fail', resumeAfterLimit: false } } }));
     const config = mergeConfig(user, repo, ['user.json', 'repo.json']);
-    expect(watchdogFor(config, 'shell')).toEqual({ timeout: 3600, idleTimeout: 120, onTimeout: 'nudge', remindAfter: 0 });
-    expect(watchdogFor(config, 'claude')).toEqual({ timeout: 3600, idleTimeout: 300, onTimeout: 'fail', remindAfter: 0 });
-    expect(watchdogFor(config, 'claude', { idleTimeout: 0 })).toEqual({ timeout: 3600, idleTimeout: 0, onTimeout: 'fail', remindAfter: 0 });
-    expect(watchdogFor(mergeConfig(null, null, []), 'shell')).toEqual({ timeout: 0, idleTimeout: 0, onTimeout: 'fail', remindAfter: 0 });
+    expect(watchdogFor(config, 'shell')).toEqual({ timeout: 3600, idleTimeout: 120, onTimeout: 'nudge', remindAfter: 0, resumeAfterLimit: true });
+    expect(watchdogFor(config, 'claude')).toEqual({ timeout: 3600, idleTimeout: 300, onTimeout: 'fail', remindAfter: 0, resumeAfterLimit: false });
+    expect(watchdogFor(config, 'claude', { idleTimeout: 0 })).toEqual({ timeout: 3600, idleTimeout: 0, onTimeout: 'fail', remindAfter: 0, resumeAfterLimit: false });
+    expect(watchdogFor(mergeConfig(null, null, []), 'shell')).toEqual({ timeout: 0, idleTimeout: 0, onTimeout: 'fail', remindAfter: 0, resumeAfterLimit: false });
     expect(() => parseConfigText('c.json', '{"idleTimeout": -1}')).toThrow(/idleTimeout/);
   });
 

@@ -130,8 +130,8 @@ describe('usage limits', () => {
     const { pty, limit, deck, id } = await rig('{}', CLAUDE_LIMIT_RULES);
     const transcriptLine = "  ⎿  You've hit your 5-hour limit · resets in 30 minutes\r\n";
     pty.emitData(`${transcriptLine}❯ \r\n  ⚠ Usage limit reached · limit resets in 30 minutes\r\n    Continuing automatically at 9:30pm · Esc to cancel\r\n`);
-    await waitFor(() => limit() !== null, 'the limit to be seen');
-    expect(limit()?.text).toBe('Usage limit reached · limit resets in 30 minutes');
+    // The prompt's line is the newest: it is the limit once the deck has read the whole screen.
+    await waitFor(() => limit()?.text === 'Usage limit reached · limit resets in 30 minutes', 'the limit to be seen');
     // The operator nudged it and it went on: the prompt's limit line is gone, the transcript's stays.
     pty.emitData(`\u001b[2J\u001b[H${transcriptLine}● Working again CHECKPOINT\r\n`);
     await waitFor(() => deck.getState().workers[id]?.needsInput?.reason === 'checkpoint', 'the deck to read the screen');
