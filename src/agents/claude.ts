@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { COMMON_PROMPT_RULES, type ScreenRule } from '../core/prompt-detect.js';
+import { COMMON_PROMPT_RULES, type PermissionAsk, type ScreenRule } from '../core/prompt-detect.js';
 import type { PresetFactory } from './index.js';
 import { mcpConfigFor, type Launch, type LaunchContext, type Preset } from './preset.js';
 import { runningAsRoot, shellQuote, workerIdentityEnv } from './common.js';
@@ -18,9 +18,41 @@ const HOOKS: Record<string, string> = {
   Notification: 'notify',
 };
 
+/**
+ * The ask of Claude's permission dialog, read off its screen: the header
+ * above the question (`Bash command`, `Edit file`, …) gives the tool (its
+ * first word); the command is the line between the dialog's dashed rules
+ * (2.1.332), else the first line below the header that is not a tip.
+ */
+export function describeClaudeDialog(text: string): PermissionAsk | null {
+  const lines = text.split('\n').map((l) => l.replace(/^[\s│]+|[\s│]+$/g, ''));
+  const question = lines.findIndex((l) => /^Do you want to /.test(l));
+  if (question < 0) return null;
+  for (let i = question - 1; i >= 0; i--) {
+    const header = /^([A-Z][\w-]*)(?: \w+)? (command|file|request|tool)$/.exec(lines[i] ?? '');
+    if (!header) continue;
+    const body = lines.slice(i + 1, question);
+    const rule = (l: string) => /^[╌┄─-]{3,}$/.test(l);
+    const first = body.findIndex(rule);
+    const boxed = first >= 0 ? body.slice(first + 1).find((l) => l !== '' && !rule(l)) : undefined;
+    const detail = boxed ?? body.find((l) => l !== '' && !/^Tip:/.test(l)) ?? '';
+    return { tool: header[1] ?? '', detail };
+  }
+  return null;
+}
+
+/** Claude's permission dialog: `1` yes, `2` yes and don't ask again (when offered), Esc no. */
+const CLAUDE_DIALOG = /Do you want to [^\n]*\?\s*(\n[^\n]*){0,8}\n\s*[›>❯]?\s*1\.\s*Yes/;
+
 /** Screen patterns of Claude Code's own dialogs; COMMON_PROMPT_RULES follow. */
 export const CLAUDE_PROMPT_RULES: ScreenRule[] = [
-  { pattern: /Do you want to [^\n]*\?\s*(\n[^\n]*){0,8}\n\s*[›>❯]?\s*1\.\s*Yes/, reason: 'permission prompt' },
+  {
+    pattern: new RegExp(`${CLAUDE_DIALOG.source}[^\\n]*\\n\\s*[›>❯]?\\s*2\\.\\s*Yes, and `),
+    reason: 'permission prompt',
+    answers: { allowOnce: '1', allowAlways: '2', deny: '\u001b' },
+    describe: describeClaudeDialog,
+  },
+  { pattern: CLAUDE_DIALOG, reason: 'permission prompt', answers: { allowOnce: '1', deny: '\u001b' }, describe: describeClaudeDialog },
   { pattern: /Bypass Permissions mode[\s\S]*No, exit/i, reason: 'skip-permissions warning' },
   { pattern: /Yes, (I trust|proceed)[^\n]*\n[\s\S]*No, exit/i, reason: 'trust prompt' },
   { pattern: /Select login method|Please run \/login|Invalid API key/i, reason: 'login required' },
@@ -28,15 +60,25 @@ export const CLAUDE_PROMPT_RULES: ScreenRule[] = [
 ];
 
 /**
+ * Claude's own limit on the PermissionRequest hook, in s (its `timeout` is in
+ * seconds). The server's `permissionTimeout` (at most 3000 s) ends the wait
+ * first; this only bounds a hook that hangs.
+ */
+export const PERMISSION_HOOK_TIMEOUT_S = 3600;
+
+/**
  * The `--settings` JSON: hooks that run `<launcher> hook <event>`, and
- * `skipDangerousModePermissionPrompt` when the operator chose to skip permissions.
+ * `skipDangerousModePermissionPrompt` when the operator chose to skip
+ * permissions. Without skipping, a PermissionRequest hook lets the operator
+ * answer Claude's permission prompts from the deck (src/client/permission-hook.ts).
  */
 export function claudeSettings(ctx: Pick<LaunchContext, 'launcher' | 'skipPermissions'>): Record<string, unknown> {
   const hooks: Record<string, unknown> = {};
-  for (const [event, name] of Object.entries(HOOKS)) {
-    hooks[event] = [{ hooks: [{ type: 'command', command: `${shellQuote(ctx.launcher)} hook ${name}`, timeout: 30 }] }];
-  }
-  return ctx.skipPermissions ? { hooks, skipDangerousModePermissionPrompt: true } : { hooks };
+  const hook = (name: string, timeout: number) => [{ hooks: [{ type: 'command', command: `${shellQuote(ctx.launcher)} hook ${name}`, timeout }] }];
+  for (const [event, name] of Object.entries(HOOKS)) hooks[event] = hook(name, 30);
+  if (ctx.skipPermissions) return { hooks, skipDangerousModePermissionPrompt: true };
+  hooks.PermissionRequest = hook('permission', PERMISSION_HOOK_TIMEOUT_S);
+  return { hooks };
 }
 
 /**

@@ -39,6 +39,10 @@ export interface CommandSpec {
 }
 
 export const COMMANDS: readonly CommandSpec[] = [
+  // First, so the footer names them (only while a permission prompt waits on the selected worker).
+  { id: 'permission.allow', keys: ['y'], description: "Allow the selected worker's permission prompt once, without attaching", hint: 'allow', context: 'list' },
+  { id: 'permission.always', keys: ['A'], description: 'Allow it always (where its agent offers that)', hint: 'always', context: 'list' },
+  { id: 'permission.deny', keys: ['N'], description: 'Deny it, with an optional reason the agent receives', hint: 'deny', context: 'list' },
   { id: 'spawn', keys: ['n'], description: 'Spawn a new worker', hint: 'new', context: 'list' },
   { id: 'attach', keys: ['enter', 'a'], description: 'Attach to the selected worker (detach with the detach key)', hint: 'attach', context: 'list' },
   { id: 'reply', keys: ['r'], description: "Reply to the selected worker's oldest question, else the deck's oldest", hint: 'reply', context: 'list' },
@@ -171,14 +175,17 @@ export function displayKey(key: string): string {
   return key;
 }
 
-/** Footer hints `[{key, label}]` of one layer in registry order, first key of each hinted command. */
-export function footerHints(keymap: Keymap, context: CommandContext = 'list'): { key: string; label: string }[] {
-  const hints: { key: string; label: string }[] = [];
+/** The permission prompt answers: shown in the footer and help only while they apply. */
+export const PERMISSION_COMMANDS: readonly string[] = ['permission.allow', 'permission.always', 'permission.deny'];
+
+/** Footer hints `[{id, key, label}]` of one layer in registry order, first key of each hinted command. */
+export function footerHints(keymap: Keymap, context: CommandContext = 'list'): { id: string; key: string; label: string }[] {
+  const hints: { id: string; key: string; label: string }[] = [];
   for (const command of COMMANDS) {
     const inLayer = command.context === context || (context === 'list' && command.context === 'global');
     if (!inLayer) continue;
     const key = keymap.keysOf.get(command.id)?.[0];
-    if (command.hint && key) hints.push({ key: displayKey(key), label: command.hint });
+    if (command.hint && key) hints.push({ id: command.id, key: displayKey(key), label: command.hint });
   }
   return hints;
 }

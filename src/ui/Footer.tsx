@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
-import { footerHints } from '../core/commands.js';
+import { footerHints, PERMISSION_COMMANDS } from '../core/commands.js';
+import { disabledReason } from './bindings.js';
 import { useApp, useDeckContext } from './context.js';
 import { fit } from './layout.js';
 
@@ -13,7 +14,9 @@ export function Footer({ width }: { width: number }) {
   if (confirm && mode === 'confirm') status = { text: confirm.prompt, token: 'text.warning' };
   else if (flash) status = { text: flash.text, token: flash.level === 'error' ? 'text.error' : flash.level === 'warn' ? 'text.warning' : 'text.accent' };
   const layer = mode === 'spawn' ? 'form' : mode === 'reply' ? 'reply' : mode === 'confirm' ? 'confirm' : mode === 'list' ? 'list' : mode === 'diff' ? 'diff' : 'overlay';
-  const hints = footerHints(keymap, layer);
+  // The permission answers show only while they apply (a prompt waits on the selected worker).
+  const permissionShown = useApp((s) => PERMISSION_COMMANDS.filter((id) => disabledReason(id, s) === null).join(' '));
+  const hints = footerHints(keymap, layer).filter((h) => !PERMISSION_COMMANDS.includes(h.id) || permissionShown.split(' ').includes(h.id));
   let hintText = '';
   for (const h of hints) {
     const piece = `${h.key} ${h.label}  `;
