@@ -34,7 +34,7 @@ export interface ReplyState {
   cursor?: number | undefined;
   busy: boolean;
   /** Set when the box takes the reason of a permission deny (N): the ask denied and what it asked. */
-  deny?: { askId: string; what: string } | undefined;
+  deny?: { askId: string; tool: string; detail: string; what: string } | undefined;
 }
 
 export interface ConfirmState {

@@ -19,26 +19,27 @@ const HOOKS: Record<string, string> = {
 };
 
 /**
- * The ask of Claude's permission dialog, read off its screen: the header
- * above the question (`Bash command`, `Edit file`, …) gives the tool (its
- * first word); the command is the line between the dialog's dashed rules
- * (2.1.332), else the first line below the header that is not a tip.
+ * The ask of Claude's permission dialog, read off its screen (2.1.332): the
+ * dialog starts below a solid rule with a header (`Bash command`, `Edit
+ * file`, …) whose first word is the tool; the command or file is the line
+ * between the dashed rules under it, else the first line below the header
+ * that is not a tip.
  */
 export function describeClaudeDialog(text: string): PermissionAsk | null {
   const lines = text.split('\n').map((l) => l.replace(/^[\s│]+|[\s│]+$/g, ''));
   const question = lines.findIndex((l) => /^Do you want to /.test(l));
   if (question < 0) return null;
-  for (let i = question - 1; i >= 0; i--) {
-    const header = /^([A-Z][\w-]*)(?: \w+)? (command|file|request|tool)$/.exec(lines[i] ?? '');
-    if (!header) continue;
-    const body = lines.slice(i + 1, question);
-    const rule = (l: string) => /^[╌┄─-]{3,}$/.test(l);
-    const first = body.findIndex(rule);
-    const boxed = first >= 0 ? body.slice(first + 1).find((l) => l !== '' && !rule(l)) : undefined;
-    const detail = boxed ?? body.find((l) => l !== '' && !/^Tip:/.test(l)) ?? '';
-    return { tool: header[1] ?? '', detail };
-  }
-  return null;
+  let top = -1;
+  for (let i = 0; i < question; i++) if (/^[─━]{8,}$/.test(lines[i] ?? '')) top = i;
+  const headerAt = lines.findIndex((l, i) => i > top && i < question && l !== '');
+  const header = /^([A-Z][\w-]*)\b/.exec(lines[headerAt] ?? '');
+  if (headerAt < 0 || !header) return null;
+  const body = lines.slice(headerAt + 1, question);
+  const dashed = (l: string) => /^[╌┄-]{3,}$/.test(l);
+  const first = body.findIndex(dashed);
+  const boxed = first >= 0 ? body.slice(first + 1).find((l) => l !== '' && !dashed(l)) : undefined;
+  const detail = boxed ?? body.find((l) => l !== '' && !/^Tip:/.test(l)) ?? '';
+  return { tool: header[1] ?? '', detail };
 }
 
 /** Claude's permission dialog: `1` yes, `2` yes and don't ask again (when offered), Esc no. */

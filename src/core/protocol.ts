@@ -122,11 +122,18 @@ export const deckCommandSchema = z.discriminatedUnion('type', [
     detail: z.string().max(100_000),
     allowAlways: z.boolean(),
   }),
-  /** The operator's answer to the permission ask `askId` of worker `id` (hook or screen). */
+  /**
+   * The operator's answer to the permission ask `askId` of worker `id` (hook or
+   * screen); `tool` and `detail` are what the operator saw, so an answer still
+   * holds when the same ask came again under a new id (the screen saw the
+   * dialog before the hook asked).
+   */
   z.object({
     type: z.literal('permission-answer'),
     id,
     askId: id,
+    tool: z.string().max(1000),
+    detail: z.string().max(100_000),
     answer: z.enum(PERMISSION_ANSWERS),
     reason: z.string().max(4000).nullable(),
   }),

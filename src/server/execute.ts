@@ -117,6 +117,6 @@ export async function execute<C extends DeckCommand>(deck: Deck, command: C, ctx
       return (await Permissions.of(deck).ask(command.workerId, ask, ctx.signal)) as R;
     }
     case 'permission-answer':
-      return (await Permissions.of(deck).answer(command.id, command.askId, command.answer, command.reason)) as R;
+      return (await Permissions.of(deck).answer(command.id, { id: command.askId, tool: command.tool, detail: command.detail }, command.answer, command.reason)) as R;
   }
 }

@@ -29,6 +29,7 @@ import {
   type PermissionAnswer,
   type PermissionDecision,
 } from '../core/permission.js';
+import type { PermissionAsk } from '../core/prompt-detect.js';
 import type { NeedsInput } from '../core/worker.js';
 import { CommandError } from './execute.js';
 
@@ -110,13 +111,14 @@ export class Permissions {
    *   answer is not offered, or (screen path) when its screen no longer shows
    *   the same dialog: nothing was typed then
    */
-  async answer(workerKey: string, askId: string, answer: PermissionAnswer, reasonText: string | null): Promise<string> {
+  async answer(workerKey: string, seen: { id: string } & PermissionAsk, answer: PermissionAnswer, reasonText: string | null): Promise<string> {
     const worker = this.deck.findWorker(workerKey);
     const name = worker?.name ?? workerKey;
     const current = () => (worker ? this.deck.getState().workers[worker.id]?.needsInput : null);
     const waiting = current();
     const pending = waiting?.permission;
-    if (!worker || !waiting || pending?.id !== askId) {
+    // The same ask may have come again under a new id (the screen saw the dialog before the hook asked).
+    if (!worker || !waiting || !pending || (pending.id !== seen.id && !sameAsk(pending, seen))) {
       throw new CommandError(`${name} no longer waits on that permission prompt; nothing was sent.`);
     }
     if (answer === 'allow-always' && !pending.allowAlways) {
@@ -129,13 +131,14 @@ export class Permissions {
       type: 'permission-answered' as const,
       id: worker.id,
       name: worker.name,
-      askId,
+      askId: pending.id,
       tool: pending.tool,
       detail: pending.detail,
       answer,
       reason,
       at: Date.now(),
     };
+    const askId = pending.id;
     const hook = this.waiting.get(askId);
     if (hook) {
       this.deck.dispatch({ ...event, source: 'hook' });

@@ -233,10 +233,10 @@ export class Controller {
         if (command === 'permission.deny') {
           // A one-line reason box; Enter denies, with no reason when it is empty.
           const what = [asked.tool, asked.detail].filter(Boolean).join(' ') || 'the permission prompt';
-          setUi(store, { mode: 'reply', reply: { workerId: selected.id, inReplyTo: null, question: null, text: '', busy: false, deny: { askId: asked.id, what } } });
+          setUi(store, { mode: 'reply', reply: { workerId: selected.id, inReplyTo: null, question: null, text: '', busy: false, deny: { askId: asked.id, tool: asked.tool, detail: asked.detail, what } } });
           return;
         }
-        return this.answerPermission(selected.id, asked.id, command === 'permission.allow' ? 'allow-once' : 'allow-always', null);
+        return this.answerPermission(selected.id, asked, command === 'permission.allow' ? 'allow-once' : 'allow-always', null);
       }
       case 'select-next':
       case 'select-prev': {
@@ -384,7 +384,7 @@ export class Controller {
       }
       if (command === 'reply.send') {
         setUi(store, { reply: { ...reply, busy: true } });
-        return this.answerPermission(reply.workerId, reply.deny.askId, 'deny', reply.text.trim() || null);
+        return this.answerPermission(reply.workerId, { id: reply.deny.askId, tool: reply.deny.tool, detail: reply.deny.detail }, 'deny', reply.text.trim() || null);
       }
       if (command === 'reply.newline') return;
       const edit = editAt(reply.text, reply.cursor, key.name === 'paste' ? { ...key, text: key.text?.replace(/\s+/g, ' ') ?? '' } : key);
@@ -424,10 +424,11 @@ export class Controller {
   }
 
   /** Send the operator's answer to a permission ask; the deny reason box closes once it is sent. */
-  private answerPermission(workerId: string, askId: string, answer: PermissionAnswer, reason: string | null): void {
+  private answerPermission(workerId: string, ask: { id: string; tool: string; detail: string }, answer: PermissionAnswer, reason: string | null): void {
     const { store, client } = this.o;
+    const askId = ask.id;
     client
-      .execute({ type: 'permission-answer', id: workerId, askId, answer, reason })
+      .execute({ type: 'permission-answer', id: workerId, askId, tool: ask.tool, detail: ask.detail, answer, reason })
       .then((done) => {
         if (store.getState().ui.reply?.deny?.askId === askId) setUi(store, { mode: 'list', reply: null });
         this.flash(done);

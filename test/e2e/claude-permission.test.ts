@@ -82,8 +82,8 @@ describe('answering a real Claude Code permission prompt from the deck (scripted
     // The panel shows the ask (the row's note starts with it), and the footer names the answer keys.
     await waitFor(() => /Permission asked: Bash/.test(d.screen()) && /││ {2}touch approved\.txt/.test(d.screen()), 'the ask in the panel', 15_000, w.describe);
     expect(d.screen()).toMatch(/! touch-file: permission: Bash/);
-    const waiting = w.list()[0];
-    expect(waiting?.needsInput?.source).toBe('hook');
+    // Claude shows its own dialog beside the hook: the screen may put the ask up first; the hook's replaces it.
+    const waiting = await waitFor(() => w.list().find((x) => x.needsInput?.source === 'hook'), 'the hook to ask', 15_000, w.describe);
     expect(waiting?.needsInput?.permission).toMatchObject({ tool: 'Bash', detail: 'touch approved.txt' });
     expect(d.screen()).toMatch(/y allow\s+A always\s+N deny/);
     const worktree = waiting?.worktree ?? '';
@@ -112,6 +112,7 @@ describe('answering a real Claude Code permission prompt from the deck (scripted
     await spawn('Touch other');
 
     await waitFor(() => /││ {2}touch denied\.txt/.test(d.screen()), 'the ask in the panel', 45_000, w.describe);
+    await waitFor(() => w.list().find((x) => x.needsInput?.source === 'hook'), 'the hook to ask', 15_000, w.describe);
     d.type('N');
     await d.waitForText('Reason (optional');
     d.type('Use the API instead');
@@ -129,5 +130,31 @@ describe('answering a real Claude Code permission prompt from the deck (scripted
 
     await w.quit();
     expect(w.fake!.unknown).toEqual([]);
+  });
+
+  it('without an answer in permissionTimeout, Claude keeps its dialog; y then answers it on the screen', async () => {
+    world = new ClaudeDeckFixture({ ...MANUAL, permissionTimeout: 1 });
+    const w = world;
+    const d = await w.open(bashThenComplete('touch screen.txt'), ['--agent', 'claude']);
+    await spawn('Touch screen');
+
+    // The hook gives up after 1 s and prints nothing; the screen rule reads Claude's own dialog.
+    const waiting = await waitFor(
+      () => w.list().find((x) => x.needsInput?.source === 'screen' && x.needsInput.permission?.detail === 'touch screen.txt'),
+      'the ask from the screen',
+      60_000,
+      w.describe,
+    );
+    expect(waiting?.needsInput?.permission).toMatchObject({ tool: 'Bash', allowAlways: true });
+    await waitFor(() => /││ {2}touch screen\.txt/.test(d.screen()), 'the ask in the panel', 10_000, w.describe);
+    const worktree = waiting?.worktree ?? '';
+    d.type('y');
+    await waitFor(() => existsSync(path.join(worktree, 'screen.txt')), 'the command allowed on the screen to run', 20_000, w.describe);
+    await waitFor(() => d.screen().includes('Bash ran'), 'the completion in the panel', 30_000, w.describe);
+    expect(permissionLines(w.stateDir)).toEqual([
+      expect.objectContaining({ name: 'touch-screen', source: 'screen', tool: 'Bash', detail: 'touch screen.txt', answer: 'allow-once', reason: null }),
+    ]);
+
+    await w.quit();
   });
 });
