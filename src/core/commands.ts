@@ -39,10 +39,6 @@ export interface CommandSpec {
 }
 
 export const COMMANDS: readonly CommandSpec[] = [
-  // First, so the footer names them (only while a permission prompt waits on the selected worker).
-  { id: 'permission.allow', keys: ['y'], description: "Allow the selected worker's permission prompt once, without attaching", hint: 'allow', context: 'list' },
-  { id: 'permission.always', keys: ['A'], description: 'Allow it always (where its agent offers that)', hint: 'always', context: 'list' },
-  { id: 'permission.deny', keys: ['N'], description: 'Deny it, with an optional reason the agent receives', hint: 'deny', context: 'list' },
   { id: 'spawn', keys: ['n'], description: 'Spawn a new worker', hint: 'new', context: 'list' },
   { id: 'attach', keys: ['enter', 'a'], description: 'Attach to the selected worker (detach with the detach key)', hint: 'attach', context: 'list' },
   { id: 'reply', keys: ['r'], description: "Reply to the selected worker's oldest question, else the deck's oldest", hint: 'reply', context: 'list' },
@@ -65,6 +61,10 @@ export const COMMANDS: readonly CommandSpec[] = [
   { id: 'mail-up', keys: ['['], description: 'Scroll the mail thread up', hint: null, context: 'list' },
   { id: 'mail-down', keys: [']'], description: 'Scroll the mail thread down', hint: null, context: 'list' },
   { id: 'dismiss', keys: ['X'], description: 'Dismiss the mail of a worker this deck does not know (the files stay in mail/cur)', hint: null, context: 'list' },
+  // The footer names these first, and the help lists them, only while a permission prompt waits (PERMISSION_HINTS).
+  { id: 'permission.allow', keys: ['y'], description: "Allow the selected worker's permission prompt once, without attaching", hint: null, context: 'list' },
+  { id: 'permission.always', keys: ['A'], description: 'Allow it always (where its agent offers that)', hint: null, context: 'list' },
+  { id: 'permission.deny', keys: ['N'], description: 'Deny it, with an optional reason the agent receives', hint: null, context: 'list' },
   { id: 'warnings', keys: ['w'], description: 'Show the warnings: bad mail, broken config, failed writes', hint: null, context: 'list' },
   { id: 'help', keys: ['?'], description: 'Show or hide this help', hint: 'help', context: 'global' },
   { id: 'form.next-field', keys: ['tab', 'down'], description: 'Next field', hint: 'next field', context: 'form' },
@@ -175,17 +175,18 @@ export function displayKey(key: string): string {
   return key;
 }
 
-/** The permission prompt answers: shown in the footer and help only while they apply. */
-export const PERMISSION_COMMANDS: readonly string[] = ['permission.allow', 'permission.always', 'permission.deny'];
+/** The permission prompt answers and their footer labels: shown in the footer and help only while they apply. */
+export const PERMISSION_HINTS: Readonly<Record<string, string>> = { 'permission.allow': 'allow', 'permission.always': 'always', 'permission.deny': 'deny' };
+export const PERMISSION_COMMANDS: readonly string[] = Object.keys(PERMISSION_HINTS);
 
-/** Footer hints `[{id, key, label}]` of one layer in registry order, first key of each hinted command. */
-export function footerHints(keymap: Keymap, context: CommandContext = 'list'): { id: string; key: string; label: string }[] {
-  const hints: { id: string; key: string; label: string }[] = [];
+/** Footer hints `[{key, label}]` of one layer in registry order, first key of each hinted command. */
+export function footerHints(keymap: Keymap, context: CommandContext = 'list'): { key: string; label: string }[] {
+  const hints: { key: string; label: string }[] = [];
   for (const command of COMMANDS) {
     const inLayer = command.context === context || (context === 'list' && command.context === 'global');
     if (!inLayer) continue;
     const key = keymap.keysOf.get(command.id)?.[0];
-    if (command.hint && key) hints.push({ id: command.id, key: displayKey(key), label: command.hint });
+    if (command.hint && key) hints.push({ key: displayKey(key), label: command.hint });
   }
   return hints;
 }

@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { footerHints, PERMISSION_COMMANDS } from '../core/commands.js';
+import { displayKey, footerHints, PERMISSION_COMMANDS, PERMISSION_HINTS } from '../core/commands.js';
 import { disabledReason } from './bindings.js';
 import { useApp, useDeckContext } from './context.js';
 import { fit } from './layout.js';
@@ -16,7 +16,14 @@ export function Footer({ width }: { width: number }) {
   const layer = mode === 'spawn' ? 'form' : mode === 'reply' ? 'reply' : mode === 'confirm' ? 'confirm' : mode === 'list' ? 'list' : mode === 'diff' ? 'diff' : 'overlay';
   // The permission answers show only while they apply (a prompt waits on the selected worker).
   const permissionShown = useApp((s) => PERMISSION_COMMANDS.filter((id) => disabledReason(id, s) === null).join(' '));
-  const hints = footerHints(keymap, layer).filter((h) => !PERMISSION_COMMANDS.includes(h.id) || permissionShown.split(' ').includes(h.id));
+  const permissionHints =
+    layer === 'list' && permissionShown
+      ? permissionShown.split(' ').flatMap((id) => {
+          const key = keymap.keysOf.get(id)?.[0];
+          return key ? [{ key: displayKey(key), label: PERMISSION_HINTS[id] ?? id }] : [];
+        })
+      : [];
+  const hints = [...permissionHints, ...footerHints(keymap, layer)];
   let hintText = '';
   for (const h of hints) {
     const piece = `${h.key} ${h.label}  `;
