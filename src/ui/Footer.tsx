@@ -23,7 +23,10 @@ export function Footer({ width }: { width: number }) {
           return key ? [{ key: displayKey(key), label: PERMISSION_HINTS[id] ?? id }] : [];
         })
       : [];
-  const hints = [...permissionHints, ...footerHints(keymap, layer)];
+  // The deny reason box (N) is one line: Enter denies, there is no new line.
+  const denyBox = useApp((s) => s.ui.mode === 'reply' && s.ui.reply?.deny !== undefined);
+  const layerHints = footerHints(keymap, layer).flatMap((h) => (!denyBox ? [h] : h.label === 'new line' ? [] : [{ ...h, label: h.label === 'send' ? 'deny' : h.label }]));
+  const hints = [...permissionHints, ...layerHints];
   let hintText = '';
   for (const h of hints) {
     const piece = `${h.key} ${h.label}  `;

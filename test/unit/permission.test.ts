@@ -26,13 +26,21 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** Claude Code 2.1.332's PermissionRequest hook input, as the pinned CLI sends it (fields it reads). */
+/** Claude Code 2.1.332's PermissionRequest hook input, as the pinned CLI sent it to a hook (captured in a tmux check). */
 const CLAUDE_INPUT = {
-  session_id: '0f8f3b8e-8f1c-4c57-9d0b-0a4f0c7a1c11',
+  session_id: '9ec8c63a-7c5e-4acf-921a-4d8cc77b169b',
+  transcript_path: '/tmp/home/.claude/projects/-tmp-repo--worktrees-second-file-ee58/9ec8c63a-7c5e-4acf-921a-4d8cc77b169b.jsonl',
+  cwd: '/tmp/repo/.worktrees/second-file-ee58',
+  prompt_id: '77ef5a2a-060b-4704-9da2-67dbaf6df2f8',
+  permission_mode: 'default',
+  effort: { level: 'medium' },
   hook_event_name: 'PermissionRequest',
   tool_name: 'Bash',
   tool_input: { command: 'touch approved.txt', description: 'Create approved.txt' },
-  permission_suggestions: [{ type: 'addRules', rules: [{ toolName: 'Bash', ruleContent: 'touch:*' }], behavior: 'allow', destination: 'localSettings' }],
+  permission_suggestions: [
+    { type: 'addDirectories', directories: ['/tmp/repo/.worktrees/second-file-ee58'], destination: 'session' },
+    { type: 'setMode', mode: 'acceptEdits', destination: 'session' },
+  ],
 };
 
 /** Claude 2.1.332's Bash permission dialog, as a worker's screen shows it (captured in the e2e test). */
