@@ -42,6 +42,8 @@ const DIALOG_POLL_MS = 100;
 
 interface HookWait {
   workerId: string;
+  /** What the worker shows while this ask is the one on display. */
+  needsInput: NeedsInput;
   finish: (decision: PermissionDecision | null) => void;
 }
 
@@ -94,13 +96,14 @@ export class Permissions {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         if (decision === null) this.withdraw(worker.id, id);
+        this.showNext(worker.id);
         resolve(decision);
       };
       const onAbort = () => finish(null);
       const timer = setTimeout(onAbort, this.timeoutMs);
       timer.unref();
       signal?.addEventListener('abort', onAbort);
-      this.waiting.set(id, { workerId: worker.id, finish });
+      this.waiting.set(id, { workerId: worker.id, needsInput, finish });
     });
   }
 
@@ -173,6 +176,16 @@ export class Permissions {
   /** Hook asks still waiting (for tests and the server's shutdown). */
   get pendingCount(): number {
     return this.waiting.size;
+  }
+
+  /**
+   * Asks of one worker can wait together (parallel tool calls): once the one
+   * on display is done, the oldest other one still waiting is shown again.
+   */
+  private showNext(workerId: string): void {
+    if (this.deck.getState().workers[workerId]?.needsInput?.permission) return;
+    const next = [...this.waiting.values()].find((w) => w.workerId === workerId);
+    if (next) this.deck.dispatch({ type: 'needs-input', id: workerId, needsInput: next.needsInput, source: 'hook' });
   }
 
   /** No answer came: take the ask off the worker, and look at its screen (its agent now shows its own dialog). */

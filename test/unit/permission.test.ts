@@ -272,6 +272,21 @@ describe('the hook path (a real socket server in this process)', () => {
     expect(asked()).toBeUndefined();
   });
 
+  it('shows a second ask of the same worker again once the first is answered', async () => {
+    const { worker, permissions, asked } = await dialogDeck();
+    const first = permissions.ask(worker.id, { tool: 'Bash', detail: 'ls a', allowAlways: false });
+    const firstAsk = asked()!;
+    const second = permissions.ask(worker.id, { tool: 'Bash', detail: 'ls b', allowAlways: false });
+    const secondAsk = asked()!;
+    expect(secondAsk.detail).toBe('ls b');
+    await permissions.answer(worker.id, secondAsk, 'allow-once', null);
+    expect(await second).toEqual({ answer: 'allow-once', reason: null });
+    expect(asked()).toEqual(firstAsk);
+    await permissions.answer(worker.id, firstAsk, 'deny', null);
+    expect(await first).toEqual({ answer: 'deny', reason: null });
+    expect(asked()).toBeUndefined();
+  });
+
   it('withdraws the ask when the hook goes away (its connection closes)', async () => {
     const { deck, worker, permissions, asked } = await dialogDeck();
     const gone = new AbortController();
