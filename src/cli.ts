@@ -32,7 +32,7 @@ const HELP = `
     $ workerdeck mail <kind> <text…|->     send mail from a worker to its deck
                                            kind: ask, complete, progress, error
     $ workerdeck mcp                       run the workerdeck MCP stdio server (for agents)
-    $ workerdeck hook <event>              agent hook entry point (stop, notify, prompt, start, session)
+    $ workerdeck hook <event>              agent hook entry point (stop, notify, prompt, start, session, permission)
 
   Options
     --agent <preset>         default agent preset in the spawn form; (spawn) the preset
@@ -151,6 +151,8 @@ async function run(cli: ReturnType<typeof parseArgs>): Promise<number> {
       case 'mcp':
         return await mcpCommand(cli.flags, cli.pkg.version ?? '0.0.0');
       case 'hook':
+        // The permission hook waits on the server for the operator's answer: a client.
+        if (rest[0] === 'permission') return await (await import('./client/permission-hook.js')).permissionHookCommand(cli.flags.stateDir, version);
         return await (await import('./agents/hook.js')).hookCommand(rest[0], cli.flags.stateDir);
       default:
         process.stderr.write(`Unknown command "${command}". Run workerdeck --help for the commands.\n`);

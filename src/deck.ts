@@ -21,8 +21,9 @@ import type { Registry } from './registry/registry.js';
 import type { StateLayout } from './registry/state-dir.js';
 import { readTranscriptTail, Transcript } from './registry/transcript.js';
 import { processExists } from './registry/pid.js';
-import { detectPrompt } from './core/prompt-detect.js';
 import { findLimits, type UsageLimit } from './core/limit-detect.js';
+import type { ScreenRule } from './core/prompt-detect.js';
+import { screenNeedsInput } from './core/permission.js';
 
 /** SIGTERM, then SIGKILL after this many ms. */
 export const STOP_GRACE_MS = 5000;
@@ -671,14 +672,11 @@ export class Deck {
   private async checkPrompt(id: string, rt: Runtime): Promise<void> {
     rt.promptTimer = null;
     const rows = await rt.mirror.textRows();
-    const found = detectPrompt(rows, rt.preset.promptRules);
     const worker = this.state.workers[id];
     if (!worker || this.runtimes.get(id) !== rt) return;
-    if (found && worker.needsInput?.reason !== found) {
-      this.dispatch({ type: 'needs-input', id, needsInput: { reason: found, source: 'screen', since: this.now() }, source: 'screen' });
-    } else if (!found && worker.needsInput?.source === 'screen') {
-      this.dispatch({ type: 'needs-input', id, needsInput: null, source: 'screen' });
-    }
+    // A rule with answer keys also carries the dialog's ask (src/core/permission.ts).
+    const next = screenNeedsInput(rows, rt.preset.promptRules, worker.needsInput, this.now(), randomUUID);
+    if (next !== undefined) this.dispatch({ type: 'needs-input', id, needsInput: next, source: 'screen' });
     if (rt.preset.limitRules) this.checkLimit(id, rt, findLimits(rows, rt.preset.limitRules, this.now()));
   }
 
@@ -709,6 +707,17 @@ export class Deck {
   endLimit(id: string, resumed: boolean): void {
     if (!this.state.workers[id]?.limit) return;
     this.dispatch({ type: 'limit', id, limit: null, resumed });
+  }
+
+  /** Look at a worker's screen for a waiting prompt now (after a permission hook gave up). */
+  recheckPrompt(id: string): void {
+    const rt = this.runtimes.get(id);
+    if (rt && rt.preset.promptRules.length > 0) void this.checkPrompt(id, rt);
+  }
+
+  /** The screen rules of a live worker's preset; [] when it is not running. */
+  promptRules(id: string): ScreenRule[] {
+    return this.runtimes.get(id)?.preset.promptRules ?? [];
   }
 
   private notifyScreen(id: string): void {

@@ -33,6 +33,8 @@ export interface ReplyState {
   /** The cursor in `text`, in code points; undefined: at its end. */
   cursor?: number | undefined;
   busy: boolean;
+  /** Set when the box takes the reason of a permission deny (N): the ask denied and what it asked. */
+  deny?: { askId: string; tool: string; detail: string; what: string } | undefined;
 }
 
 export interface ConfirmState {

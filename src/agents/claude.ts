@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { RESET_TIME, type LimitRule } from '../core/limit-detect.js';
-import { COMMON_PROMPT_RULES, type ScreenRule } from '../core/prompt-detect.js';
+import { COMMON_PROMPT_RULES, type PermissionAsk, type ScreenRule } from '../core/prompt-detect.js';
 import type { PresetFactory } from './index.js';
 import { mcpConfigFor, type Launch, type LaunchContext, type Preset } from './preset.js';
 import { runningAsRoot, shellQuote, workerIdentityEnv } from './common.js';
@@ -19,9 +19,42 @@ const HOOKS: Record<string, string> = {
   Notification: 'notify',
 };
 
+/**
+ * The ask of Claude's permission dialog, read off its screen (2.1.332): the
+ * dialog starts below a solid rule with a header (`Bash command`, `Edit
+ * file`, …) whose first word is the tool; the command or file is the line
+ * between the dashed rules under it, else the first line below the header
+ * that is not a tip.
+ */
+export function describeClaudeDialog(text: string): PermissionAsk | null {
+  const lines = text.split('\n').map((l) => l.replace(/^[\s│]+|[\s│]+$/g, ''));
+  const question = lines.findIndex((l) => /^Do you want to /.test(l));
+  if (question < 0) return null;
+  let top = -1;
+  for (let i = 0; i < question; i++) if (/^[─━]{8,}$/.test(lines[i] ?? '')) top = i;
+  const headerAt = lines.findIndex((l, i) => i > top && i < question && l !== '');
+  const header = /^([A-Z][\w-]*)\b/.exec(lines[headerAt] ?? '');
+  if (headerAt < 0 || !header) return null;
+  const body = lines.slice(headerAt + 1, question);
+  const dashed = (l: string) => /^[╌┄-]{3,}$/.test(l);
+  const first = body.findIndex(dashed);
+  const boxed = first >= 0 ? body.slice(first + 1).find((l) => l !== '' && !dashed(l)) : undefined;
+  const detail = boxed ?? body.find((l) => l !== '' && !/^Tip:/.test(l)) ?? '';
+  return { tool: header[1] ?? '', detail };
+}
+
+/** Claude's permission dialog: `1` yes, `2` yes and don't ask again (when offered), Esc no. */
+const CLAUDE_DIALOG = /Do you want to [^\n]*\?\s*(\n[^\n]*){0,8}\n\s*[›>❯]?\s*1\.\s*Yes/;
+
 /** Screen patterns of Claude Code's own dialogs; COMMON_PROMPT_RULES follow. */
 export const CLAUDE_PROMPT_RULES: ScreenRule[] = [
-  { pattern: /Do you want to [^\n]*\?\s*(\n[^\n]*){0,8}\n\s*[›>❯]?\s*1\.\s*Yes/, reason: 'permission prompt' },
+  {
+    pattern: new RegExp(`${CLAUDE_DIALOG.source}[^\\n]*\\n\\s*[›>❯]?\\s*2\\.\\s*Yes, and `),
+    reason: 'permission prompt',
+    answers: { allowOnce: '1', allowAlways: '2', deny: '\u001b' },
+    describe: describeClaudeDialog,
+  },
+  { pattern: CLAUDE_DIALOG, reason: 'permission prompt', answers: { allowOnce: '1', deny: '\u001b' }, describe: describeClaudeDialog },
   { pattern: /Bypass Permissions mode[\s\S]*No, exit/i, reason: 'skip-permissions warning' },
   { pattern: /Yes, (I trust|proceed)[^\n]*\n[\s\S]*No, exit/i, reason: 'trust prompt' },
   { pattern: /Select login method|Please run \/login|Invalid API key/i, reason: 'login required' },
@@ -44,15 +77,25 @@ export const CLAUDE_LIMIT_RULES: LimitRule[] = [
 ];
 
 /**
+ * Claude's own limit on the PermissionRequest hook, in s (its `timeout` is in
+ * seconds). The server's `permissionTimeout` (at most 3000 s) ends the wait
+ * first; this only bounds a hook that hangs.
+ */
+export const PERMISSION_HOOK_TIMEOUT_S = 3600;
+
+/**
  * The `--settings` JSON: hooks that run `<launcher> hook <event>`, and
- * `skipDangerousModePermissionPrompt` when the operator chose to skip permissions.
+ * `skipDangerousModePermissionPrompt` when the operator chose to skip
+ * permissions. Without skipping, a PermissionRequest hook lets the operator
+ * answer Claude's permission prompts from the deck (src/client/permission-hook.ts).
  */
 export function claudeSettings(ctx: Pick<LaunchContext, 'launcher' | 'skipPermissions'>): Record<string, unknown> {
   const hooks: Record<string, unknown> = {};
-  for (const [event, name] of Object.entries(HOOKS)) {
-    hooks[event] = [{ hooks: [{ type: 'command', command: `${shellQuote(ctx.launcher)} hook ${name}`, timeout: 30 }] }];
-  }
-  return ctx.skipPermissions ? { hooks, skipDangerousModePermissionPrompt: true } : { hooks };
+  const hook = (name: string, timeout: number) => [{ hooks: [{ type: 'command', command: `${shellQuote(ctx.launcher)} hook ${name}`, timeout }] }];
+  for (const [event, name] of Object.entries(HOOKS)) hooks[event] = hook(name, 30);
+  if (ctx.skipPermissions) return { hooks, skipDangerousModePermissionPrompt: true };
+  hooks.PermissionRequest = hook('permission', PERMISSION_HOOK_TIMEOUT_S);
+  return { hooks };
 }
 
 /**

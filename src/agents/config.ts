@@ -129,6 +129,8 @@ export const configSchema = z.strictObject({
   ...watchdogKeys,
   /** Most workers running at once; spawns beyond it wait in the queue. 0 = no limit. */
   maxWorkers: z.number().int().min(0).max(1000).optional(),
+  /** Seconds an agent's permission hook waits for the operator's y / A / N before the agent shows its own dialog (300). */
+  permissionTimeout: z.number().int().min(1).max(3000).optional(),
 });
 
 export type ConfigFile = z.infer<typeof configSchema>;
@@ -165,6 +167,8 @@ export interface Config {
   watchdog: { timeout?: number; idleTimeout?: number; onTimeout?: 'fail' | 'nudge'; remindAfter?: number; resumeAfterLimit?: boolean };
   /** Most workers running at once (spawns beyond it are queued); 0 = no limit. */
   maxWorkers: number;
+  /** Seconds a permission hook waits for the operator's answer (src/server/permissions.ts). */
+  permissionTimeout: number;
   /** The files that were read, user file first. */
   sources: string[];
   /** Settings that were read but not applied, each a sentence for the operator. */
@@ -260,6 +264,7 @@ export function mergeConfig(user: ConfigFile | null, repo: ConfigFile | null, so
       resumeAfterLimit: repo?.resumeAfterLimit ?? user?.resumeAfterLimit,
     }),
     maxWorkers: repo?.maxWorkers ?? user?.maxWorkers ?? 0,
+    permissionTimeout: repo?.permissionTimeout ?? user?.permissionTimeout ?? 300,
     sources,
     notices:
       repo?.skipPermissions === true

@@ -9,6 +9,7 @@
  * - `prompt` (UserPromptSubmit): a new turn; clears `needs-input`.
  * - `start` (SessionStart): a new turn on startup/resume/clear; records the session id.
  * - `session` (Codex's SessionStart): records the session id only.
+ * - `permission` (PermissionRequest) is a client of the server: src/client/permission-hook.ts.
  *
  * A hook must never break the agent: every failure exits 0 without output.
  */
@@ -17,6 +18,7 @@ import path from 'node:path';
 import { sendMail } from '../mail/writer.js';
 import { stateLayout } from '../registry/state-dir.js';
 import { recordSession, SESSION_ID_RE } from './session-file.js';
+import { readHookInput } from './hook-input.js';
 
 /** Blocks per turn before the Stop hook lets the agent stop anyway. */
 export const MAX_STOP_BLOCKS = 2;
@@ -186,23 +188,6 @@ export async function runHook(run: HookRun): Promise<HookResult> {
   }
 }
 
-/** Read stdin to its end, or give up after `timeoutMs` (a hook must not hang its agent). */
-async function readStdin(timeoutMs: number): Promise<string> {
-  if (process.stdin.isTTY) return '';
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    const done = () => {
-      clearTimeout(timer);
-      process.stdin.pause();
-      resolve(Buffer.concat(chunks).toString('utf8'));
-    };
-    const timer = setTimeout(done, timeoutMs);
-    process.stdin.on('data', (chunk: Buffer) => chunks.push(chunk));
-    process.stdin.on('end', done);
-    process.stdin.on('error', done);
-  });
-}
-
 /**
  * `workerdeck hook <event>`: read the hook JSON from stdin and run the event.
  * Identity comes from `WORKERDECK_WORKER_ID` and `--state-dir` or `WORKERDECK_STATE_DIR`.
@@ -210,14 +195,7 @@ async function readStdin(timeoutMs: number): Promise<string> {
  */
 export async function hookCommand(event: string | undefined, stateDirFlag: string | undefined): Promise<number> {
   try {
-    const text = await readStdin(5000);
-    let input: Record<string, unknown> = {};
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) input = parsed as Record<string, unknown>;
-    } catch {
-      input = {};
-    }
+    const input = await readHookInput();
     const stateDir = stateDirFlag ?? process.env.WORKERDECK_STATE_DIR;
     const result = await runHook({
       event,

@@ -61,6 +61,10 @@ export const COMMANDS: readonly CommandSpec[] = [
   { id: 'mail-up', keys: ['['], description: 'Scroll the mail thread up', hint: null, context: 'list' },
   { id: 'mail-down', keys: [']'], description: 'Scroll the mail thread down', hint: null, context: 'list' },
   { id: 'dismiss', keys: ['X'], description: 'Dismiss the mail of a worker this deck does not know (the files stay in mail/cur)', hint: null, context: 'list' },
+  // The footer names these first, and the help lists them, only while a permission prompt waits (PERMISSION_HINTS).
+  { id: 'permission.allow', keys: ['y'], description: "Allow the selected worker's permission prompt once, without attaching", hint: null, context: 'list' },
+  { id: 'permission.always', keys: ['A'], description: 'Allow it always (where its agent offers that)', hint: null, context: 'list' },
+  { id: 'permission.deny', keys: ['N'], description: 'Deny it, with an optional reason the agent receives', hint: null, context: 'list' },
   { id: 'warnings', keys: ['w'], description: 'Show the warnings: bad mail, broken config, failed writes', hint: null, context: 'list' },
   { id: 'help', keys: ['?'], description: 'Show or hide this help', hint: 'help', context: 'global' },
   { id: 'form.next-field', keys: ['tab', 'down'], description: 'Next field', hint: 'next field', context: 'form' },
@@ -170,6 +174,10 @@ export function displayKey(key: string): string {
   if (ctrl?.[1]) return `^${ctrl[1].toUpperCase()}`;
   return key;
 }
+
+/** The permission prompt answers and their footer labels: shown in the footer and help only while they apply. */
+export const PERMISSION_HINTS: Readonly<Record<string, string>> = { 'permission.allow': 'allow', 'permission.always': 'always', 'permission.deny': 'deny' };
+export const PERMISSION_COMMANDS: readonly string[] = Object.keys(PERMISSION_HINTS);
 
 /** Footer hints `[{key, label}]` of one layer in registry order, first key of each hinted command. */
 export function footerHints(keymap: Keymap, context: CommandContext = 'list'): { key: string; label: string }[] {

@@ -7,6 +7,7 @@
 import type { UsageLimit } from './limit-detect.js';
 import type { MailMessage, OperatorReply } from './mail.js';
 import type { Conflict, DiffStat, Validation } from './review.js';
+import type { PermissionAnswer } from './permission.js';
 import {
   hasLiveProcess,
   isLive,
@@ -76,6 +77,19 @@ export type DeckEvent =
    * screen no longer shows it, or its reset came (`resumed`: the deck nudged it on).
    */
   | { type: 'limit'; id: string; limit: UsageLimit | null; resumed?: boolean }
+  /** The operator answered a permission ask (src/core/permission.ts): it leaves the worker; one events.jsonl line. */
+  | {
+      type: 'permission-answered';
+      id: string;
+      name: string;
+      askId: string;
+      source: 'hook' | 'screen';
+      tool: string;
+      detail: string;
+      answer: PermissionAnswer;
+      reason: string | null;
+      at: number;
+    }
   | { type: 'activity'; id: string; activity: 'busy' | 'idle' }
   | { type: 'warning'; text: string; at: number }
   /** The worker's diffstat against its base was computed again (src/server/review.ts). */
@@ -198,6 +212,11 @@ export function reduce(state: DeckState, event: DeckEvent): DeckState {
       if (!worker || (event.limit !== null && !hasLiveProcess(worker)) || (event.limit === null && !worker.limit)) return state;
       return patchWorker(state, event.id, { limit: event.limit });
     }
+    case 'permission-answered': {
+      const worker = state.workers[event.id];
+      if (worker?.needsInput?.permission?.id !== event.askId) return state;
+      return patchWorker(state, event.id, { needsInput: null });
+    }
     case 'activity': {
       const worker = state.workers[event.id];
       if (!worker || worker.activity === event.activity) return state;
@@ -301,6 +320,8 @@ function applyMail(state: DeckState, message: MailMessage): DeckState {
       const current = worker.needsInput;
       if (current && SIGNAL_RANK[current.source] > SIGNAL_RANK.hook) return state;
       const reason = message.content.trim();
+      // The agent's notification of the dialog its permission hook already shows (precisely) adds nothing.
+      if (current?.permission && current.source === 'hook' && reason) return state;
       return patchWorker(state, worker.id, {
         needsInput: reason ? { reason, source: 'hook', since: message.timestamp } : null,
       });

@@ -52,15 +52,34 @@ export const COMMON_PROMPT_RULES: ScreenRule[] = [
 /** How many rows from the bottom of the screen the rules look at. */
 const TAIL_ROWS = 16;
 
+/** The first rule that matches the bottom of a screen, and the text it was tested on. */
+export interface PromptMatch {
+  rule: ScreenRule;
+  /** Its place in the rules, so a later screen can be checked against the same rule. */
+  index: number;
+  /** The bottom of the screen, rows joined with `\n` (what `describe` reads). */
+  text: string;
+}
+
+/**
+ * The first rule that matches the bottom of the screen (its last TAIL_ROWS
+ * non-blank rows), or null.
+ * @param rows plain-text screen rows, top first
+ */
+export function matchPromptRule(rows: string[], rules: ScreenRule[]): PromptMatch | null {
+  let end = rows.length;
+  while (end > 0 && (rows[end - 1] ?? '').trim() === '') end--;
+  const text = rows.slice(Math.max(0, end - TAIL_ROWS), end).join('\n');
+  if (text.trim() === '') return null;
+  const index = rules.findIndex((rule) => rule.pattern.test(text));
+  const rule = rules[index];
+  return rule ? { rule, index, text } : null;
+}
+
 /**
  * The reason of the first rule that matches the bottom of the screen, or null.
  * @param rows plain-text screen rows, top first
  */
 export function detectPrompt(rows: string[], rules: ScreenRule[]): string | null {
-  let end = rows.length;
-  while (end > 0 && (rows[end - 1] ?? '').trim() === '') end--;
-  const text = rows.slice(Math.max(0, end - TAIL_ROWS), end).join('\n');
-  if (text.trim() === '') return null;
-  for (const rule of rules) if (rule.pattern.test(text)) return rule.reason;
-  return null;
+  return matchPromptRule(rows, rules)?.rule.reason ?? null;
 }

@@ -31,9 +31,13 @@ import {
   type WorkerDiff,
 } from './review.js';
 import { describeIssue } from './validate.js';
+import { PERMISSION_ANSWERS, type PermissionDecision } from './permission.js';
 
-/** Bumped on every incompatible change of the frames below. */
-export const PROTOCOL_VERSION = 3;
+/**
+ * Bumped on every incompatible change of the frames below.
+ * 4: permission-ask / permission-answer and the permission-answered event (issue 12).
+ */
+export const PROTOCOL_VERSION = 4;
 
 /** Largest frame accepted, in bytes (a state snapshot with thousands of messages fits). */
 export const MAX_FRAME_BYTES = 32 * 1024 * 1024;
@@ -106,6 +110,33 @@ export const deckCommandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('validate'), id }),
   /** Remove safe orphans (worktrees, worker/* branches, registry entries, old trash). */
   z.object({ type: z.literal('prune') }),
+  /**
+   * An agent's permission hook asks the operator (`workerdeck hook permission`):
+   * resolves with the decision, or null when none came within the config's
+   * `permissionTimeout` (the agent then shows its own dialog).
+   */
+  z.object({
+    type: z.literal('permission-ask'),
+    workerId: id,
+    tool: z.string().max(1000),
+    detail: z.string().max(100_000),
+    allowAlways: z.boolean(),
+  }),
+  /**
+   * The operator's answer to the permission ask `askId` of worker `id` (hook or
+   * screen); `tool` and `detail` are what the operator saw, so an answer still
+   * holds when the same ask came again under a new id (the screen saw the
+   * dialog before the hook asked).
+   */
+  z.object({
+    type: z.literal('permission-answer'),
+    id,
+    askId: id,
+    tool: z.string().max(1000),
+    detail: z.string().max(100_000),
+    answer: z.enum(PERMISSION_ANSWERS),
+    reason: z.string().max(4000).nullable(),
+  }),
 ]);
 
 export type DeckCommand = z.infer<typeof deckCommandSchema>;
@@ -140,6 +171,9 @@ export interface CommandResults {
   prune: PruneItem[];
   validate: Validation;
   push: PushResult;
+  'permission-ask': PermissionDecision | null;
+  /** What happened, in words for the footer, e.g. `Allowed once: Bash touch a.txt`. */
+  'permission-answer': string;
 }
 
 export type ResultOf<C extends DeckCommand> = CommandResults[C['type']];

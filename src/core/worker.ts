@@ -32,6 +32,24 @@ export interface NeedsInput {
   source: SignalSource;
   /** epoch ms */
   since: number;
+  /**
+   * A permission dialog the deck can answer without an attach (y / A / N):
+   * from the agent's permission hook (source `hook`) or a preset's screen rule
+   * with answer keys (source `screen`). Absent for other prompts.
+   */
+  permission?: PendingPermission;
+}
+
+/** A permission prompt waiting for the operator's answer (src/core/permission.ts). */
+export interface PendingPermission {
+  /** Names this ask in a `permission-answer` command. */
+  id: string;
+  /** The tool, e.g. `Bash`, `Edit`, `command` (empty when the dialog does not say). */
+  tool: string;
+  /** Its command, file or other subject, sanitised (may be empty). */
+  detail: string;
+  /** Whether the agent offers "allow always" for it. */
+  allowAlways: boolean;
 }
 
 /** One worker as the registry records it (`state.json`) and the UI shows it. */

@@ -29,7 +29,12 @@ const workerSchema = z.looseObject({
   reason: z.string().nullable().default(null),
   note: z.string().nullable().default(null),
   needsInput: z
-    .object({ reason: z.string(), source: z.enum(['screen', 'hook', 'mail']), since: z.number() })
+    .object({
+      reason: z.string(),
+      source: z.enum(['screen', 'hook', 'mail']),
+      since: z.number(),
+      permission: z.object({ id: z.string(), tool: z.string(), detail: z.string(), allowAlways: z.boolean() }).optional(),
+    })
     .nullable()
     .default(null),
   activity: z.enum(['busy', 'idle']).default('idle'),

@@ -6,6 +6,7 @@ import { readTranscriptTail } from '../registry/transcript.js';
 import { ReviewService } from './review.js';
 import { SpawnQueue } from './queue.js';
 import { moveInQueue, queuePosition } from '../core/queue.js';
+import { Permissions } from './permissions.js';
 
 /** What `execute` needs beyond the Deck: the server's own actions. */
 export interface ExecuteContext {
@@ -13,6 +14,8 @@ export interface ExecuteContext {
   killServer(): void;
   /** The latest client's preview size; every detached PTY takes it. */
   setPreviewSize(cols: number, rows: number): void;
+  /** Aborted when the client's connection closes (a waiting permission hook gave up). */
+  signal?: AbortSignal;
 }
 
 /** A command refused for a reason the operator can act on; sent to the client as one line. */
@@ -109,5 +112,11 @@ export async function execute<C extends DeckCommand>(deck: Deck, command: C, ctx
       return (await ReviewService.of(deck).push(command.id)) as R;
     case 'validate':
       return (await ReviewService.of(deck).validate(command.id)) as R;
+    case 'permission-ask': {
+      const ask = { tool: command.tool, detail: command.detail, allowAlways: command.allowAlways };
+      return (await Permissions.of(deck).ask(command.workerId, ask, ctx.signal)) as R;
+    }
+    case 'permission-answer':
+      return (await Permissions.of(deck).answer(command.id, { id: command.askId, tool: command.tool, detail: command.detail }, command.answer, command.reason)) as R;
   }
 }

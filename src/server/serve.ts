@@ -23,6 +23,7 @@ import { hasLiveProcess, type WorkerRecord } from '../core/worker.js';
 import { ReviewService } from './review.js';
 import { Watchdog } from './watchdog.js';
 import { LimitWatch } from './limits.js';
+import { Permissions } from './permissions.js';
 import { Notifier, shellNotifyRunner } from './notify.js';
 import { SpawnQueue } from './queue.js';
 
@@ -119,6 +120,8 @@ export async function serve(o: ServeOptions): Promise<number> {
   // Watchdogs follow the deck's events too: timeout, idleTimeout, per spawn, preset or config.
   // Spawns beyond maxWorkers wait in the queue; it follows the deck's exits (and the restore below).
   SpawnQueue.of(theDeck, config.maxWorkers);
+  // Permission hooks wait this long for the operator's y / A / N (issue 12).
+  Permissions.of(theDeck, config.permissionTimeout * 1000);
   if (config.notify.command) new Notifier(theDeck, shellNotifyRunner(config.notify.command, config.notify.timeout * 1000, o.env));
   new Watchdog(theDeck, { specFor: (w) => watchdogFor(config, w.agent, w.watchdog), nudgeFor: () => config.nudge });
   new LimitWatch(theDeck, { specFor: (w) => watchdogFor(config, w.agent, w.watchdog), nudgeFor: () => config.nudge });

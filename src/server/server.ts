@@ -43,6 +43,8 @@ interface Client {
   lastPush: number;
   /** Set while this connection is attached to a worker (raw mode). */
   attached: { id: string; untap: () => void; readonly: boolean } | null;
+  /** Aborted when the connection ends: commands that wait on it (permission-ask) give up. */
+  closed: AbortController;
 }
 
 /**
@@ -129,6 +131,7 @@ export class DeckServer {
       screenTimer: null,
       lastPush: 0,
       attached: null,
+      closed: new AbortController(),
     };
     this.clients.add(client);
     this.o.onClients?.(this.clients.size);
@@ -139,6 +142,7 @@ export class DeckServer {
   }
 
   private drop(client: Client): void {
+    client.closed.abort();
     if (!this.clients.delete(client)) return;
     if (client.screenTimer) clearTimeout(client.screenTimer);
     if (client.attached) {
@@ -252,6 +256,7 @@ export class DeckServer {
         killServer: () => {
           killing = true;
         },
+        signal: client.closed.signal,
         setPreviewSize: (cols, rows) => {
           this.preview = { cols, rows };
           const attached = new Set([...this.clients].flatMap((c) => (c.attached && !c.attached.readonly ? [c.attached.id] : [])));

@@ -12,6 +12,11 @@ export function statusReasons(worker: WorkerRecord, openQuestions: number, runni
   if (worker.needsInput && isLive(worker.status)) {
     const from = { screen: 'its screen shows', hook: 'its agent reported', mail: 'its mail says' }[worker.needsInput.source];
     out.push(`needs input: ${from} "${worker.needsInput.reason}".`);
+    const asked = worker.needsInput.permission;
+    if (asked) {
+      const how = worker.needsInput.source === 'hook' ? 'its permission hook waits for the answer' : 'the answer key is typed into its dialog';
+      out.push(`permission prompt: y allows once${asked.allowAlways ? ', A always' : ''}, N denies (${how}).`);
+    }
   }
   if (worker.limit && isLive(worker.status)) {
     const reset = worker.limit.resetAt === null ? 'no reset time the deck could read' : `resets ${formatReset(worker.limit.resetAt, Date.now())}`;

@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
-import { footerHints } from '../core/commands.js';
+import { displayKey, footerHints, PERMISSION_COMMANDS, PERMISSION_HINTS } from '../core/commands.js';
+import { disabledReason } from './bindings.js';
 import { useApp, useDeckContext } from './context.js';
 import { fit } from './layout.js';
 
@@ -13,7 +14,19 @@ export function Footer({ width }: { width: number }) {
   if (confirm && mode === 'confirm') status = { text: confirm.prompt, token: 'text.warning' };
   else if (flash) status = { text: flash.text, token: flash.level === 'error' ? 'text.error' : flash.level === 'warn' ? 'text.warning' : 'text.accent' };
   const layer = mode === 'spawn' ? 'form' : mode === 'reply' ? 'reply' : mode === 'confirm' ? 'confirm' : mode === 'list' ? 'list' : mode === 'diff' ? 'diff' : 'overlay';
-  const hints = footerHints(keymap, layer);
+  // The permission answers show only while they apply (a prompt waits on the selected worker).
+  const permissionShown = useApp((s) => PERMISSION_COMMANDS.filter((id) => disabledReason(id, s) === null).join(' '));
+  const permissionHints =
+    layer === 'list' && permissionShown
+      ? permissionShown.split(' ').flatMap((id) => {
+          const key = keymap.keysOf.get(id)?.[0];
+          return key ? [{ key: displayKey(key), label: PERMISSION_HINTS[id] ?? id }] : [];
+        })
+      : [];
+  // The deny reason box (N) is one line: Enter denies, there is no new line.
+  const denyBox = useApp((s) => s.ui.mode === 'reply' && s.ui.reply?.deny !== undefined);
+  const layerHints = footerHints(keymap, layer).flatMap((h) => (!denyBox ? [h] : h.label === 'new line' ? [] : [{ ...h, label: h.label === 'send' ? 'deny' : h.label }]));
+  const hints = [...permissionHints, ...layerHints];
   let hintText = '';
   for (const h of hints) {
     const piece = `${h.key} ${h.label}  `;

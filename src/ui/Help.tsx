@@ -1,4 +1,4 @@
-import { COMMANDS, CONTEXT_TITLES, CONTEXTS, displayKey } from '../core/commands.js';
+import { COMMANDS, CONTEXT_TITLES, CONTEXTS, displayKey, PERMISSION_COMMANDS } from '../core/commands.js';
 import { disabledReason } from './bindings.js';
 import { formatAge } from '../core/worker.js';
 import { useApp } from './context.js';
@@ -19,6 +19,8 @@ export function Help({ width, height }: { width: number; height: number }) {
   // The list and global keys one per line; the other layers one wrapped paragraph each, so it all fits at 80x24 and up.
   for (const command of COMMANDS.filter((c) => c.context === 'list' || c.context === 'global')) {
     const reason = command.context === 'list' ? disabledReason(command.id, state) : null;
+    // The permission answers are listed only while a prompt waits on the selected worker.
+    if (reason && PERMISSION_COMMANDS.includes(command.id)) continue;
     lines.push(...wrap(fit(keysOf(command.id), 14) + command.description + (reason ? ` (now: ${reason})` : ''), inner));
   }
   lines.push(fit(displayKey(detachKeyName), 14) + 'Detach from a worker you are attached to');

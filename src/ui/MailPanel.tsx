@@ -70,7 +70,22 @@ export function MailPanel({ width, height }: { width: number; height: number }) 
   const dismissKey = displayKey(keymap.keysOf.get('dismiss')?.[0] ?? 'X');
   const attention = attentionLines(state, inner, now, Math.max(2, Math.floor(innerHeight / 4)), dismissKey);
   const replyLines: Line[] = [];
-  if (reply && mode === 'reply') {
+  const selectedWorker = selectedId ? state.workers[selectedId] : undefined;
+  const asked = selectedWorker && isLiveWorker(state, selectedWorker.id) ? selectedWorker.needsInput?.permission : undefined;
+  if (reply?.deny && mode === 'reply') {
+    const target = state.workers[reply.workerId]?.name ?? reply.workerId;
+    replyLines.push({ text: fit(`Deny ${target}: ${reply.deny.what}`, inner), token: 'status.needsInput', bold: true });
+    replyLines.push({ text: fit('Reason (optional; the agent receives it):', inner), token: 'text.muted' });
+    for (const l of wrap(withCursor(reply.text, reply.cursor), inner - 2).slice(-3)) replyLines.push({ text: `> ${l}`, token: 'text.normal' });
+    replyLines.push({ text: fit(reply.busy ? 'sending…' : 'Enter denies · Esc cancels', inner), token: 'text.muted' });
+  } else if (asked && mode === 'list') {
+    // The ask and its answers, right where the operator looks; no attach needed.
+    const key = (id: string, fallback: string) => displayKey(keymap.keysOf.get(id)?.[0] ?? fallback);
+    replyLines.push({ text: fit(`Permission asked${asked.tool ? `: ${asked.tool}` : ''}`, inner), token: 'status.needsInput', bold: true });
+    for (const l of wrap(asked.detail, inner - 2).slice(0, 4)) replyLines.push({ text: `  ${l}`, token: 'text.normal' });
+    const answers = [`${key('permission.allow', 'y')} allow once`, ...(asked.allowAlways ? [`${key('permission.always', 'A')} always`] : []), `${key('permission.deny', 'N')} deny`];
+    replyLines.push({ text: fit(answers.join(' · '), inner), token: 'text.accent' });
+  } else if (reply && mode === 'reply') {
     const target = state.workers[reply.workerId]?.name ?? reply.workerId;
     replyLines.push({ text: fit(`Reply to ${target}`, inner), token: 'text.accent', bold: true });
     if (reply.question) for (const l of wrap(reply.question, inner - 2).slice(0, 3)) replyLines.push({ text: `? ${l}`, token: 'status.asking' });

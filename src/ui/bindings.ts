@@ -21,6 +21,13 @@ export function disabledReason(id: string, s: AppState): string | null {
       return null;
     case 'details':
       return selected ? null : 'No worker selected.';
+    case 'permission.allow':
+    case 'permission.always':
+    case 'permission.deny': {
+      const asked = selected && hasLiveProcess(selected) ? selected.needsInput?.permission : undefined;
+      if (!selected || !asked) return `No permission prompt waits on ${selected?.name ?? 'the selected worker'}.`;
+      return id === 'permission.always' && !asked.allowAlways ? `${selected.name}'s agent offers no "allow always" here.` : null;
+    }
     case 'queue-up':
     case 'queue-down':
       if (!selected) return 'No worker selected.';

@@ -11,6 +11,7 @@ import { threadLineCount } from './thread.js';
 import type { KeyPress } from './keys.js';
 import { editAt } from './text-edit.js';
 import { queuePosition } from '../core/queue.js';
+import type { PermissionAnswer } from '../core/permission.js';
 
 export interface ControllerOptions {
   store: AppStore;
@@ -224,6 +225,19 @@ export class Controller {
       case 'details':
         setUi(store, { mode: 'details' });
         return;
+      case 'permission.allow':
+      case 'permission.always':
+      case 'permission.deny': {
+        const asked = selected?.needsInput?.permission;
+        if (!selected || !asked) return;
+        if (command === 'permission.deny') {
+          // A one-line reason box; Enter denies, with no reason when it is empty.
+          const what = [asked.tool, asked.detail].filter(Boolean).join(' ') || 'the permission prompt';
+          setUi(store, { mode: 'reply', reply: { workerId: selected.id, inReplyTo: null, question: null, text: '', busy: false, deny: { askId: asked.id, tool: asked.tool, detail: asked.detail, what } } });
+          return;
+        }
+        return this.answerPermission(selected.id, asked, command === 'permission.allow' ? 'allow-once' : 'allow-always', null);
+      }
       case 'select-next':
       case 'select-prev': {
         const order = state.order;
@@ -362,6 +376,21 @@ export class Controller {
     if (!reply) return setUi(store, { mode: 'list' });
     if (reply.busy) return;
     const command = commandFor(this.o.keymap, 'reply', key.name);
+    if (reply.deny) {
+      // The deny reason box: one line; nothing is kept as a reply draft.
+      if (command === 'reply.cancel') {
+        setUi(store, { mode: 'list', reply: null });
+        return this.flash('Not denied; the permission prompt still waits.');
+      }
+      if (command === 'reply.send') {
+        setUi(store, { reply: { ...reply, busy: true } });
+        return this.answerPermission(reply.workerId, { id: reply.deny.askId, tool: reply.deny.tool, detail: reply.deny.detail }, 'deny', reply.text.trim() || null);
+      }
+      if (command === 'reply.newline') return;
+      const edit = editAt(reply.text, reply.cursor, key.name === 'paste' ? { ...key, text: key.text?.replace(/\s+/g, ' ') ?? '' } : key);
+      if (edit) setUi(store, { reply: { ...reply, ...edit } });
+      return;
+    }
     if (command === 'reply.cancel') {
       setUi(store, { mode: 'list', reply: null, drafts: { ...drafts, [reply.workerId]: reply.text } });
       if (reply.text) this.flash('Reply kept as a draft; r opens it again.');
@@ -392,6 +421,22 @@ export class Controller {
     }
     const edit = editAt(reply.text, reply.cursor, key);
     if (edit) setUi(store, { reply: { ...reply, ...edit } });
+  }
+
+  /** Send the operator's answer to a permission ask; the deny reason box closes once it is sent. */
+  private answerPermission(workerId: string, ask: { id: string; tool: string; detail: string }, answer: PermissionAnswer, reason: string | null): void {
+    const { store, client } = this.o;
+    const askId = ask.id;
+    client
+      .execute({ type: 'permission-answer', id: workerId, askId, tool: ask.tool, detail: ask.detail, answer, reason })
+      .then((done) => {
+        if (store.getState().ui.reply?.deny?.askId === askId) setUi(store, { mode: 'list', reply: null });
+        this.flash(done);
+      })
+      .catch((error: Error) => {
+        if (store.getState().ui.reply?.deny?.askId === askId) setUi(store, { mode: 'list', reply: null });
+        this.flash(error.message, 'error');
+      });
   }
 
   private onSpawnKey(key: KeyPress): void {

@@ -290,7 +290,7 @@ describe('a real Claude Code worker (scripted API on 127.0.0.1)', () => {
     d.type('Touch file');
     d.type('\r');
 
-    // The screen rule sees Claude's dialog first; its Notification hook follows
+    // The screen rule sees Claude's dialog first; its PermissionRequest hook follows
     // (Claude sends it a few seconds later) and, outranking the guess, sets the reason.
     await waitFor(() => /touch-file\s+claude\s+needs input/.test(d.screen()), 'the row to say needs input', 45_000, screen);
     const waiting = await waitFor(
@@ -303,7 +303,8 @@ describe('a real Claude Code worker (scripted API on 127.0.0.1)', () => {
       screen,
     );
     expect(waiting?.needsInput?.reason).toMatch(/permission/i);
-    await waitFor(() => /! touch-file: Claude needs your p/.test(d.screen()), 'the hook reason in the panel', 10_000, screen);
+    // The PermissionRequest hook's ask (tool and command) stands over the Notification's words.
+    await waitFor(() => /! touch-file: permission: Bash/.test(d.screen()), 'the hook reason in the panel', 10_000, screen);
     expect(waiting?.command).not.toContain('--dangerously-skip-permissions');
     const worktree = waiting?.worktree ?? '';
     expect(existsSync(path.join(worktree, 'approved.txt'))).toBe(false);

@@ -34,12 +34,12 @@ describe('buildKeymap', () => {
   });
 
   it('an override replaces all default keys of that command', () => {
-    const keymap = buildKeymap({ attach: 'o', spawn: ['N', 'ctrl+n'] });
+    const keymap = buildKeymap({ attach: 'o', spawn: ['M', 'ctrl+n'] });
     expect(keymap.keysOf.get('attach')).toEqual(['o']);
     expect(keymap.byKey.get('o')).toBe('attach');
     expect(keymap.byKey.has('enter')).toBe(false);
     expect(keymap.byKey.has('a')).toBe(false);
-    expect(keymap.byKey.get('N')).toBe('spawn');
+    expect(keymap.byKey.get('M')).toBe('spawn');
     expect(keymap.byKey.get('ctrl+n')).toBe('spawn');
     expect(keymap.byKey.has('n')).toBe(false);
   });

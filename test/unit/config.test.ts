@@ -65,6 +65,7 @@ describe('mergeConfig', () => {
       validate: null,
       watchdog: {},
       maxWorkers: 0,
+      permissionTimeout: 300,
       sources: [],
       notices: [],
     });

@@ -17,6 +17,7 @@ import { makeDeck, request, serveInProcess, testPresets } from '../helpers/deck.
 import { tempDir } from '../helpers/git-repo.js';
 import { waitFor } from '../helpers/term.js';
 import { SpawnQueue } from '../../src/server/queue.js';
+import { Permissions } from '../../src/server/permissions.js';
 
 interface Rig {
   deck: Deck;
@@ -617,5 +618,33 @@ describe('paging a long thread back', () => {
     // Every message once in the thread, oldest first.
     const thread = threadOf(rig.store.getState().deck, w.id, older()?.messages);
     expect(thread.map((e) => (e.from === 'worker' ? e.message.content : ''))).toEqual(Array.from({ length: 130 }, (_, i) => `note number ${i}`));
+  });
+});
+
+describe('permission prompts (y, A, N)', () => {
+  it('y allows and N denies with a reason typed in a one-line box; A only where the agent offers it', async () => {
+    const id = await spawn('perm');
+    rig.controller.select(id);
+    const permissions = Permissions.of(rig.deck);
+    await rig.press('y');
+    expect(ui().flash?.text).toBe('No permission prompt waits on perm.');
+
+    const first = permissions.ask(id, { tool: 'Bash', detail: 'rm -rf build', allowAlways: false });
+    await rig.press('A');
+    expect(ui().flash?.text).toBe('perm\'s agent offers no "allow always" here.');
+    await rig.press('N');
+    expect(ui().mode).toBe('reply');
+    expect(ui().reply?.deny?.what).toBe('Bash rm -rf build');
+    await rig.press('keep it');
+    await rig.press('\r');
+    expect(await first).toEqual({ answer: 'deny', reason: 'keep it' });
+    await waitFor(() => ui().mode === 'list' && /Denied: Bash rm -rf build \(perm\)/.test(ui().flash?.text ?? ''), 'the box to close');
+
+    const second = permissions.ask(id, { tool: 'Bash', detail: 'ls', allowAlways: true });
+    await rig.press('y');
+    expect(await second).toEqual({ answer: 'allow-once', reason: null });
+    await waitFor(() => /Allowed once: Bash ls/.test(ui().flash?.text ?? ''), 'the flash');
+    // Nothing was typed into the worker: the hook carried the answers.
+    expect(rig.ptyOf(id).writes).toEqual([]);
   });
 });

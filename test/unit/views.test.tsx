@@ -116,6 +116,38 @@ describe('the Ink views, from the store alone', () => {
     unmount();
   });
 
+  it('name y / A / N in the panel, the footer and the help only while a permission prompt waits on the selected worker', async () => {
+    let state = deckWith();
+    const store = createAppStore(120, 40);
+    store.setState({ deck: state });
+    setUi(store, { selectedId: 'a1b2' });
+    const { lastFrame, rerender, unmount } = renderApp(store, viewClient(state, {}));
+    expect(lastFrame()).not.toMatch(/y allow/);
+    const permission = { id: 'ask1', tool: 'Bash', detail: 'rm -rf build', allowAlways: false };
+    state = reduce(state, { type: 'needs-input', id: 'a1b2', needsInput: { reason: 'permission: Bash rm -rf build', source: 'hook', since: Date.now(), permission }, source: 'hook' });
+    store.setState({ deck: state });
+    rerender(
+      <DeckContext.Provider value={{ store, client: viewClient(state, {}), theme: NO_COLOR_THEME, keymap: buildKeymap(), presetProblems: new Map(), detachKeyName: 'ctrl+]' }}>
+        <App label="test" />
+      </DeckContext.Provider>,
+    );
+    const frame = lastFrame() ?? '';
+    expect(frame).toMatch(/api-fix\s+shell\s+needs input/);
+    expect(frame).toContain('Permission asked: Bash');
+    expect(frame).toContain('  rm -rf build');
+    expect(frame).toContain('y allow once · N deny');
+    // No "always" where the agent does not offer it; the footer leads with the answers.
+    expect(frame).toMatch(/\ny allow  N deny  n new/);
+    setUi(store, { mode: 'help' });
+    await waitFor(() => /Keys \(/.test(lastFrame() ?? ''), 'the help');
+    expect(lastFrame()).toMatch(/y\s+Allow the selected worker's permission prompt once/);
+    expect(lastFrame()).not.toMatch(/A\s+Allow it always/);
+    setUi(store, { mode: 'list', selectedId: 'c3d4' });
+    await waitFor(() => /Needs you/.test(lastFrame() ?? ''), 'the list');
+    expect(lastFrame()).not.toMatch(/y allow/);
+    unmount();
+  });
+
   it('say "terminal too small" below 80x24 instead of running the columns together, and lay out from 80x24', () => {
     const state = deckWith();
     for (const [cols, rows, small] of [[79, 40, true], [120, 23, true], [80, 24, false]] as const) {
