@@ -9,6 +9,10 @@
  * (no tools), which gets a plain text reply unless the script says otherwise.
  * A tool call's result comes back in the next request as a `function_call_output`
  * input item with the call's `call_id`.
+ *
+ * It also answers `POST /v1/chat/completions` (streamed), for agents that take an
+ * OpenAI-compatible provider such as opencode: the messages are read as Responses
+ * input items (`chatAsResponses`), so one script and the same helpers serve both.
  */
 import type { ServerResponse } from 'node:http';
 import { FakeHttpServer, type RecordedRequest } from './fake-http.js';
@@ -63,6 +67,45 @@ export interface PastCall {
   callId: string;
   /** The tool's output as text; null while none came back. */
   output: string | null;
+}
+
+/** The parts of a Chat Completions request body the translation reads. */
+export interface ChatRequest {
+  model?: string;
+  stream?: boolean;
+  tools?: { type: string; function?: { name: string } }[];
+  messages: {
+    role: string;
+    content?: string | { type: string; text?: string }[] | null;
+    tool_calls?: { id: string; function: { name: string; arguments: string } }[];
+    tool_call_id?: string;
+  }[];
+}
+
+/**
+ * A Chat Completions request as Responses input: each message a `message` item (its
+ * text as one `input_text`), each assistant tool call a `function_call`, each `tool`
+ * message a `function_call_output`; the function tools by name.
+ */
+export function chatAsResponses(chat: ChatRequest): ResponsesRequest {
+  const textOf = (content: ChatRequest['messages'][number]['content']): string =>
+    typeof content === 'string' ? content : (content ?? []).map((c) => c.text ?? '').join('\n');
+  const input: InputItem[] = [];
+  for (const message of chat.messages) {
+    if (message.role === 'tool') {
+      input.push({ type: 'function_call_output', call_id: message.tool_call_id, output: textOf(message.content) });
+      continue;
+    }
+    const text = textOf(message.content);
+    if (text !== '' || !message.tool_calls) input.push({ type: 'message', role: message.role, content: [{ type: 'input_text', text }] });
+    for (const call of message.tool_calls ?? []) input.push({ type: 'function_call', name: call.function.name, arguments: call.function.arguments, call_id: call.id });
+  }
+  return {
+    ...(chat.model !== undefined ? { model: chat.model } : {}),
+    stream: chat.stream !== false,
+    tools: (chat.tools ?? []).flatMap((t) => (t.function ? [{ type: 'function', name: t.function.name }] : [])),
+    input,
+  };
 }
 
 /** Whether this is the agent's own conversation (it offers tools), not a side request. */
@@ -205,8 +248,9 @@ export class FakeOpenAI extends FakeHttpServer {
   }
 
   protected route(recorded: RecordedRequest, res: ServerResponse): boolean {
-    if (recorded.method !== 'POST' || recorded.pathname !== '/v1/responses') return false;
-    const request = recorded.body as ResponsesRequest;
+    const chat = recorded.pathname === '/v1/chat/completions';
+    if (recorded.method !== 'POST' || (recorded.pathname !== '/v1/responses' && !chat)) return false;
+    const request = chat ? chatAsResponses(recorded.body as ChatRequest) : (recorded.body as ResponsesRequest);
     let reply: Reply;
     try {
       if (isMainLoop(request)) this.turns.push(request);
@@ -215,8 +259,32 @@ export class FakeOpenAI extends FakeHttpServer {
       this.sendJson(res, 500, { error: { type: 'server_error', message: String(error) } });
       return true;
     }
-    this.sendStream(res, request, reply);
+    if (chat) this.sendChatStream(res, request, reply);
+    else this.sendStream(res, request, reply);
     return true;
+  }
+
+  /**
+   * Chat Completions chunks: the text as one `content` delta, each call as one
+   * `tool_calls` delta with its whole arguments, a finish reason (`tool_calls` or
+   * `stop`), a usage chunk, and `[DONE]`.
+   */
+  private sendChatStream(res: ServerResponse, request: ResponsesRequest, reply: Reply): void {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const id = `chatcmpl_fake_${++this.ids}`;
+    const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+      res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: request.model ?? 'fake-model', choices, ...extra })}\n\n`);
+    const words = reply.items.flatMap((item) => (item.type === 'text' ? [item.text] : [])).join('\n');
+    const calls = reply.items.flatMap((item) => (item.type === 'call' ? [item] : []));
+    chunk([{ index: 0, delta: { role: 'assistant', ...(words !== '' ? { content: words } : {}) }, finish_reason: null }]);
+    calls.forEach((item, index) => {
+      const call = { index, id: item.callId ?? `call_fake_${this.ids}_${index}`, type: 'function', function: { name: item.name, arguments: JSON.stringify(item.args) } };
+      chunk([{ index: 0, delta: { tool_calls: [call] }, finish_reason: null }]);
+    });
+    chunk([{ index: 0, delta: {}, finish_reason: calls.length > 0 ? 'tool_calls' : 'stop' }]);
+    chunk([], { usage: { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 } });
+    res.write('data: [DONE]\n\n');
+    res.end();
   }
 
   /** The Responses API's streamed events: created, each item added and done (text as one delta), completed. */
