@@ -56,8 +56,8 @@ export interface ResponsesRequest {
   input: InputItem[];
 }
 
-/** Decides the reply to one `/v1/responses` request. */
-export type Script = (request: ResponsesRequest, server: FakeOpenAI) => Reply;
+/** Decides the reply to one request of the conversation (a stand-in of fake-openai or fake-gemini). */
+export type Script = (request: ResponsesRequest, server: FakeHttpServer) => Reply;
 
 /** A call the model made earlier in the conversation, with its output when one came back. */
 export interface PastCall {
