@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { open, readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { COMMON_PROMPT_RULES, type ScreenRule } from '../core/prompt-detect.js';
+import { COMMON_PROMPT_RULES, type PermissionAsk, type ScreenRule } from '../core/prompt-detect.js';
 import type { PresetFactory } from './index.js';
 import type { Discovery, DiscoveryContext, Launch, LaunchContext } from './preset.js';
 import { shellQuote, workerIdentityEnv } from './common.js';
@@ -187,8 +187,69 @@ export async function discoverCodexSession(ctx: DiscoveryContext, env: Record<st
   return chooseSession(sessions, ctx, 'Codex');
 }
 
+/**
+ * The options of Codex's command approval (`Would you like to run the following command?`),
+ * as codex 0.169.0 draws them under the command, `›` before the selected one:
+ * `1. Yes, proceed (y)`, `2. Yes, and don't ask again for commands that start with `<prefix>` (p)`
+ * (wrapped when long), `3. No, and tell Codex what to do differently (esc)`. Matched on the
+ * options rather than the heading, which a long command pushes out of the rows the rules see;
+ * any space may be a wrap, since the worker's PTY is as narrow as the deck's preview.
+ */
+const CODEX_COMMAND_OPTIONS = new RegExp(
+  [
+    String.raw`^\s*(?:›\s*)?1\.\s+` + spaced('Yes, proceed (y)'),
+    String.raw`\s*(?:›\s*)?2\.\s+` + spaced("Yes, and don't ask again for commands that start with") + String.raw`\s+\`[\s\S]*?\`\s*\(p\)`,
+    String.raw`\s*(?:›\s*)?3\.\s+` + spaced('No, and tell Codex what to do differently (esc)'),
+  ].join(String.raw`\s*\n`),
+  'm',
+);
+
+/** A pattern source for `words` exactly, each space standing for any run of white space (a wrap). */
+function spaced(words: string): string {
+  return words
+    .split(' ')
+    .map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join(String.raw`\s+`);
+}
+
+/**
+ * The command Codex's approval dialog shows: its `$ <command>` row and the rows it wraps
+ * onto, up to the blank row before the options, joined with one space (Codex wraps at
+ * spaces, so a wrap is a space; a command's own newlines become spaces too). Null when
+ * the `$` row is not in `text`.
+ * @param text screen rows joined with `\n`, as a ScreenRule sees them
+ */
+export function codexApprovalCommand(text: string): PermissionAsk | null {
+  const rows = text.split('\n');
+  const options = rows.findIndex((row) => /^\s*(?:›\s*)?1\.\s+Yes,\s+proceed/.test(row));
+  const end = options === -1 ? rows.length : options;
+  let start = -1;
+  for (let i = end - 1; i >= 0; i--) {
+    if (/^\s*\$ /.test(rows[i] ?? '')) {
+      start = i;
+      break;
+    }
+    if (/Would you like to run the following command\?/.test(rows[i] ?? '')) break;
+  }
+  if (start === -1) return null;
+  const parts = [(rows[start] ?? '').replace(/^\s*\$ /, '').trim()];
+  for (let i = start + 1; i < end && (rows[i] ?? '').trim() !== ''; i++) parts.push((rows[i] ?? '').trim());
+  const detail = parts.join(' ').trim();
+  return detail === '' ? null : { tool: 'command', detail };
+}
+
 /** Screen patterns of Codex's own dialogs; COMMON_PROMPT_RULES follow. */
 export const CODEX_PROMPT_RULES: ScreenRule[] = [
+  // Verified live against codex 0.169.0 (test/e2e/codex.test.ts): `y` runs the command once;
+  // `p` runs it and adds `prefix_rule(pattern=[…], decision="allow")` to $CODEX_HOME/rules/default.rules,
+  // so it holds beyond the session; Esc declines and ends the turn (the model gets
+  // "aborted by user" with the next prompt).
+  {
+    pattern: CODEX_COMMAND_OPTIONS,
+    reason: 'permission prompt',
+    answers: { allowOnce: 'y', allowAlways: 'p', deny: '\u001b' },
+    describe: codexApprovalCommand,
+  },
   { pattern: /Would you like to (run|make|apply|allow)[^\n]*\?/i, reason: 'permission prompt' },
   { pattern: /Allow command\?|Approve[^\n]*\?\s*\n[\s\S]*Yes/i, reason: 'permission prompt' },
   { pattern: /Hooks need review/i, reason: 'hook review' },

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { COMMON_PROMPT_RULES, type ScreenRule } from '../core/prompt-detect.js';
+import { COMMON_PROMPT_RULES, type PermissionAsk, type ScreenRule } from '../core/prompt-detect.js';
 import type { PresetFactory } from './index.js';
 import type { Launch, LaunchContext, PresetFile } from './preset.js';
 import { stringOption, workerIdentityEnv } from './common.js';
@@ -16,8 +16,52 @@ export const GEMINI_CHECKED_VERSION = '0.61.0';
  */
 export const GEMINI_INSTRUCTIONS_NAME = '.gemini/workerdeck.md';
 
+/** A screen row without the box border Gemini draws its dialogs in (`│ … │`). */
+function unboxed(row: string): string {
+  return row.replace(/^\s*│\s?/, '').replace(/\s*│\s*$/, '');
+}
+
+/**
+ * What Gemini's tool approval (gemini 0.61.0's `Allow execution of [Shell]?` or
+ * `Apply this change?`) asks, from its title row `? <Tool>  <subject>`: for `Shell` the
+ * command, from the box under the title (its rows joined with a space, so a wrapped or
+ * long command is whole), else the subject as the title shows it (`Writing to notes.txt`).
+ * Null without a title row.
+ * @param text screen rows joined with `\n`, as a ScreenRule sees them
+ */
+export function geminiApprovalAsk(text: string): PermissionAsk | null {
+  const rows = text.split('\n').map(unboxed);
+  let title = -1;
+  for (let i = rows.length - 1; i >= 0; i--) {
+    if (/^\?\s+\S+\s{2,}\S/.test(rows[i] ?? '')) {
+      title = i;
+      break;
+    }
+  }
+  if (title === -1) return null;
+  const [, tool = '', subject = ''] = /^\?\s+(\S+)\s{2,}(.*)$/.exec(rows[title] ?? '') ?? [];
+  if (tool === 'Shell' && /^╭/.test(rows[title + 1] ?? '')) {
+    const lines: string[] = [];
+    for (let i = title + 2; i < rows.length && !/^╰/.test(rows[i] ?? ''); i++) lines.push(unboxed(rows[i] ?? '').trim());
+    const command = lines.filter(Boolean).join(' ');
+    if (command !== '') return { tool, detail: command };
+  }
+  return { tool, detail: subject.trim() };
+}
+
 /** Screen patterns of Gemini CLI's own dialogs; COMMON_PROMPT_RULES follow. */
 export const GEMINI_PROMPT_RULES: ScreenRule[] = [
+  // Verified live against gemini 0.61.0 (a stand-in API through GOOGLE_GEMINI_BASE_URL): in
+  // `Allow execution of [Shell]?` and `Apply this change?`, `1` allows once, `2` allows for
+  // the rest of the session (the same command runs again unasked), Esc declines ("Request
+  // cancelled."; the turn ends, and the declined call and its prompt are left out of what
+  // the model gets next). The edit dialog has a `3. Modify with external editor` between.
+  {
+    pattern: /^[│\s]*(?:●\s*)?1\.\s+Allow\s+once\s*[│\s]*\n[│\s]*(?:●\s*)?2\.\s+Allow\s+for\s+this\s+session\b[\s\S]*?No,\s+suggest\s+changes\s+\(esc\)/m,
+    reason: 'permission prompt',
+    answers: { allowOnce: '1', allowAlways: '2', deny: '\u001b' },
+    describe: geminiApprovalAsk,
+  },
   { pattern: /Allow execution[^\n]*\?|Apply this change\?|Do you want to proceed\?/i, reason: 'permission prompt' },
   { pattern: /Allow once[\s\S]*(Allow always|No, suggest changes)/i, reason: 'permission prompt' },
   { pattern: /Do you trust this folder\?/i, reason: 'trust prompt' },

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { sanitize } from '../core/mail.js';
-import { COMMON_PROMPT_RULES, type ScreenRule } from '../core/prompt-detect.js';
+import { COMMON_PROMPT_RULES, type PermissionAsk, type ScreenRule } from '../core/prompt-detect.js';
 import type { PresetFactory } from './index.js';
 import type { Discovery, DiscoveryContext, Launch, LaunchContext } from './preset.js';
 import { stringOption, workerIdentityEnv } from './common.js';
@@ -79,8 +79,38 @@ export async function discoverOpencodeSession(ctx: DiscoveryContext, command: st
   return chooseSession(parseOpencodeSessions(result.stdout), ctx, 'opencode');
 }
 
+/**
+ * What opencode's `△ Permission required` dialog asks: the kind under the heading
+ * (`# Shell command`) and the `$ <command>` row under it, with the rows it wraps onto
+ * joined with a space. Null without the heading and the command row.
+ * @param text screen rows joined with `\n`, as a ScreenRule sees them
+ */
+export function opencodePermissionAsk(text: string): PermissionAsk | null {
+  const rows = text.split('\n').map((row) => row.replace(/^\s*┃\s?/, '').trimEnd());
+  const heading = rows.findLastIndex((row) => /△ Permission required/.test(row));
+  if (heading === -1) return null;
+  const kind = /^\s*#\s+(.+)$/.exec(rows[heading + 1] ?? '')?.[1]?.trim() ?? 'permission';
+  const start = rows.findIndex((row, i) => i > heading && /^\s*\$ /.test(row));
+  if (start === -1) return null;
+  const parts = [(rows[start] ?? '').replace(/^\s*\$ /, '').trim()];
+  for (let i = start + 1; i < rows.length && (rows[i] ?? '').trim() !== ''; i++) parts.push((rows[i] ?? '').trim());
+  return { tool: kind, detail: parts.join(' ') };
+}
+
 /** Screen patterns of opencode's own dialogs; COMMON_PROMPT_RULES follow. */
 export const OPENCODE_PROMPT_RULES: ScreenRule[] = [
+  // Verified live against opencode 1.18.33 (an OpenAI-compatible stand-in provider): Enter takes
+  // the selected button, `Allow once` until the operator moves it; Right, Enter picks `Allow
+  // always`, which asks `△ Always allow … until OpenCode is restarted` (`- mkdir *`), and the
+  // second Enter confirms (one burst works); Esc rejects: the turn ends, and the model gets
+  // "The user rejected permission to use this specific tool call." as the tool's output.
+  {
+    pattern: /△ Permission required[\s\S]*?^[\s┃]*Allow once {2,}Allow always {2,}Reject\b/m,
+    reason: 'permission prompt',
+    answers: { allowOnce: '\r', allowAlways: '\u001b[C\r\r', deny: '\u001b' },
+    describe: opencodePermissionAsk,
+  },
+  { pattern: /△ Always allow[\s\S]*?Confirm {2,}Cancel/, reason: 'permission prompt' },
   { pattern: /Permission required|Allow once[\s\S]*(Allow always|Reject)/i, reason: 'permission prompt' },
 ];
 

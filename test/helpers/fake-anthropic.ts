@@ -8,8 +8,10 @@
  * request and decides; `isMainLoop` tells the conversation apart (it is the
  * one that offers the tools).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import { FakeHttpServer, type RecordedRequest } from './fake-http.js';
+
+export type { RecordedRequest } from './fake-http.js';
 
 /** One content block of a scripted reply. */
 export type ReplyBlock = { type: 'text'; text: string } | { type: 'tool_use'; name: string; input: Record<string, unknown>; id?: string };
@@ -19,15 +21,6 @@ export interface Reply {
   content: ReplyBlock[];
   /** Defaults to `tool_use` when a block calls a tool, else `end_turn`. */
   stopReason?: 'end_turn' | 'tool_use' | 'max_tokens' | 'stop_sequence';
-}
-
-/** A request the server received, body parsed when it was JSON. */
-export interface RecordedRequest {
-  method: string;
-  url: string;
-  headers: IncomingMessage['headers'];
-  body: unknown;
-  at: number;
 }
 
 /** The parts of a Messages API request body the scripts look at. */
@@ -80,11 +73,7 @@ export function toolUse(name: string, input: Record<string, unknown>, preface?: 
   return { content: [...(preface ? [{ type: 'text' as const, text: preface }] : []), { type: 'tool_use', name, input }], stopReason: 'tool_use' };
 }
 
-export class FakeAnthropic {
-  /** Every request, in order of arrival. */
-  readonly requests: RecordedRequest[] = [];
-  /** Requests to paths the server does not know (answered 404). */
-  readonly unknown: RecordedRequest[] = [];
+export class FakeAnthropic extends FakeHttpServer {
   /** Main-loop `/v1/messages` requests, in order. */
   readonly turns: MessagesRequest[] = [];
   /**
@@ -94,35 +83,12 @@ export class FakeAnthropic {
    * as `You've hit your 5-hour limit · resets …`.
    */
   usageLimit: { resetAt: number } | null = null;
-  private server: Server | null = null;
   private toolIds = 0;
   private script: Script;
 
   constructor(script: Script) {
+    super();
     this.script = script;
-  }
-
-  /** `http://127.0.0.1:<port>`, valid after `start()`. */
-  url = '';
-
-  /** Listen on 127.0.0.1, on a free port. */
-  async start(): Promise<string> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    return this.url;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
   /** Replace the script (e.g. between phases of a test). */
@@ -142,21 +108,12 @@ export class FakeAnthropic {
       .join('\n');
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
-    let body: unknown = raw;
-    try {
-      body = raw === '' ? null : JSON.parse(raw);
-    } catch {
-      // keep the raw text
-    }
-    const recorded: RecordedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, at: Date.now() };
-    this.requests.push(recorded);
-    const pathname = (req.url ?? '').split('?')[0] ?? '';
+  protected notFound(request: RecordedRequest): Record<string, unknown> {
+    return { type: 'error', error: { type: 'not_found_error', message: `fake-anthropic: no ${request.method} ${request.pathname}` } };
+  }
 
-    if (req.method === 'POST' && pathname === '/v1/messages' && this.usageLimit) {
+  protected route(recorded: RecordedRequest, res: ServerResponse): boolean {
+    if (recorded.method === 'POST' && recorded.pathname === '/v1/messages' && this.usageLimit) {
       const reset = String(this.usageLimit.resetAt);
       res.writeHead(429, {
         'content-type': 'application/json',
@@ -168,31 +125,27 @@ export class FakeAnthropic {
         'anthropic-ratelimit-unified-5h-reset': reset,
       });
       res.end(JSON.stringify({ type: 'error', error: { type: 'rate_limit_error', message: 'Rate limited' } }));
-      return;
+      return true;
     }
-    if (req.method === 'POST' && pathname === '/v1/messages') {
-      const request = body as MessagesRequest;
+    if (recorded.method === 'POST' && recorded.pathname === '/v1/messages') {
+      const request = recorded.body as MessagesRequest;
       if (isMainLoop(request)) this.turns.push(request);
       let reply: Reply;
       try {
         reply = this.script(request, this);
       } catch (error) {
-        res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ type: 'error', error: { type: 'api_error', message: String(error) } }));
-        return;
+        this.sendJson(res, 500, { type: 'error', error: { type: 'api_error', message: String(error) } });
+        return true;
       }
-      if (request.stream === false) this.sendJson(res, request, reply);
+      if (request.stream === false) this.sendMessage(res, request, reply);
       else this.sendStream(res, request, reply);
-      return;
+      return true;
     }
-    if (req.method === 'POST' && pathname === '/v1/messages/count_tokens') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ input_tokens: 100 }));
-      return;
+    if (recorded.method === 'POST' && recorded.pathname === '/v1/messages/count_tokens') {
+      this.sendJson(res, 200, { input_tokens: 100 });
+      return true;
     }
-    this.unknown.push(recorded);
-    res.writeHead(404, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ type: 'error', error: { type: 'not_found_error', message: `fake-anthropic: no ${req.method} ${pathname}` } }));
+    return false;
   }
 
   private blocks(reply: Reply): Record<string, unknown>[] {
@@ -217,21 +170,17 @@ export class FakeAnthropic {
     };
   }
 
-  private sendJson(res: ServerResponse, request: MessagesRequest, reply: Reply): void {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(
-      JSON.stringify({
-        ...this.message(request),
-        content: this.blocks(reply),
-        stop_reason: this.stopReason(reply),
-        usage: { input_tokens: 10, output_tokens: 10 },
-      }),
-    );
+  private sendMessage(res: ServerResponse, request: MessagesRequest, reply: Reply): void {
+    this.sendJson(res, 200, {
+      ...this.message(request),
+      content: this.blocks(reply),
+      stop_reason: this.stopReason(reply),
+      usage: { input_tokens: 10, output_tokens: 10 },
+    });
   }
 
   private sendStream(res: ServerResponse, request: MessagesRequest, reply: Reply): void {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    const event = (type: string, data: Record<string, unknown>) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+    const event = this.startEvents(res);
     event('message_start', {
       message: { ...this.message(request), content: [], stop_reason: null, usage: { input_tokens: 10, output_tokens: 1 } },
     });

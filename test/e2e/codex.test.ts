@@ -1,0 +1,240 @@
+/**
+ * The real Codex CLI (the pinned `@openai/codex`) as a deck worker with permissions
+ * on, talking to a scripted stand-in for the OpenAI Responses API on 127.0.0.1
+ * (test/helpers/fake-openai.ts). The fake model asks to run a command outside the
+ * sandbox; Codex shows its approval dialog; the deck must see it as a permission
+ * prompt its codex rule can answer, and the rule's keys must do what they say.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { codexPreset } from '../../src/agents/codex.js';
+import type { ScreenRule } from '../../src/core/prompt-detect.js';
+import { call, codexFakeProviderArgs, FakeOpenAI, lastOutputs, pastCalls, text, userTexts, type Reply, type ResponsesRequest } from '../helpers/fake-openai.js';
+import { tempDir, tempRepo } from '../helpers/git-repo.js';
+import { cleanEnv, stopServer } from '../helpers/e2e.js';
+import { BIN, DeckTerminal, processAlive, ROOT, waitFor } from '../helpers/term.js';
+
+const NODE_BIN = path.join(ROOT, 'node_modules', '.bin');
+const COMPLETE = 'mcp__workerdeck__complete';
+
+interface ListedWorker {
+  id: string;
+  name: string;
+  status: string;
+  pid: number | null;
+  command: string[];
+  worktree: string | null;
+  needsInput: { reason: string; source: 'screen' | 'hook' | 'mail' } | null;
+}
+
+/** The command the fake model asks Codex to run outside the sandbox (Codex then asks the operator). */
+const ESCALATED = { cmd: 'touch approved.txt', sandbox_permissions: 'require_escalated', justification: 'Create approved.txt?', prefix_rule: ['touch'] };
+
+/**
+ * The model: run `touch approved.txt` with escalated permissions; once its output is
+ * back, report completion with the `complete` tool, naming the output; after an
+ * operator's prompt that follows a declined command, report what the operator said.
+ */
+function script(request: ResponsesRequest): Reply {
+  const calls = pastCalls(request);
+  const last = lastOutputs(request).at(-1);
+  if (last?.name === COMPLETE) return text('Reported; done.');
+  if (last?.name === 'exec_command') {
+    return call(request, COMPLETE, { summary: `Ran touch: ${/exited with code (\d+)/.exec(last.output ?? '')?.[0] ?? last.output}` });
+  }
+  const declined = calls.find((c) => c.name === 'exec_command' && /aborted by user/.test(c.output ?? ''));
+  if (declined) {
+    const said = userTexts(request).at(-1) ?? '';
+    return call(request, COMPLETE, { summary: `Declined (${declined.output?.split('\n').at(-1)}); operator said: ${said}` });
+  }
+  if (calls.some((c) => c.name === 'exec_command')) return text('Already asked.');
+  return call(request, 'exec_command', ESCALATED);
+}
+
+/**
+ * The one step issue 12 replaces with the deck's own keys: type a permission rule's
+ * answer into the worker. Here through an attach (Enter on the selected worker), the
+ * bytes, and the detach key, as an operator would; after the merge with the deck-side
+ * work this becomes the deck's `y` / `A` / `N` key on the worker's row.
+ */
+async function answerPermission(d: DeckTerminal, bytes: string, screen: () => string): Promise<void> {
+  d.type('\r');
+  await waitFor(() => !d.screen().includes('q quit'), 'the deck to hand the screen to the worker', 10_000, screen);
+  await waitFor(() => /Would you like to run the following command\?/.test(d.screen()) && /Yes, proceed \(y\)/.test(d.screen()), 'the approval dialog, attached', 15_000, screen);
+  d.type(bytes);
+  await waitFor(() => !/Yes, proceed \(y\)/.test(d.screen()), 'the dialog to take the answer', 15_000, screen);
+  d.type('\u001d');
+  await d.waitForText('q quit');
+}
+
+describe('a real Codex worker with permissions on (scripted Responses API on 127.0.0.1)', () => {
+  let repo: ReturnType<typeof tempRepo>;
+  let home: ReturnType<typeof tempDir>;
+  let deck: DeckTerminal | null = null;
+  let fake: FakeOpenAI | null = null;
+  let stateDir: string;
+  /** Every worker pid seen, to check that none survives. */
+  const pids = new Set<number>();
+
+  beforeEach(() => {
+    repo = tempRepo('wd-codex-repo-');
+    home = tempDir('wd-codex-home-');
+    mkdirSync(path.join(home.dir, 'config', 'workerdeck'), { recursive: true });
+    mkdirSync(path.join(home.dir, '.codex'), { recursive: true });
+    stateDir = path.join(repo.dir, '.git', 'workerdeck');
+    pids.clear();
+  });
+
+  afterEach(async () => {
+    try {
+      list();
+    } catch {
+      // no readable state: no pids to add
+    }
+    deck?.kill();
+    deck = null;
+    await stopServer(stateDir, [...pids]);
+    await fake?.stop();
+    fake = null;
+    // A dying Codex may still write under CODEX_HOME; remove until nothing is left.
+    for (const dir of [repo, home]) {
+      await waitFor(
+        () => {
+          try {
+            dir.cleanup();
+          } catch {
+            // ENOTEMPTY while a writer finishes; try again
+          }
+          return !existsSync(dir.dir);
+        },
+        `removing ${dir.dir}`,
+        10_000,
+      );
+    }
+  });
+
+  const env = (): Record<string, string> => ({
+    HOME: home.dir,
+    CODEX_HOME: path.join(home.dir, '.codex'),
+    FAKE_OPENAI_API_KEY: 'sk-fake-key-for-tests',
+    PATH: `${NODE_BIN}${path.delimiter}${process.env.PATH ?? ''}`,
+    XDG_CONFIG_HOME: path.join(home.dir, 'config'),
+    XDG_STATE_HOME: path.join(home.dir, 'state'),
+  });
+
+  const cli = (args: string[]): string =>
+    execFileSync(process.execPath, [BIN, ...args, '--state-dir', stateDir], { cwd: repo.dir, encoding: 'utf8', env: { ...cleanEnv(), ...env() } });
+
+  const list = (): ListedWorker[] => {
+    if (!existsSync(path.join(stateDir, 'state.json'))) return [];
+    const workers = JSON.parse(cli(['list', '--json'])) as ListedWorker[];
+    for (const w of workers) if (w.pid !== null) pids.add(w.pid);
+    return workers;
+  };
+
+  const open = async () => {
+    fake = new FakeOpenAI(script);
+    const url = await fake.start();
+    // How a user points the codex preset at another provider: its args in the workerdeck config.
+    writeFileSync(path.join(home.dir, 'config', 'workerdeck', 'config.json'), JSON.stringify({ presets: { codex: { args: codexFakeProviderArgs(url) } } }));
+    deck = new DeckTerminal(['--agent', 'codex'], { cwd: repo.dir, env: env() });
+    await deck.waitForText('q quit');
+    return deck;
+  };
+
+  const describeAll = (d: DeckTerminal) => () => `${d.screen()}\n--- requests ---\n${fake?.describe() ?? ''}`;
+
+  /** Spawn "Touch file" with permissions on; resolves once the deck shows Codex's dialog as a permission prompt. */
+  const spawnUntilAsked = async (d: DeckTerminal, screen: () => string): Promise<{ worker: ListedWorker; rule: ScreenRule; rows: string[] }> => {
+    d.type('n');
+    await d.waitForText('Spawn a worker');
+    await d.waitForText(/Skip permissions\s+\[ \]/);
+    d.type('Touch file');
+    d.type('\r');
+    await waitFor(() => /touch-file\s+codex\s+needs input/.test(d.screen()), 'the row to say needs input', 90_000, screen);
+    const worker = (await waitFor(() => list().find((w) => w.needsInput !== null), 'needsInput in list --json', 10_000, screen))!;
+    expect(worker.needsInput).toMatchObject({ reason: 'permission prompt', source: 'screen' });
+    // Permissions on: no bypass flag; Codex runs with its own defaults for a trusted folder
+    // (workspace-write sandbox, approvals on request).
+    expect(worker.command).not.toContain('--dangerously-bypass-approvals-and-sandbox');
+    // The worker's screen as the deck's mirror holds it, and the rule that matched it.
+    const rows = cli(['logs', worker.id]).split('\n');
+    const rule = codexPreset(undefined).promptRules.find((r) => r.pattern.test(rows.join('\n')));
+    if (!rule?.answers) throw new Error(`no codex rule with answers matches the worker's screen:\n${rows.join('\n')}`);
+    return { worker, rule, rows };
+  };
+
+  /** Quit the deck, stop the server, and check that no worker process survives it. */
+  const quit = async (d: DeckTerminal) => {
+    list();
+    d.type('Q');
+    await d.waitForText('(y/n)');
+    d.type('y');
+    await d.waitForExit();
+    await waitFor(() => [...pids].every((pid) => !processAlive(pid)), 'every codex process to exit', 15_000, () => [...pids].join(' '));
+  };
+
+  it("shows Codex's approval as a permission prompt; the rule names the command, and its allow-once key runs it and lets the worker complete", { timeout: 240_000 }, async () => {
+    const d = await open();
+    const screen = describeAll(d);
+    const { worker, rule, rows } = await spawnUntilAsked(d, screen);
+    expect(rule.describe?.(rows.join('\n'))).toEqual({ tool: 'command', detail: 'touch approved.txt' });
+    const worktree = worker.worktree ?? '';
+    expect(existsSync(path.join(worktree, 'approved.txt'))).toBe(false);
+
+    await answerPermission(d, rule.answers!.allowOnce, screen);
+
+    await waitFor(() => existsSync(path.join(worktree, 'approved.txt')), 'the approved command to run', 30_000, screen);
+    await waitFor(() => d.screen().includes('Ran touch: exited with code 0'), 'the completion in the panel', 60_000, screen);
+    await waitFor(() => /touch-file\s+codex\s+completed/.test(d.screen()), 'the row to say completed', 10_000, screen);
+    await waitFor(() => list()[0]?.needsInput === null, 'needsInput to clear', 10_000, screen);
+    // Allowed once: no rule was saved for later sessions.
+    expect(existsSync(path.join(home.dir, '.codex', 'rules', 'default.rules'))).toBe(false);
+
+    await quit(d);
+    expect(fake!.unknown).toEqual([]);
+  });
+
+  it("allows for good with the rule's allow-always key: Codex saves a prefix rule for the command", { timeout: 240_000 }, async () => {
+    const d = await open();
+    const screen = describeAll(d);
+    const { worker, rule } = await spawnUntilAsked(d, screen);
+    await answerPermission(d, rule.answers!.allowAlways!, screen);
+    await waitFor(() => existsSync(path.join(worker.worktree ?? '', 'approved.txt')), 'the approved command to run', 30_000, screen);
+    await waitFor(() => /touch-file\s+codex\s+completed/.test(d.screen()), 'the row to say completed', 60_000, screen);
+    // `p` is more than this session: Codex writes the prefix rule into CODEX_HOME, for every later session too.
+    const rules = readFileSync(path.join(home.dir, '.codex', 'rules', 'default.rules'), 'utf8');
+    expect(rules).toContain('prefix_rule(pattern=["touch"], decision="allow")');
+    await quit(d);
+  });
+
+  it("declines with the rule's deny key: nothing runs, and the model learns it with the operator's next prompt", { timeout: 240_000 }, async () => {
+    const d = await open();
+    const screen = describeAll(d);
+    const { worker, rule } = await spawnUntilAsked(d, screen);
+    const worktree = worker.worktree ?? '';
+    const turnsBefore = fake!.turns.length;
+
+    await answerPermission(d, rule.answers!.deny, screen);
+    // Codex ends the turn on a decline and sends nothing to the model until the next prompt.
+    await waitFor(() => list()[0]?.needsInput === null, 'needsInput to clear', 15_000, screen);
+    expect(fake!.turns.length).toBe(turnsBefore);
+    expect(existsSync(path.join(worktree, 'approved.txt'))).toBe(false);
+
+    // The reason goes as the next prompt, typed the way `r` types a reply.
+    cli(['send', worker.id, 'Do not create files; just report.']);
+    await waitFor(() => d.screen().includes('Declined (aborted by user); operator'), 'the completion in the panel', 60_000, screen);
+    await waitFor(() => /touch-file\s+codex\s+completed/.test(d.screen()), 'the row to say completed', 10_000, screen);
+    // What the model got: the declined call's output, Codex's note of the interruption, then the operator's words.
+    const after = fake!.turns.find((t) => userTexts(t).at(-1) === 'Do not create files; just report.')!;
+    expect(after).toBeDefined();
+    expect(pastCalls(after).find((c) => c.name === 'exec_command')?.output).toMatch(/aborted by user/);
+    expect(userTexts(after).some((t) => t.includes('<turn_aborted>'))).toBe(true);
+    expect(existsSync(path.join(worktree, 'approved.txt'))).toBe(false);
+
+    await quit(d);
+    expect(fake!.unknown).toEqual([]);
+  });
+});
