@@ -13,7 +13,7 @@ import { codexPreset } from '../../src/agents/codex.js';
 import type { ScreenRule } from '../../src/core/prompt-detect.js';
 import { call, codexFakeProviderArgs, FakeOpenAI, lastOutputs, pastCalls, text, userTexts, type Reply, type ResponsesRequest } from '../helpers/fake-openai.js';
 import { tempDir, tempRepo } from '../helpers/git-repo.js';
-import { cleanEnv, stopServer } from '../helpers/e2e.js';
+import { answerFromDeck, cleanEnv, stopServer } from '../helpers/e2e.js';
 import { BIN, DeckTerminal, processAlive, ROOT, waitFor } from '../helpers/term.js';
 
 const NODE_BIN = path.join(ROOT, 'node_modules', '.bin');
@@ -51,22 +51,6 @@ function script(request: ResponsesRequest): Reply {
   }
   if (calls.some((c) => c.name === 'exec_command')) return text('Already asked.');
   return call(request, 'exec_command', ESCALATED);
-}
-
-/**
- * The one step issue 12 replaces with the deck's own keys: type a permission rule's
- * answer into the worker. Here through an attach (Enter on the selected worker), the
- * bytes, and the detach key, as an operator would; after the merge with the deck-side
- * work this becomes the deck's `y` / `A` / `N` key on the worker's row.
- */
-async function answerPermission(d: DeckTerminal, bytes: string, screen: () => string): Promise<void> {
-  d.type('\r');
-  await waitFor(() => !d.screen().includes('q quit'), 'the deck to hand the screen to the worker', 10_000, screen);
-  await waitFor(() => /Would you like to run the following command\?/.test(d.screen()) && /Yes, proceed \(y\)/.test(d.screen()), 'the approval dialog, attached', 15_000, screen);
-  d.type(bytes);
-  await waitFor(() => !/Yes, proceed \(y\)/.test(d.screen()), 'the dialog to take the answer', 15_000, screen);
-  d.type('\u001d');
-  await d.waitForText('q quit');
 }
 
 describe('a real Codex worker with permissions on (scripted Responses API on 127.0.0.1)', () => {
@@ -155,7 +139,7 @@ describe('a real Codex worker with permissions on (scripted Responses API on 127
     d.type('\r');
     await waitFor(() => /touch-file\s+codex\s+needs input/.test(d.screen()), 'the row to say needs input', 90_000, screen);
     const worker = (await waitFor(() => list().find((w) => w.needsInput !== null), 'needsInput in list --json', 10_000, screen))!;
-    expect(worker.needsInput).toMatchObject({ reason: 'permission prompt', source: 'screen' });
+    expect(worker.needsInput).toMatchObject({ source: 'screen', permission: expect.objectContaining({ tool: 'command', detail: 'touch approved.txt' }) });
     // Permissions on: no bypass flag; Codex runs with its own defaults for a trusted folder
     // (workspace-write sandbox, approvals on request).
     expect(worker.command).not.toContain('--dangerously-bypass-approvals-and-sandbox');
@@ -184,7 +168,8 @@ describe('a real Codex worker with permissions on (scripted Responses API on 127
     const worktree = worker.worktree ?? '';
     expect(existsSync(path.join(worktree, 'approved.txt'))).toBe(false);
 
-    await answerPermission(d, rule.answers!.allowOnce, screen);
+    expect(rule.answers?.allowOnce).toBe('y');
+    await answerFromDeck(d, 'y', screen);
 
     await waitFor(() => existsSync(path.join(worktree, 'approved.txt')), 'the approved command to run', 30_000, screen);
     await waitFor(() => d.screen().includes('Ran touch: exited with code 0'), 'the completion in the panel', 60_000, screen);
@@ -201,7 +186,8 @@ describe('a real Codex worker with permissions on (scripted Responses API on 127
     const d = await open();
     const screen = describeAll(d);
     const { worker, rule } = await spawnUntilAsked(d, screen);
-    await answerPermission(d, rule.answers!.allowAlways!, screen);
+    expect(rule.answers?.allowAlways).toBe('p');
+    await answerFromDeck(d, 'A', screen);
     await waitFor(() => existsSync(path.join(worker.worktree ?? '', 'approved.txt')), 'the approved command to run', 30_000, screen);
     await waitFor(() => /touch-file\s+codex\s+completed/.test(d.screen()), 'the row to say completed', 60_000, screen);
     // `p` is more than this session: Codex writes the prefix rule into CODEX_HOME, for every later session too.
@@ -215,16 +201,11 @@ describe('a real Codex worker with permissions on (scripted Responses API on 127
     const screen = describeAll(d);
     const { worker, rule } = await spawnUntilAsked(d, screen);
     const worktree = worker.worktree ?? '';
-    const turnsBefore = fake!.turns.length;
 
-    await answerPermission(d, rule.answers!.deny, screen);
-    // Codex ends the turn on a decline and sends nothing to the model until the next prompt.
-    await waitFor(() => list()[0]?.needsInput === null, 'needsInput to clear', 15_000, screen);
-    expect(fake!.turns.length).toBe(turnsBefore);
-    expect(existsSync(path.join(worktree, 'approved.txt'))).toBe(false);
-
-    // The reason goes as the next prompt, typed the way `r` types a reply.
-    cli(['send', worker.id, 'Do not create files; just report.']);
+    expect(rule.answers?.deny).toBe('\u001b');
+    // Codex ends the turn on a decline and sends nothing to the model; the deck then types the
+    // operator's reason as the next prompt, once the dialog has gone.
+    await answerFromDeck(d, 'N', screen, 'Do not create files; just report.');
     await waitFor(() => d.screen().includes('Declined (aborted by user); operator'), 'the completion in the panel', 60_000, screen);
     await waitFor(() => /touch-file\s+codex\s+completed/.test(d.screen()), 'the row to say completed', 10_000, screen);
     // What the model got: the declined call's output, Codex's note of the interruption, then the operator's words.

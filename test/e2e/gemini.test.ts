@@ -13,7 +13,7 @@ import { geminiPreset } from '../../src/agents/gemini.js';
 import { FakeGemini } from '../helpers/fake-gemini.js';
 import { call, lastOutputs, pastCalls, text, toolNames, type Reply, type ResponsesRequest } from '../helpers/fake-openai.js';
 import { tempDir, tempRepo } from '../helpers/git-repo.js';
-import { cleanEnv, stopServer } from '../helpers/e2e.js';
+import { answerFromDeck, cleanEnv, stopServer } from '../helpers/e2e.js';
 import { BIN, DeckTerminal, processAlive, ROOT, waitFor } from '../helpers/term.js';
 
 const NODE_BIN = path.join(ROOT, 'node_modules', '.bin');
@@ -40,20 +40,6 @@ function script(request: ResponsesRequest): Reply {
   if (last?.name === 'run_shell_command') return call(request, completeTool(request), { summary: 'Ran touch after approval' });
   if (pastCalls(request).some((c) => c.name === 'run_shell_command')) return text('Already asked.');
   return call(request, 'run_shell_command', { command: 'touch approved.txt', description: 'Create approved.txt' });
-}
-
-/**
- * The step the deck's own permission keys replace after issue 12's merge: type the rule's
- * answer into the worker through an attach, then detach.
- */
-async function answerPermission(d: DeckTerminal, bytes: string, screen: () => string): Promise<void> {
-  d.type('\r');
-  await waitFor(() => !d.screen().includes('q quit'), 'the deck to hand the screen to the worker', 10_000, screen);
-  await waitFor(() => /Allow execution of \[Shell\]\?/.test(d.screen()) && /1\. Allow once/.test(d.screen()), 'the permission dialog, attached', 20_000, screen);
-  d.type(bytes);
-  await waitFor(() => !/1\. Allow once/.test(d.screen()), 'the dialog to take the answer', 20_000, screen);
-  d.type('\u001d');
-  await d.waitForText('q quit');
 }
 
 describe('a real Gemini CLI worker with permissions on (scripted Gemini API on 127.0.0.1)', () => {
@@ -137,7 +123,7 @@ describe('a real Gemini CLI worker with permissions on (scripted Gemini API on 1
     d.type('\r');
     await waitFor(() => /touch-file\s+gemini\s+needs input/.test(d.screen()), 'the row to say needs input', 180_000, screen);
     const worker = (await waitFor(() => list().find((w) => w.needsInput !== null), 'needsInput in list --json', 10_000, screen))!;
-    expect(worker.needsInput).toMatchObject({ reason: 'permission prompt', source: 'screen' });
+    expect(worker.needsInput).toMatchObject({ source: 'screen', permission: expect.objectContaining({ tool: 'Shell', detail: 'touch approved.txt' }) });
     expect(worker.command).not.toContain('yolo');
     const rows = execFileSync(process.execPath, [BIN, 'logs', worker.id, '--state-dir', stateDir], { cwd: repo.dir, encoding: 'utf8', env: { ...cleanEnv(), ...env() } });
     const rule = geminiPreset(undefined).promptRules.find((r) => r.pattern.test(rows));
@@ -146,7 +132,7 @@ describe('a real Gemini CLI worker with permissions on (scripted Gemini API on 1
     const worktree = worker.worktree ?? '';
     expect(existsSync(path.join(worktree, 'approved.txt'))).toBe(false);
 
-    await answerPermission(d, rule.answers.allowOnce, screen);
+    await answerFromDeck(d, 'y', screen);
 
     await waitFor(() => existsSync(path.join(worktree, 'approved.txt')), 'the approved command to run', 60_000, screen);
     await waitFor(() => /touch-file\s+gemini\s+completed/.test(d.screen()), 'the row to say completed', 120_000, screen);

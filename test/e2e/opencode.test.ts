@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { opencodePreset } from '../../src/agents/opencode.js';
 import { call, FakeOpenAI, lastOutputs, pastCalls, text, toolNames, type Reply, type ResponsesRequest } from '../helpers/fake-openai.js';
 import { tempDir, tempRepo } from '../helpers/git-repo.js';
-import { cleanEnv, stopServer } from '../helpers/e2e.js';
+import { answerFromDeck, cleanEnv, stopServer } from '../helpers/e2e.js';
 import { BIN, DeckTerminal, processAlive, ROOT, waitFor } from '../helpers/term.js';
 
 const NODE_BIN = path.join(ROOT, 'node_modules', '.bin');
@@ -39,20 +39,6 @@ function script(request: ResponsesRequest): Reply {
   if (last?.name === 'bash') return call(request, completeTool(request), { summary: `Ran touch after approval: ${last.output?.trim() || 'no output'}` });
   if (pastCalls(request).some((c) => c.name === 'bash')) return text('Already asked.');
   return call(request, 'bash', { command: 'touch approved.txt', description: 'Create approved.txt' });
-}
-
-/**
- * The step the deck's own permission keys replace after issue 12's merge: type the rule's
- * answer into the worker through an attach, then detach.
- */
-async function answerPermission(d: DeckTerminal, bytes: string, screen: () => string): Promise<void> {
-  d.type('\r');
-  await waitFor(() => !d.screen().includes('q quit'), 'the deck to hand the screen to the worker', 10_000, screen);
-  await waitFor(() => /Allow once {2,}Allow always {2,}Reject/.test(d.screen()), 'the permission dialog, attached', 20_000, screen);
-  d.type(bytes);
-  await waitFor(() => !/Allow once {2,}Allow always/.test(d.screen()), 'the dialog to take the answer', 20_000, screen);
-  d.type('\u001d');
-  await d.waitForText('q quit');
 }
 
 describe('a real opencode worker with permissions on (scripted chat completions on 127.0.0.1)', () => {
@@ -144,7 +130,7 @@ describe('a real opencode worker with permissions on (scripted chat completions 
     d.type('\r');
     await waitFor(() => /touch-file\s+opencode\s+needs input/.test(d.screen()), 'the row to say needs input', 180_000, screen);
     const worker = (await waitFor(() => list().find((w) => w.needsInput !== null), 'needsInput in list --json', 10_000, screen))!;
-    expect(worker.needsInput).toMatchObject({ reason: 'permission prompt', source: 'screen' });
+    expect(worker.needsInput).toMatchObject({ source: 'screen', permission: expect.objectContaining({ tool: 'Shell command', detail: 'touch approved.txt' }) });
     expect(worker.command).not.toContain('--auto');
     const rows = execFileSync(process.execPath, [BIN, 'logs', worker.id, '--state-dir', stateDir], { cwd: repo.dir, encoding: 'utf8', env: { ...cleanEnv(), ...env() } });
     const rule = opencodePreset(undefined).promptRules.find((r) => r.pattern.test(rows));
@@ -153,7 +139,7 @@ describe('a real opencode worker with permissions on (scripted chat completions 
     const worktree = worker.worktree ?? '';
     expect(existsSync(path.join(worktree, 'approved.txt'))).toBe(false);
 
-    await answerPermission(d, rule.answers.allowOnce, screen);
+    await answerFromDeck(d, 'y', screen);
 
     await waitFor(() => existsSync(path.join(worktree, 'approved.txt')), 'the approved command to run', 60_000, screen);
     await waitFor(() => /touch-file\s+opencode\s+completed/.test(d.screen()), 'the row to say completed', 120_000, screen);

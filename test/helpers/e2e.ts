@@ -119,3 +119,19 @@ export function deckFixture() {
   });
   return f;
 }
+
+/**
+ * Answer the selected worker's permission prompt from the deck, without
+ * attaching: `y` allow once, `A` allow always, `N` deny with `reason` typed
+ * into the deny box (Enter sends). The deck re-reads the worker's screen (or
+ * asks the hook) and answers with the preset's keys.
+ */
+export async function answerFromDeck(d: DeckTerminal, key: 'y' | 'A' | 'N', screen: () => string, reason = ''): Promise<void> {
+  await waitFor(() => /y allow once · (A always · )?N deny/.test(d.screen()), 'the answers in the panel', 15_000, screen);
+  d.type(key);
+  if (key === 'N') {
+    await d.waitForText(/Deny \S+/);
+    d.type(reason);
+    d.type('\r');
+  }
+}
