@@ -5,29 +5,17 @@
  * sandbox; Codex shows its approval dialog; the deck must see it as a permission
  * prompt its codex rule can answer, and the rule's keys must do what they say.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { codexPreset } from '../../src/agents/codex.js';
 import type { ScreenRule } from '../../src/core/prompt-detect.js';
 import { call, codexFakeProviderArgs, FakeOpenAI, lastOutputs, pastCalls, text, userTexts, type Reply, type ResponsesRequest } from '../helpers/fake-openai.js';
-import { tempDir, tempRepo } from '../helpers/git-repo.js';
-import { answerFromDeck, cleanEnv, stopServer } from '../helpers/e2e.js';
-import { BIN, DeckTerminal, processAlive, ROOT, waitFor } from '../helpers/term.js';
+import { AgentDeckFixture, type AgentListedWorker } from '../helpers/agent-e2e.js';
+import { answerFromDeck } from '../helpers/e2e.js';
+import { type DeckTerminal, waitFor } from '../helpers/term.js';
 
-const NODE_BIN = path.join(ROOT, 'node_modules', '.bin');
 const COMPLETE = 'mcp__workerdeck__complete';
-
-interface ListedWorker {
-  id: string;
-  name: string;
-  status: string;
-  pid: number | null;
-  command: string[];
-  worktree: string | null;
-  needsInput: { reason: string; source: 'screen' | 'hook' | 'mail' } | null;
-}
 
 /** The command the fake model asks Codex to run outside the sandbox (Codex then asks the operator). */
 const ESCALATED = { cmd: 'touch approved.txt', sandbox_permissions: 'require_escalated', justification: 'Create approved.txt?', prefix_rule: ['touch'] };
@@ -54,84 +42,35 @@ function script(request: ResponsesRequest): Reply {
 }
 
 describe('a real Codex worker with permissions on (scripted Responses API on 127.0.0.1)', () => {
-  let repo: ReturnType<typeof tempRepo>;
-  let home: ReturnType<typeof tempDir>;
-  let deck: DeckTerminal | null = null;
+  let world: AgentDeckFixture;
   let fake: FakeOpenAI | null = null;
-  let stateDir: string;
-  /** Every worker pid seen, to check that none survives. */
-  const pids = new Set<number>();
 
   beforeEach(() => {
-    repo = tempRepo('wd-codex-repo-');
-    home = tempDir('wd-codex-home-');
-    mkdirSync(path.join(home.dir, 'config', 'workerdeck'), { recursive: true });
-    mkdirSync(path.join(home.dir, '.codex'), { recursive: true });
-    stateDir = path.join(repo.dir, '.git', 'workerdeck');
-    pids.clear();
-  });
-
-  afterEach(async () => {
-    try {
-      list();
-    } catch {
-      // no readable state: no pids to add
-    }
-    deck?.kill();
-    deck = null;
-    await stopServer(stateDir, [...pids]);
-    await fake?.stop();
+    world = new AgentDeckFixture('codex');
+    const codexHome = path.join(world.home.dir, '.codex');
+    mkdirSync(codexHome, { recursive: true });
+    world.agentEnv = { CODEX_HOME: codexHome, FAKE_OPENAI_API_KEY: 'sk-fake-key-for-tests' };
     fake = null;
-    // A dying Codex may still write under CODEX_HOME; remove until nothing is left.
-    for (const dir of [repo, home]) {
-      await waitFor(
-        () => {
-          try {
-            dir.cleanup();
-          } catch {
-            // ENOTEMPTY while a writer finishes; try again
-          }
-          return !existsSync(dir.dir);
-        },
-        `removing ${dir.dir}`,
-        10_000,
-      );
-    }
   });
 
-  const env = (): Record<string, string> => ({
-    HOME: home.dir,
-    CODEX_HOME: path.join(home.dir, '.codex'),
-    FAKE_OPENAI_API_KEY: 'sk-fake-key-for-tests',
-    PATH: `${NODE_BIN}${path.delimiter}${process.env.PATH ?? ''}`,
-    XDG_CONFIG_HOME: path.join(home.dir, 'config'),
-    XDG_STATE_HOME: path.join(home.dir, 'state'),
-  });
+  afterEach(() => world.close());
 
-  const cli = (args: string[]): string =>
-    execFileSync(process.execPath, [BIN, ...args, '--state-dir', stateDir], { cwd: repo.dir, encoding: 'utf8', env: { ...cleanEnv(), ...env() } });
-
-  const list = (): ListedWorker[] => {
-    if (!existsSync(path.join(stateDir, 'state.json'))) return [];
-    const workers = JSON.parse(cli(['list', '--json'])) as ListedWorker[];
-    for (const w of workers) if (w.pid !== null) pids.add(w.pid);
-    return workers;
-  };
+  const cli = (args: string[]): string => world.cli(args);
+  const list = (): AgentListedWorker[] => world.list();
 
   const open = async () => {
     fake = new FakeOpenAI(script);
+    world.fake = fake;
     const url = await fake.start();
     // How a user points the codex preset at another provider: its args in the workerdeck config.
-    writeFileSync(path.join(home.dir, 'config', 'workerdeck', 'config.json'), JSON.stringify({ presets: { codex: { args: codexFakeProviderArgs(url) } } }));
-    deck = new DeckTerminal(['--agent', 'codex'], { cwd: repo.dir, env: env() });
-    await deck.waitForText('q quit');
-    return deck;
+    world.writeConfig({ presets: { codex: { args: codexFakeProviderArgs(url) } } });
+    return world.openDeck(['--agent', 'codex']);
   };
 
-  const describeAll = (d: DeckTerminal) => () => `${d.screen()}\n--- requests ---\n${fake?.describe() ?? ''}`;
+  const describeAll = (_d: DeckTerminal) => world.describe;
 
   /** Spawn "Touch file" with permissions on; resolves once the deck shows Codex's dialog as a permission prompt. */
-  const spawnUntilAsked = async (d: DeckTerminal, screen: () => string): Promise<{ worker: ListedWorker; rule: ScreenRule; rows: string[] }> => {
+  const spawnUntilAsked = async (d: DeckTerminal, screen: () => string): Promise<{ worker: AgentListedWorker; rule: ScreenRule; rows: string[] }> => {
     d.type('n');
     await d.waitForText('Spawn a worker');
     await d.waitForText(/Skip permissions\s+\[ \]/);
@@ -150,16 +89,6 @@ describe('a real Codex worker with permissions on (scripted Responses API on 127
     return { worker, rule, rows };
   };
 
-  /** Quit the deck, stop the server, and check that no worker process survives it. */
-  const quit = async (d: DeckTerminal) => {
-    list();
-    d.type('Q');
-    await d.waitForText('(y/n)');
-    d.type('y');
-    await d.waitForExit();
-    await waitFor(() => [...pids].every((pid) => !processAlive(pid)), 'every codex process to exit', 15_000, () => [...pids].join(' '));
-  };
-
   it("shows Codex's approval as a permission prompt; the rule names the command, and its allow-once key runs it and lets the worker complete", { timeout: 240_000 }, async () => {
     const d = await open();
     const screen = describeAll(d);
@@ -176,9 +105,9 @@ describe('a real Codex worker with permissions on (scripted Responses API on 127
     await waitFor(() => /touch-file\s+codex\s+completed/.test(d.screen()), 'the row to say completed', 10_000, screen);
     await waitFor(() => list()[0]?.needsInput === null, 'needsInput to clear', 10_000, screen);
     // Allowed once: no rule was saved for later sessions.
-    expect(existsSync(path.join(home.dir, '.codex', 'rules', 'default.rules'))).toBe(false);
+    expect(existsSync(path.join(world.home.dir, '.codex', 'rules', 'default.rules'))).toBe(false);
 
-    await quit(d);
+    await world.quit();
     expect(fake!.unknown).toEqual([]);
   });
 
@@ -191,9 +120,9 @@ describe('a real Codex worker with permissions on (scripted Responses API on 127
     await waitFor(() => existsSync(path.join(worker.worktree ?? '', 'approved.txt')), 'the approved command to run', 30_000, screen);
     await waitFor(() => /touch-file\s+codex\s+completed/.test(d.screen()), 'the row to say completed', 60_000, screen);
     // `p` is more than this session: Codex writes the prefix rule into CODEX_HOME, for every later session too.
-    const rules = readFileSync(path.join(home.dir, '.codex', 'rules', 'default.rules'), 'utf8');
+    const rules = readFileSync(path.join(world.home.dir, '.codex', 'rules', 'default.rules'), 'utf8');
     expect(rules).toContain('prefix_rule(pattern=["touch"], decision="allow")');
-    await quit(d);
+    await world.quit();
   });
 
   it("declines with the rule's deny key: nothing runs, and the model learns it with the operator's next prompt", { timeout: 240_000 }, async () => {
@@ -215,7 +144,7 @@ describe('a real Codex worker with permissions on (scripted Responses API on 127
     expect(userTexts(after).some((t) => t.includes('<turn_aborted>'))).toBe(true);
     expect(existsSync(path.join(worktree, 'approved.txt'))).toBe(false);
 
-    await quit(d);
+    await world.quit();
     expect(fake!.unknown).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import { processGone } from '../helpers/deck.js';
 import { describe, expect, it } from 'vitest';
 import { buildMail } from '../../src/core/mail.js';
 import { deckFixture, serverPid } from '../helpers/e2e.js';
-import { processAlive, waitFor } from '../helpers/term.js';
+import { waitFor } from '../helpers/term.js';
 
 /**
  * A real write error without a seam: `events.jsonl` is made a directory, so

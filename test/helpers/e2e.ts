@@ -4,7 +4,7 @@ import path from 'node:path';
 import { processGone } from './deck.js';
 import { afterEach, beforeEach } from 'vitest';
 import { tempDir, tempRepo } from './git-repo.js';
-import { BIN, DeckTerminal, processAlive, waitFor } from './term.js';
+import { BIN, DeckTerminal, waitFor } from './term.js';
 
 /** A worker as `workerdeck list --json` prints it (the fields tests read). */
 export interface ListedWorker {
