@@ -17,6 +17,7 @@ const IDENTITY = { WORKERDECK_WORKER_ID: 'w1', WORKERDECK_STATE_DIR: '/state', W
 
 function ctx(fields: Partial<LaunchContext> = {}): LaunchContext {
   return {
+    askWait: 0,
     workerId: 'w1',
     name: 'api',
     task: 'Fix the bug',
