@@ -61,11 +61,12 @@ async function mcpFor(layout: StateLayout, id: string, askWaitS: number): Promis
 
 /** The id of the one question in mail/new, once it is there. */
 async function questionId(layout: StateLayout): Promise<string> {
-  return waitFor(() => {
+  const id = await waitFor(() => {
     const names = readdirSync(layout.mail.new);
     if (names.length === 0) return false;
     return String((JSON.parse(readFileSync(path.join(layout.mail.new, names[0]!), 'utf8')) as { id: string }).id);
   }, 'the question mail');
+  return id as string;
 }
 
 function textOf(result: Awaited<ReturnType<Client['callTool']>>): string {
