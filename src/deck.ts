@@ -771,8 +771,12 @@ export class Deck {
     // Operator text may hold newlines but no escapes: an ESC could end the paste early.
     const clean = sanitize(text).replace(/\n+$/, '');
     // A waiting `ask` takes the reply as its tool result; nothing is typed then.
-    if (kind === 'reply' && inReplyTo && (await deliverReply({ workerFiles: this.options.layout.workerFiles, workerId: id, questionId: inReplyTo, content: clean }))) {
-      return this.recordReply(id, kind, clean, inReplyTo, 'tool-result');
+    if (kind === 'reply' && inReplyTo) {
+      const delivered = await deliverReply({ workerFiles: this.options.layout.workerFiles, workerId: id, questionId: inReplyTo, content: clean }).catch((error: Error) => {
+        this.warn(`The reply to ${worker.name} could not be handed to its waiting ask (${error.message}); it is typed instead.`);
+        return false;
+      });
+      if (delivered) return this.recordReply(id, kind, clean, inReplyTo, 'tool-result');
     }
     // Bracketed paste must be judged on everything the worker printed so far.
     await rt.mirror.flush();

@@ -112,7 +112,13 @@ export function createMcpServer(identity: WorkerIdentity, version: string): McpS
   /** `ask` in wait mode: mark, send the question, wait for the reply (src/mail/ask-wait.ts). */
   const waitedAsk = async (question: string, extra: Extra) => {
     const id = randomUUID();
-    await markWaiting(workerFiles, identity.workerId, id, waitMs);
+    try {
+      await markWaiting(workerFiles, identity.workerId, id, waitMs);
+    } catch {
+      // Without the mark the deck types the reply: ask as in type mode.
+      const sent = await send('question', question);
+      return { content: [{ type: 'text' as const, text: `${ASK_RESULT} (message ${sent})` }] };
+    }
     try {
       await sendMail({ stateDir: identity.stateDir, workerId: identity.workerId, workerName: identity.workerName, type: 'question', content: question, id });
     } catch (error) {

@@ -54,6 +54,8 @@ describe('a real Claude Code worker asks in wait mode', () => {
 
     await waitFor(() => d.screen().includes(`Got "${ANSWER}" back`), 'the completion in the panel', 30_000, screen);
     await waitFor(() => /paint-badge\s+claude\s+completed/.test(d.screen()), 'the row to say completed', 10_000, screen);
+    // The thread says how the reply went.
+    expect(d.screen()).toContain('you replied (tool result)');
 
     const fake = c.fake!;
     // The ask call's tool_result carried the reply.

@@ -89,8 +89,7 @@ describe('ask in wait mode', () => {
     expect(typed.slice(before).join('')).toBe('');
     expect(deck.getState().replies.at(-1)).toMatchObject({ inReplyTo: q, content: 'SQLite, marker-7781', via: 'tool-result' });
     // The record: events.jsonl has the reply, marked as the tool result.
-    const events = readFileSync(layout.eventsFile, 'utf8');
-    expect(events).toMatch(/"operator-wrote".*"via":"tool-result"/);
+    await waitFor(() => /"operator-wrote".*"via":"tool-result"/.test(readFileSync(layout.eventsFile, 'utf8')), 'the reply in events.jsonl');
     // The answer starts what the agent must report on next (Claude's Stop hook).
     expect((await readTurn(layout.dir, id)).turnStart).toBeGreaterThanOrEqual(reply.timestamp - 5000);
     // Nothing is left in the hand-over dir.
