@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -113,12 +113,15 @@ describe('ask in wait mode', () => {
     const outcomes: string[] = [];
     for (let round = 0; round < 24; round++) {
       const q = `race-${round}`;
-      // The wait and the delivery start together; the wait's length moves the moment it runs out across the delivery.
-      const waitMs = (round % 8) * 15;
+      // The delivery starts about when the wait runs out: a little before, at, or a little after.
+      const waitMs = 20 + (round % 4) * 25;
+      const offset = ((round % 3) - 1) * 3;
       await markWaiting(layout.workerFiles, id, q, waitMs);
       const [waited, delivered] = await Promise.all([
         waitForReply({ workerFiles: layout.workerFiles, workerId: id, questionId: q, waitMs }),
-        deliverReply({ workerFiles: layout.workerFiles, workerId: id, questionId: q, content: `answer ${round}` }),
+        new Promise((resolve) => setTimeout(resolve, Math.max(0, waitMs + offset))).then(() =>
+          deliverReply({ workerFiles: layout.workerFiles, workerId: id, questionId: q, content: `answer ${round}` }),
+        ),
       ]);
       // Delivered as the tool result exactly when the waiter has it; otherwise it is typed, and the waiter has none.
       if (delivered) expect(waited).toEqual({ reply: `answer ${round}` });
@@ -127,6 +130,21 @@ describe('ask in wait mode', () => {
       expect(readdirSync(askDir(layout.workerFiles, id))).toEqual([]);
     }
     expect(outcomes).toHaveLength(24);
+  });
+
+  it('a wait that runs out right after the deck claimed the question still returns the reply; a reply nobody takes is taken back', async () => {
+    const { layout, id } = await shellDeck();
+    const dir = askDir(layout.workerFiles, id);
+    await markWaiting(layout.workerFiles, id, 'q1', 0);
+    // The deck's claim, then its reply file a moment later: the waiter's own claim has lost.
+    renameSync(path.join(dir, 'q1.wait'), path.join(dir, 'q1.deck'));
+    const waited = waitForReply({ workerFiles: layout.workerFiles, workerId: id, questionId: 'q1', waitMs: 0 });
+    writeFileSync(path.join(dir, 'q1.reply'), JSON.stringify({ content: 'late but claimed' }));
+    expect(await waited).toEqual({ reply: 'late but claimed' });
+    // A live waiter that never takes the reply: the deck takes it back, to type it.
+    await markWaiting(layout.workerFiles, id, 'q2', 60_000);
+    expect(await deliverReply({ workerFiles: layout.workerFiles, workerId: id, questionId: 'q2', content: 'x', takeTimeoutMs: 300 })).toBe(false);
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('types the reply when the waiting MCP process is gone', async () => {
