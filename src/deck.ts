@@ -758,7 +758,9 @@ export class Deck {
   /**
    * Type text into a live worker's PTY as the operator: a bracketed paste
    * when the worker turned bracketed paste on, else plain text; then `\r` as
-   * a separate write `submitDelayMs` later, so agent TUIs submit it.
+   * a separate write `submitDelayMs` later, so agent TUIs submit it. A reply to a
+   * question whose `ask` call still waits (src/mail/ask-wait.ts) is handed to that call
+   * as its result instead, and nothing is typed (the reply's `via` is `tool-result`).
    * @throws Error when the worker is not a live worker of this deck.
    */
   async type(id: string, text: string, kind: 'reply' | 'nudge', inReplyTo: string | null = null): Promise<OperatorReply> {

@@ -99,12 +99,12 @@ export async function waitForReply(options: WaitOptions): Promise<WaitOutcome> {
   const deadline = Date.now() + options.waitMs;
   let why: 'timeout' | 'cancelled' = 'timeout';
   for (;;) {
-    const reply = await take();
-    if (reply !== null) return { reply };
     if (options.signal?.aborted) {
       why = 'cancelled';
       break;
     }
+    const reply = await take();
+    if (reply !== null) return { reply };
     if (Date.now() >= deadline) break;
     options.onTick?.();
     await sleep(Math.min(REPLY_POLL_MS, Math.max(0, deadline - Date.now())), options.signal);
@@ -113,11 +113,13 @@ export async function waitForReply(options: WaitOptions): Promise<WaitOutcome> {
     await unlink(file(dir, q, 'expired')).catch(() => undefined);
     return { reply: null, why };
   }
+  // A cancelled call has no one to return a reply to: leave it, and the deck takes it back to type it.
+  if (why === 'cancelled') return { reply: null, why };
   // The deck claimed the question first: its reply file follows its claim.
   const graceEnd = Date.now() + CLAIMED_GRACE_MS;
   while (Date.now() < graceEnd) {
     const reply = await take();
-    if (reply !== null) return why === 'cancelled' ? { reply: null, why } : { reply };
+    if (reply !== null) return { reply };
     await sleep(REPLY_POLL_MS);
   }
   // The deck takes its reply back after TAKE_TIMEOUT_MS and types it.

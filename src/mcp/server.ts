@@ -54,7 +54,9 @@ export const ASK_RESULT =
 /**
  * Build the `workerdeck` MCP server with the tools `ask(question)`,
  * `complete(summary)` and `progress(note)`. Each tool writes one mail message
- * into the deck's Maildir for `identity`.
+ * into the deck's Maildir for `identity`. With `identity.askWaitMs` > 0, `ask`
+ * waits up to that many ms for the operator's reply and returns it as its result
+ * (src/mail/ask-wait.ts), else it tells the agent to end its turn.
  */
 export function createMcpServer(identity: WorkerIdentity, version: string): McpServer {
   const server = new McpServer({ name: 'workerdeck', version });
@@ -173,7 +175,7 @@ export function createMcpServer(identity: WorkerIdentity, version: string): McpS
   return server;
 }
 
-/** Run the MCP server on stdio until the client closes it. */
+/** Run the MCP server on stdio until the client closes it; the ask wait comes from `WORKERDECK_ASK_WAIT` (s) unless `identity` has one. */
 export async function runMcpServer(identity: WorkerIdentity, version: string): Promise<void> {
   const server = createMcpServer({ ...identity, askWaitMs: identity.askWaitMs ?? askWaitMsFromEnv(process.env) }, version);
   const transport = new StdioServerTransport();

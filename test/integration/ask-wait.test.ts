@@ -147,6 +147,22 @@ describe('ask in wait mode', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('types the reply when the agent cancelled the waiting ask', async () => {
+    const { deck, layout, typed, id } = await shellDeck();
+    const client = await mcpFor(layout, id, 600);
+    const abort = new AbortController();
+    const asked = client.callTool({ name: 'ask', arguments: { question: 'Cancel me?' } }, undefined, { signal: abort.signal }).catch((error: Error) => error);
+    const q = await questionId(layout);
+    abort.abort();
+    expect(await asked).toBeInstanceOf(Error);
+    // The server gives the question up: its mark goes.
+    await waitFor(() => !readdirSync(askDir(layout.workerFiles, id)).includes(`${q}.wait`), 'the mark to go');
+    const reply = await deck.type(id, 'echo cancelled-$((3*3))', 'reply', q);
+    expect(reply.via).toBeUndefined();
+    expect(typed.join('')).toContain('echo cancelled-$((3*3))');
+    await waitForScreen(deck, id, /cancelled-9/, 'the typed reply to run');
+  });
+
   it('types the reply when the waiting MCP process is gone', async () => {
     const { deck, layout, typed, id } = await shellDeck();
     const client = await mcpFor(layout, id, 600);
