@@ -5,6 +5,7 @@ import path from 'node:path';
 import { emptyDeckState, reduce, unansweredQuestions, type DeckEvent, type DeckState } from './core/deck-state.js';
 import { sanitize, type MailMessage, type OperatorReply } from './core/mail.js';
 import type { MailboxHandlers } from './mail/mailbox.js';
+import { deliverReply } from './mail/ask-wait.js';
 import { freeName, hasLiveProcess, isLive, newWorkerRecord, slugify, WORKER_NAME_RE, type WorkerRecord } from './core/worker.js';
 import type { GitRunner } from './git/git.js';
 import { createWorktree, ensureExcluded, isDirty, removeWorktree, type RepoInfo } from './git/worktree.js';
@@ -78,6 +79,8 @@ export interface DeckOptions {
   commands?: CommandRunner;
   /** Waits before each background session discovery after a spawn, ms (src/agents/session.ts). */
   sessionDiscoveryDelaysMs?: number[];
+  /** Seconds a worker of a preset waits in `ask` for its reply, 0 = the reply is typed (config `ask`, `askWait`); default 0. */
+  askWaitFor?: (preset: string) => number;
 }
 
 interface Runtime {
@@ -552,8 +555,9 @@ export class Deck {
       stateDir: this.options.layout.dir,
       launcher: this.options.launcher,
       workerDir: path.join(this.options.layout.workerFiles, worker.id),
-      instructions: workerInstructions(worker),
+      instructions: workerInstructions(worker, this.options.askWaitFor?.(worker.agent) ?? 0),
       skipPermissions: worker.skipPermissions,
+      askWait: this.options.askWaitFor?.(worker.agent) ?? 0,
       env: this.options.env,
     };
   }
@@ -798,7 +802,9 @@ export class Deck {
   /**
    * Type text into a live worker's PTY as the operator: a bracketed paste
    * when the worker turned bracketed paste on, else plain text; then `\r` as
-   * a separate write `submitDelayMs` later, so agent TUIs submit it.
+   * a separate write `submitDelayMs` later, so agent TUIs submit it. A reply to a
+   * question whose `ask` call still waits (src/mail/ask-wait.ts) is handed to that call
+   * as its result instead, and nothing is typed (the reply's `via` is `tool-result`).
    * @throws Error when the worker is not a live worker of this deck.
    */
   async type(id: string, text: string, kind: 'reply' | 'nudge', inReplyTo: string | null = null): Promise<OperatorReply> {
@@ -808,25 +814,31 @@ export class Deck {
       throw new Error(`${worker?.name ?? 'That worker'} is not running in this deck; nothing was sent.`);
     }
     const gone = () => new Error(`${worker.name} exited while the reply was being typed; it was not submitted.`);
+    // Operator text may hold newlines but no escapes: an ESC could end the paste early.
+    const clean = sanitize(text).replace(/\n+$/, '');
+    // A waiting `ask` takes the reply as its tool result; nothing is typed then.
+    if (kind === 'reply' && inReplyTo) {
+      const delivered = await deliverReply({ workerFiles: this.options.layout.workerFiles, workerId: id, questionId: inReplyTo, content: clean }).catch((error: Error) => {
+        this.warn(`The reply to ${worker.name} could not be handed to its waiting ask (${error.message}); it is typed instead.`);
+        return false;
+      });
+      if (delivered) return this.recordReply(id, kind, clean, inReplyTo, 'tool-result');
+    }
     // Bracketed paste must be judged on everything the worker printed so far.
     await rt.mirror.flush();
     if (this.runtimes.get(id) !== rt) throw gone();
-    // Operator text may hold newlines but no escapes: an ESC could end the paste early.
-    const clean = sanitize(text).replace(/\n+$/, '');
     const body = rt.mirror.bracketedPaste ? `\u001b[200~${clean}\u001b[201~` : clean.replace(/\n/g, '\r');
     rt.pty.write(body);
     const delay = Math.max(rt.preset.submitDelayMs, 50);
     await new Promise((resolve) => setTimeout(resolve, delay));
     if (this.runtimes.get(id) !== rt) throw gone();
     rt.pty.write('\r');
-    const reply: OperatorReply = {
-      id: randomUUID(),
-      workerId: id,
-      kind,
-      content: clean,
-      inReplyTo,
-      timestamp: this.now(),
-    };
+    return this.recordReply(id, kind, clean, inReplyTo);
+  }
+
+  /** Record what the operator wrote (thread, state.json, events.jsonl); `via`: how it reached the worker when not typed. */
+  private recordReply(id: string, kind: OperatorReply['kind'], content: string, inReplyTo: string | null, via?: OperatorReply['via']): OperatorReply {
+    const reply: OperatorReply = { id: randomUUID(), workerId: id, kind, content, inReplyTo, timestamp: this.now(), ...(via ? { via } : {}) };
     this.dispatch({ type: 'operator-wrote', reply });
     return reply;
   }

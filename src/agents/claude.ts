@@ -2,7 +2,7 @@ import path from 'node:path';
 import { RESET_TIME, type LimitRule } from '../core/limit-detect.js';
 import { COMMON_PROMPT_RULES, type PermissionAsk, type ScreenRule } from '../core/prompt-detect.js';
 import type { PresetFactory } from './index.js';
-import { mcpConfigFor, type Launch, type LaunchContext, type Preset } from './preset.js';
+import { askToolTimeoutMs, mcpConfigFor, type Launch, type LaunchContext, type Preset } from './preset.js';
 import { runningAsRoot, shellQuote, workerIdentityEnv } from './common.js';
 
 /** The Claude Code version the flags below were checked against (`--help`). */
@@ -113,7 +113,9 @@ export const claudePreset: PresetFactory = (override = {}) => {
     const settingsFile = path.join(ctx.workerDir, 'claude-settings.json');
     const mcp = mcpConfigFor(ctx);
     const server = mcp.mcpServers.workerdeck;
-    const mcpConfig = { mcpServers: { workerdeck: { ...server, env: workerIdentityEnv(ctx) } } };
+    // Wait mode: the per-server `timeout` (ms) is Claude's hard limit and its idle limit for this server.
+    const timeout = askToolTimeoutMs(ctx);
+    const mcpConfig = { mcpServers: { workerdeck: { ...server, env: workerIdentityEnv(ctx), ...(timeout === null ? {} : { timeout }) } } };
     const args = [
       ...head,
       '--mcp-config', JSON.stringify(mcpConfig),

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { COMMON_PROMPT_RULES, type PermissionAsk, type ScreenRule } from '../core/prompt-detect.js';
 import type { PresetFactory } from './index.js';
-import type { Discovery, DiscoveryContext, Launch, LaunchContext } from './preset.js';
+import { askToolTimeoutMs, type Discovery, type DiscoveryContext, type Launch, type LaunchContext } from './preset.js';
 import { shellQuote, workerIdentityEnv } from './common.js';
 import { chooseSession, type SessionCandidate } from './session.js';
 import { RESET_TIME, type LimitRule } from '../core/limit-detect.js';
@@ -36,11 +36,14 @@ function inlineTable(entries: [string, string][]): string {
  */
 export function codexConfigArgs(ctx: LaunchContext): string[] {
   const env = inlineTable(Object.entries(workerIdentityEnv(ctx)).map(([k, v]) => [k, tomlString(v)]));
+  const timeout = askToolTimeoutMs(ctx);
   const server = inlineTable([
     ['command', tomlString(ctx.launcher)],
     ['args', '["mcp"]'],
     ['env', env],
     ['default_tools_approval_mode', '"approve"'],
+    // Wait mode: a waiting `ask` must not outlive Codex's tool call timeout.
+    ...(timeout === null ? [] : ([['tool_timeout_sec', String(timeout / 1000)]] as [string, string][])),
   ]);
   const trusted = inlineTable([[ctx.worktree ?? ctx.cwd, inlineTable([['trust_level', '"trusted"']])]]);
   return [

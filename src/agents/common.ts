@@ -11,13 +11,16 @@ export function shellQuote(word: string): string {
 /**
  * The env the `workerdeck mcp` server needs to know its worker, for agents that
  * start MCP servers with a filtered env (Codex passes only a short allow-list).
- * @returns `{ WORKERDECK_WORKER_ID, WORKERDECK_STATE_DIR, WORKERDECK_WORKER_NAME }`
+ * @returns `{ WORKERDECK_WORKER_ID, WORKERDECK_STATE_DIR, WORKERDECK_WORKER_NAME }`, and
+ *   `WORKERDECK_ASK_WAIT` (s) when `ask` waits for its reply
  */
-export function workerIdentityEnv(ctx: Pick<LaunchContext, 'workerId' | 'stateDir' | 'name'>): Record<string, string> {
+export function workerIdentityEnv(ctx: Pick<LaunchContext, 'workerId' | 'stateDir' | 'name'> & Partial<Pick<LaunchContext, 'askWait'>>): Record<string, string> {
   return {
     WORKERDECK_WORKER_ID: ctx.workerId,
     WORKERDECK_STATE_DIR: ctx.stateDir,
     WORKERDECK_WORKER_NAME: ctx.name,
+    // Ask in wait mode (src/mail/ask-wait.ts): seconds `ask` waits for the reply.
+    ...(ctx.askWait ? { WORKERDECK_ASK_WAIT: String(ctx.askWait) } : {}),
   };
 }
 

@@ -84,9 +84,37 @@ export function watchdogFor(
   };
 }
 
+/** The ask-mode keys a preset or the config may set (src/mail/ask-wait.ts). */
+const askKeys = {
+  /** `wait`: `ask` waits for the reply and returns it as its result; `type`: the reply is typed into the PTY. */
+  ask: z.enum(['wait', 'type']).optional(),
+  /** Seconds a waiting `ask` waits before it falls back to typing (the preset raises its CLI's MCP tool timeout above it). */
+  askWait: z.number().int().min(1).max(24 * 3600).optional(),
+};
+
+/** Default seconds a waiting `ask` waits for the operator. */
+export const ASK_WAIT_S = 1800;
+
+/**
+ * The presets whose ask mode defaults to `wait`: the ones where a waited ask was run
+ * end to end against the pinned CLI (README "Ask modes"). Others type, unless configured.
+ */
+export const ASK_WAIT_PRESETS: ReadonlySet<string> = new Set(['claude']);
+
+/**
+ * How long a worker of `preset` waits in `ask`, in s; 0 = type mode. Each key from
+ * `presets.<name>`, else the top level, else the default: `wait` for ASK_WAIT_PRESETS, ASK_WAIT_S.
+ */
+export function askWaitFor(config: Pick<Config, 'ask' | 'presets'>, preset: string): number {
+  const p = config.presets[preset] ?? {};
+  const mode = p.ask ?? config.ask.mode ?? (ASK_WAIT_PRESETS.has(preset) ? 'wait' : 'type');
+  return mode === 'wait' ? (p.askWait ?? config.ask.wait ?? ASK_WAIT_S) : 0;
+}
+
 const presetOverrideSchema = z.strictObject({
   validate: validateSchema.optional(),
   ...watchdogKeys,
+  ...askKeys,
   command: z.string().min(1).optional(),
   args: z.array(z.string()).optional(),
   resumeArgs: z.array(z.string()).optional(),
@@ -127,6 +155,7 @@ export const configSchema = z.strictObject({
   mergeStrategy: z.enum(['merge', 'squash', 'rebase']).optional(),
   validate: validateSchema.optional(),
   ...watchdogKeys,
+  ...askKeys,
   /** Most workers running at once; spawns beyond it wait in the queue. 0 = no limit. */
   maxWorkers: z.number().int().min(0).max(1000).optional(),
   /** Seconds an agent's permission hook waits for the operator's y / A / N before the agent shows its own dialog (300). */
@@ -169,6 +198,8 @@ export interface Config {
   maxWorkers: number;
   /** Seconds a permission hook waits for the operator's answer (src/server/permissions.ts). */
   permissionTimeout: number;
+  /** The top-level ask keys as given (presets may have their own); see `askWaitFor`. */
+  ask: { mode?: 'wait' | 'type'; wait?: number };
   /** The files that were read, user file first. */
   sources: string[];
   /** Settings that were read but not applied, each a sentence for the operator. */
@@ -265,6 +296,7 @@ export function mergeConfig(user: ConfigFile | null, repo: ConfigFile | null, so
     }),
     maxWorkers: repo?.maxWorkers ?? user?.maxWorkers ?? 0,
     permissionTimeout: repo?.permissionTimeout ?? user?.permissionTimeout ?? 300,
+    ask: pick({ mode: repo?.ask ?? user?.ask, wait: repo?.askWait ?? user?.askWait }),
     sources,
     notices:
       repo?.skipPermissions === true

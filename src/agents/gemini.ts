@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { COMMON_PROMPT_RULES, type PermissionAsk, type ScreenRule } from '../core/prompt-detect.js';
 import type { PresetFactory } from './index.js';
-import type { Launch, LaunchContext, PresetFile } from './preset.js';
+import { askToolTimeoutMs, type Launch, type LaunchContext, type PresetFile } from './preset.js';
 import { stringOption, workerIdentityEnv } from './common.js';
 import { RESET_TIME, type LimitRule } from '../core/limit-detect.js';
 
@@ -75,7 +75,7 @@ export const GEMINI_PROMPT_RULES: ScreenRule[] = [
  * @param existing the current file's text, or null when there is none
  * @throws Error when the existing file is not a JSON object (for example JSON with comments).
  */
-export function geminiSettings(ctx: Pick<LaunchContext, 'launcher' | 'workerId' | 'stateDir' | 'name'>, existing: string | null, file: string): Record<string, unknown> {
+export function geminiSettings(ctx: Pick<LaunchContext, 'launcher' | 'workerId' | 'stateDir' | 'name'> & Partial<Pick<LaunchContext, 'askWait'>>, existing: string | null, file: string): Record<string, unknown> {
   let base: Record<string, unknown> = {};
   if (existing !== null && existing.trim() !== '') {
     let parsed: unknown;
@@ -96,10 +96,16 @@ export function geminiSettings(ctx: Pick<LaunchContext, 'launcher' | 'workerId' 
     ...base,
     mcpServers: {
       ...asObject(base.mcpServers),
-      workerdeck: { command: ctx.launcher, args: ['mcp'], env: workerIdentityEnv(ctx), trust: true },
+      workerdeck: { command: ctx.launcher, args: ['mcp'], env: workerIdentityEnv(ctx), trust: true, ...geminiTimeout(ctx) },
     },
     context: { ...context, fileName: names.includes(GEMINI_INSTRUCTIONS_NAME) ? names : [...names, GEMINI_INSTRUCTIONS_NAME] },
   };
+}
+
+/** Wait mode: the server's `timeout` (ms), Gemini's limit per tool call (10 min without it; progress does not extend it). */
+function geminiTimeout(ctx: Partial<Pick<LaunchContext, 'askWait'>>): { timeout?: number } {
+  const timeout = askToolTimeoutMs({ askWait: ctx.askWait ?? 0 });
+  return timeout === null ? {} : { timeout };
 }
 
 /**

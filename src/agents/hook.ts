@@ -89,6 +89,16 @@ async function writeTurn(stateDir: string, workerId: string, turn: TurnState): P
   await rename(tmp, file);
 }
 
+/**
+ * The operator's reply came back as the result of a waited `ask` (src/mail/ask-wait.ts):
+ * like a prompt, it starts what the agent must report on, so the next Stop is judged
+ * from `now`. No prompt hook runs for it, and the turn goes on (no Stop is due before it).
+ */
+export async function replyAsToolResult(stateDir: string, workerId: string, now: number): Promise<void> {
+  const before = await readTurn(stateDir, workerId);
+  await writeTurn(stateDir, workerId, { ...before, turnStart: now, blocks: 0, stopped: false });
+}
+
 /** The epoch-ms timestamp in a mail file name: `<ts>-<uuid>.json` (new) or `<seq>_<ts>-<uuid>.json` (cur). */
 function nameTimestamp(name: string): number | null {
   const match = /^(?:\d+_)?(\d+)-[^/]*\.json$/.exec(name);

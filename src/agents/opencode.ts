@@ -2,7 +2,7 @@ import path from 'node:path';
 import { sanitize } from '../core/mail.js';
 import { COMMON_PROMPT_RULES, type PermissionAsk, type ScreenRule } from '../core/prompt-detect.js';
 import type { PresetFactory } from './index.js';
-import type { Discovery, DiscoveryContext, Launch, LaunchContext } from './preset.js';
+import { askToolTimeoutMs, type Discovery, type DiscoveryContext, type Launch, type LaunchContext } from './preset.js';
 import { stringOption, workerIdentityEnv } from './common.js';
 import { chooseSession, DISCOVERY_TIMEOUT_MS, type SessionCandidate } from './session.js';
 
@@ -13,14 +13,23 @@ export const OPENCODE_CHECKED_VERSION = '1.18.33';
  * The `OPENCODE_CONFIG_CONTENT` JSON: the workerdeck MCP server as a local
  * server, and the instructions file (absolute path) in `instructions`.
  */
-export function opencodeConfig(ctx: Pick<LaunchContext, 'launcher' | 'workerId' | 'stateDir' | 'name'>, instructionsFile: string): Record<string, unknown> {
+export function opencodeConfig(ctx: Pick<LaunchContext, 'launcher' | 'workerId' | 'stateDir' | 'name'> & Partial<Pick<LaunchContext, 'askWait'>>, instructionsFile: string): Record<string, unknown> {
   return {
     $schema: 'https://opencode.ai/config.json',
     mcp: {
-      workerdeck: { type: 'local', command: [ctx.launcher, 'mcp'], environment: workerIdentityEnv(ctx), enabled: true },
+      workerdeck: { type: 'local', command: [ctx.launcher, 'mcp'], environment: workerIdentityEnv(ctx), enabled: true, ...opencodeTimeout(ctx) },
     },
     instructions: [instructionsFile],
   };
+}
+
+/**
+ * Wait mode: the server's `timeout` (ms), opencode's per-request limit for its tool calls
+ * (the MCP SDK's 60 s without it); progress notifications restart it too.
+ */
+function opencodeTimeout(ctx: Partial<Pick<LaunchContext, 'askWait'>>): { timeout?: number } {
+  const timeout = askToolTimeoutMs({ askWait: ctx.askWait ?? 0 });
+  return timeout === null ? {} : { timeout };
 }
 
 /** An opencode session id: `ses_` and letters and digits. */

@@ -22,6 +22,12 @@ export interface LaunchContext {
   /** The worker instructions (src/agents/instructions.ts). */
   instructions: string;
   skipPermissions: boolean;
+  /**
+   * Ask in wait mode: seconds `ask` waits for the operator's reply before it falls back
+   * to typing; 0 = type mode. Presets pass it to `workerdeck mcp` and raise their CLI's
+   * MCP tool timeout above it (`askToolTimeoutMs`).
+   */
+  askWait: number;
   /** The user's environment, for presets that read e.g. `$SHELL`. */
   env: NodeJS.ProcessEnv;
 }
@@ -192,6 +198,14 @@ export function fillPlaceholders(arg: string, ctx: LaunchContext): string {
 /** The `mcpServers` JSON that registers `workerdeck mcp` by the launcher's absolute path. */
 export function mcpConfigFor(ctx: Pick<LaunchContext, 'launcher'>): { mcpServers: Record<string, { command: string; args: string[] }> } {
   return { mcpServers: { workerdeck: { command: ctx.launcher, args: ['mcp'] } } };
+}
+
+/** Seconds added to the ask wait for the CLI's MCP tool timeout: the result must reach the agent before its CLI gives up. */
+export const ASK_TIMEOUT_MARGIN_S = 60;
+
+/** The MCP tool-call timeout a preset sets for the workerdeck server in wait mode, in ms; null in type mode. */
+export function askToolTimeoutMs(ctx: Pick<LaunchContext, 'askWait'>): number | null {
+  return ctx.askWait > 0 ? (ctx.askWait + ASK_TIMEOUT_MARGIN_S) * 1000 : null;
 }
 
 /** A launch with no extras: just the command and args. */

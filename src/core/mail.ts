@@ -59,6 +59,8 @@ export interface OperatorReply {
   content: string;
   inReplyTo: string | null;
   timestamp: number;
+  /** `tool-result`: returned to a waiting `ask` call instead of typed into the PTY (src/mail/ask-wait.ts). */
+  via?: 'tool-result';
 }
 
 export type ParseResult =

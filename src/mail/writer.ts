@@ -12,6 +12,8 @@ export interface SendMailOptions {
   content: string;
   inReplyTo?: string;
   now?: number;
+  /** The message id to use (a UUID); a new one when absent. */
+  id?: string;
 }
 
 /**
@@ -22,7 +24,7 @@ export interface SendMailOptions {
  * @throws Error when the content is too large or the mail dir is missing or unwritable.
  */
 export async function sendMail(options: SendMailOptions): Promise<string> {
-  const id = randomUUID();
+  const id = options.id ?? randomUUID();
   const now = options.now ?? Date.now();
   const mail = buildMail({ ...options, id, now });
   const text = `${JSON.stringify(mail)}\n`;

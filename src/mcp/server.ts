@@ -1,13 +1,50 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { MailType } from '../core/mail.js';
+import { replyAsToolResult } from '../agents/hook.js';
+import { markWaiting, unmarkWaiting, waitForReply } from '../mail/ask-wait.js';
 import { sendMail } from '../mail/writer.js';
+import { stateLayout } from '../registry/state-dir.js';
 
 export interface WorkerIdentity {
   workerId: string;
   workerName?: string;
   stateDir: string;
+  /**
+   * Ask in wait mode: how long `ask` waits for the operator's reply, in ms, before it
+   * falls back to "end your turn" (`WORKERDECK_ASK_WAIT`, in s). 0 or absent: type mode.
+   */
+  askWaitMs?: number;
+}
+
+/** How often a waiting `ask` sends a progress notification, in ms (it resets opencode's timeout and Claude's idle watchdog). */
+export const ASK_PROGRESS_MS = 20_000;
+
+/** The start of what a waited `ask` returns: the operator's answer follows. */
+export const ASK_ANSWER_PREFIX = "The operator's answer:";
+
+/** What a waited `ask` returns when its wait ran out: today's text, and why. */
+export const ASK_WAIT_EXPIRED = 'The operator has not answered yet.';
+
+/** The ask tool's description in type mode. */
+const ASK_DESCRIPTION_TYPE =
+  'Ask the human operator who supervises you a question, when you are blocked, need a decision, or need information only they have. ' +
+  'Ask one clear, self-contained question; include the options you see. After calling this tool, END YOUR TURN immediately and wait: ' +
+  "the operator's answer arrives as your next user message. Do not guess instead of asking.";
+
+/** The ask tool's description in wait mode. */
+const ASK_DESCRIPTION_WAIT =
+  'Ask the human operator who supervises you a question, when you are blocked, need a decision, or need information only they have. ' +
+  'Ask one clear, self-contained question; include the options you see. The call waits for the answer and returns it as its result: ' +
+  'do NOT end your turn; read the answer and go on. Only if the result says the operator has not answered yet, end your turn: ' +
+  "the answer then arrives as your next user message. Do not guess instead of asking.";
+
+/** `WORKERDECK_ASK_WAIT` (seconds) as ms; 0 when unset or not a positive number. */
+export function askWaitMsFromEnv(env: NodeJS.ProcessEnv): number {
+  const seconds = Number(env.WORKERDECK_ASK_WAIT ?? '');
+  return Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : 0;
 }
 
 /** The text `ask` returns to the agent. */
@@ -17,10 +54,14 @@ export const ASK_RESULT =
 /**
  * Build the `workerdeck` MCP server with the tools `ask(question)`,
  * `complete(summary)` and `progress(note)`. Each tool writes one mail message
- * into the deck's Maildir for `identity`.
+ * into the deck's Maildir for `identity`. With `identity.askWaitMs` > 0, `ask`
+ * waits up to that many ms for the operator's reply and returns it as its result
+ * (src/mail/ask-wait.ts), else it tells the agent to end its turn.
  */
 export function createMcpServer(identity: WorkerIdentity, version: string): McpServer {
   const server = new McpServer({ name: 'workerdeck', version });
+  const waitMs = identity.askWaitMs ?? 0;
+  const workerFiles = stateLayout(identity.stateDir).workerFiles;
   const send = async (type: MailType, content: string) =>
     sendMail({ stateDir: identity.stateDir, workerId: identity.workerId, workerName: identity.workerName, type, content });
   const fail = (error: unknown) => ({
@@ -40,10 +81,7 @@ export function createMcpServer(identity: WorkerIdentity, version: string): McpS
     {
       name: 'ask',
       title: 'Ask the operator',
-      description:
-        'Ask the human operator who supervises you a question, when you are blocked, need a decision, or need information only they have. ' +
-        'Ask one clear, self-contained question; include the options you see. After calling this tool, END YOUR TURN immediately and wait: ' +
-        "the operator's answer arrives as your next user message. Do not guess instead of asking.",
+      description: waitMs > 0 ? ASK_DESCRIPTION_WAIT : ASK_DESCRIPTION_TYPE,
       field: 'question',
       fieldDescription: 'The question, self-contained, with the options you see.',
       type: 'question',
@@ -72,6 +110,47 @@ export function createMcpServer(identity: WorkerIdentity, version: string): McpS
       result: () => 'Noted. Keep going.',
     },
   ];
+  type Extra = { signal: AbortSignal; _meta?: { progressToken?: string | number }; sendNotification: (n: { method: 'notifications/progress'; params: { progressToken: string | number; progress: number; message?: string } }) => Promise<void> };
+  /** `ask` in wait mode: mark, send the question, wait for the reply (src/mail/ask-wait.ts). */
+  const waitedAsk = async (question: string, extra: Extra) => {
+    const id = randomUUID();
+    try {
+      await markWaiting(workerFiles, identity.workerId, id, waitMs);
+    } catch {
+      // Without the mark the deck types the reply: ask as in type mode.
+      const sent = await send('question', question);
+      return { content: [{ type: 'text' as const, text: `${ASK_RESULT} (message ${sent})` }] };
+    }
+    try {
+      await sendMail({ stateDir: identity.stateDir, workerId: identity.workerId, workerName: identity.workerName, type: 'question', content: question, id });
+    } catch (error) {
+      await unmarkWaiting(workerFiles, identity.workerId, id);
+      throw error;
+    }
+    const token = extra._meta?.progressToken;
+    let lastProgress = Date.now();
+    let ticks = 0;
+    const outcome = await waitForReply({
+      workerFiles,
+      workerId: identity.workerId,
+      questionId: id,
+      waitMs,
+      signal: extra.signal,
+      onTick: () => {
+        if (token === undefined || Date.now() - lastProgress < ASK_PROGRESS_MS) return;
+        lastProgress = Date.now();
+        ticks += 1;
+        void extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: ticks, message: 'waiting for the operator' } }).catch(() => undefined);
+      },
+    });
+    if (outcome.reply === null) {
+      return { content: [{ type: 'text' as const, text: `${ASK_WAIT_EXPIRED} ${ASK_RESULT} (message ${id})` }] };
+    }
+    // The answer is a new operator message the agent must report on (Claude's Stop hook).
+    await replyAsToolResult(identity.stateDir, identity.workerId, Date.now()).catch(() => undefined);
+    return { content: [{ type: 'text' as const, text: `${ASK_ANSWER_PREFIX}\n${outcome.reply}` }] };
+  };
+
   for (const tool of tools) {
     server.registerTool(
       tool.name,
@@ -81,8 +160,9 @@ export function createMcpServer(identity: WorkerIdentity, version: string): McpS
         inputSchema: { [tool.field]: z.string().min(1).describe(tool.fieldDescription) },
         annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
       },
-      async (args: Record<string, string>) => {
+      async (args: Record<string, string>, extra) => {
         try {
+          if (tool.name === 'ask' && waitMs > 0) return await waitedAsk(args[tool.field] ?? '', extra);
           const id = await send(tool.type, args[tool.field] ?? '');
           return { content: [{ type: 'text' as const, text: tool.result(id) }] };
         } catch (error) {
@@ -95,9 +175,9 @@ export function createMcpServer(identity: WorkerIdentity, version: string): McpS
   return server;
 }
 
-/** Run the MCP server on stdio until the client closes it. */
+/** Run the MCP server on stdio until the client closes it; the ask wait comes from `WORKERDECK_ASK_WAIT` (s) unless `identity` has one. */
 export async function runMcpServer(identity: WorkerIdentity, version: string): Promise<void> {
-  const server = createMcpServer(identity, version);
+  const server = createMcpServer({ ...identity, askWaitMs: identity.askWaitMs ?? askWaitMsFromEnv(process.env) }, version);
   const transport = new StdioServerTransport();
   await server.connect(transport);
   await new Promise<void>((resolve) => {

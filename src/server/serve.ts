@@ -2,7 +2,7 @@ import { chmod, mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { shellQuote } from '../agents/common.js';
 import { agentFactories } from '../agents/builtin.js';
-import { loadConfigTolerant, validateFor, watchdogFor } from '../agents/config.js';
+import { askWaitFor, loadConfigTolerant, validateFor, watchdogFor } from '../agents/config.js';
 import { buildPresets, isInstalled } from '../agents/index.js';
 import type { PresetInfo } from '../core/protocol.js';
 import { Deck } from '../deck.js';
@@ -113,7 +113,7 @@ export async function serve(o: ServeOptions): Promise<number> {
   const presets = buildPresets(config, agentFactories);
   let deck: Deck | null = null;
   const registry = new Registry(layout.stateFile, layout.eventsFile, (m) => deck?.warn(m));
-  deck = new Deck({ spawner: spawnNodePty, git: o.git, layout, registry, presets, repo: o.repo, cwd: o.cwd, env: o.env, launcher });
+  deck = new Deck({ spawner: spawnNodePty, git: o.git, layout, registry, presets, repo: o.repo, cwd: o.cwd, env: o.env, launcher, askWaitFor: (agent) => askWaitFor(config, agent) });
   const theDeck = deck;
   // Diffstats, the conflict radar and validation follow the deck's events from the start; m uses the config's strategy.
   ReviewService.of(theDeck, { strategy: config.mergeStrategy, validateFor: (agent) => validateFor(config, agent), env: o.env });

@@ -22,7 +22,7 @@ function entryLines(entry: ThreadEntry, width: number, now: number): Line[] {
     for (const l of wrap(m.content, width - 2)) lines.push({ text: `  ${l}`, token: 'mail.worker' });
   } else {
     const r = entry.reply;
-    lines.push({ text: fit(`you ${r.kind === 'nudge' ? 'nudged' : 'replied'}`, width - 5) + fit(formatAge(now - r.timestamp), 5), token: 'mail.operator', bold: true });
+    lines.push({ text: fit(`you ${r.kind === 'nudge' ? 'nudged' : 'replied'}${r.via === 'tool-result' ? ' (tool result)' : ''}`, width - 5) + fit(formatAge(now - r.timestamp), 5), token: 'mail.operator', bold: true });
     for (const l of wrap(r.content, width - 2)) lines.push({ text: `  ${l}`, token: 'mail.operator' });
   }
   return lines;

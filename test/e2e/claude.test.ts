@@ -3,174 +3,15 @@
  * worker, talking to a scripted stand-in for the Messages API on 127.0.0.1.
  * The deck is the built binary in a PTY, driven by keys as a user would.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  contentText,
-  FakeAnthropic,
-  lastToolResults,
-  text,
-  toolUse,
-  type MessagesRequest,
-  type Reply,
-} from '../helpers/fake-anthropic.js';
-import { tempDir, tempRepo } from '../helpers/git-repo.js';
-import { stopServer } from '../helpers/e2e.js';
-import { BIN, DeckTerminal, processAlive, ROOT, waitFor } from '../helpers/term.js';
-
-const NODE_BIN = path.join(ROOT, 'node_modules', '.bin');
-
-interface ListedWorker {
-  id: string;
-  name: string;
-  status: string;
-  pid: number | null;
-  command: string[];
-  sessionId: string | null;
-  worktree: string | null;
-  needsInput: { reason: string; source: 'screen' | 'hook' | 'mail' } | null;
-}
-
-/** The names of the tools the assistant called so far in this conversation, in order. */
-function toolsCalled(request: MessagesRequest): string[] {
-  const names: string[] = [];
-  for (const message of request.messages) {
-    if (message.role !== 'assistant' || typeof message.content === 'string') continue;
-    for (const block of message.content) if (block.type === 'tool_use') names.push(String(block.name));
-  }
-  return names;
-}
-
-/** The text of the user messages that are not tool results (the task, the operator's replies). */
-function userTexts(request: MessagesRequest): string[] {
-  return request.messages
-    .filter((m) => m.role === 'user' && (typeof m.content === 'string' || !m.content.some((b) => b.type === 'tool_result')))
-    .map((m) => contentText(m.content));
-}
-
-/**
- * Claude Code may send the first prompt before the workerdeck MCP server has
- * connected; its tools are then missing and `WaitForMcpServers` is offered.
- * A model that wants a workerdeck tool waits for the server first, as the tool's
- * description tells it to.
- */
-function viaMcp(request: MessagesRequest, reply: Reply): Reply {
-  const offered = new Set((request.tools ?? []).map((t) => t.name));
-  const missing = reply.content.some((b) => b.type === 'tool_use' && b.name.startsWith('mcp__workerdeck__') && !offered.has(b.name));
-  if (!missing) return reply;
-  // "ready: false / Still connecting" comes back while it connects; try again, a few times.
-  if (toolsCalled(request).filter((n) => n === 'WaitForMcpServers').length >= 10) return text('The workerdeck MCP server did not connect.');
-  if (!offered.has('WaitForMcpServers')) throw new Error(`the workerdeck tools are not offered: ${[...offered].join(', ')}`);
-  return toolUse('WaitForMcpServers', { servers: ['workerdeck'] });
-}
+import { describe, expect, it } from 'vitest';
+import { contentText, lastToolResults, text, toolUse, type MessagesRequest, type Reply } from '../helpers/fake-anthropic.js';
+import { claudeDeckFixture, toolsCalled, userTexts, viaMcp } from '../helpers/claude-e2e.js';
+import { processAlive, waitFor } from '../helpers/term.js';
 
 describe('a real Claude Code worker (scripted API on 127.0.0.1)', () => {
-  let repo: ReturnType<typeof tempRepo>;
-  let home: ReturnType<typeof tempDir>;
-  let deck: DeckTerminal | null = null;
-  let fake: FakeAnthropic | null = null;
-  let stateDir: string;
-  /** Every worker pid seen, to check that none survives. */
-  const pids = new Set<number>();
-
-  beforeEach(() => {
-    repo = tempRepo('wd-claude-repo-');
-    home = tempDir('wd-claude-home-');
-    mkdirSync(path.join(home.dir, 'config', 'workerdeck'), { recursive: true });
-    stateDir = path.join(repo.dir, '.git', 'workerdeck');
-    // Onboarding done, the test key approved, the repo trusted (which covers its
-    // .worktrees/), and the fullscreen-renderer upsell already seen.
-    const claudeJson = {
-      hasCompletedOnboarding: true,
-      customApiKeyResponses: { approved: ['sk-test'], rejected: [] },
-      projects: { [repo.dir]: { hasTrustDialogAccepted: true } },
-      fullscreenUpsellSeenCount: 3,
-    };
-    writeFileSync(path.join(home.dir, '.claude.json'), `${JSON.stringify(claudeJson)}\n`);
-    pids.clear();
-  });
-
-  afterEach(async () => {
-    try {
-      list();
-    } catch {
-      // no readable state: no pids to add
-    }
-    deck?.kill();
-    deck = null;
-    await stopServer(stateDir);
-    for (const pid of pids) {
-      if (!processAlive(pid)) continue;
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // gone meanwhile
-        }
-      }
-    }
-    await waitFor(() => [...pids].every((pid) => !processAlive(pid)), 'the worker processes to die', 10_000);
-    await fake?.stop();
-    fake = null;
-    // A dying Claude may still write its logs under HOME; remove until nothing is left.
-    for (const dir of [repo, home]) {
-      await waitFor(
-        () => {
-          try {
-            dir.cleanup();
-          } catch {
-            // ENOTEMPTY while a writer finishes; try again
-          }
-          return !existsSync(dir.dir);
-        },
-        `removing ${dir.dir}`,
-        10_000,
-      );
-    }
-  });
-
-  const list = (): ListedWorker[] => {
-    if (!existsSync(path.join(stateDir, 'state.json'))) return [];
-    const workers = JSON.parse(execFileSync(process.execPath, [BIN, 'list', '--json', '--state-dir', stateDir], { encoding: 'utf8' })) as ListedWorker[];
-    for (const w of workers) if (w.pid !== null) pids.add(w.pid);
-    return workers;
-  };
-
-  const describeAll = (d: DeckTerminal) => () => `${d.screen()}\n--- requests ---\n${fake?.describe() ?? ''}`;
-
-  const open = async (script: ConstructorParameters<typeof FakeAnthropic>[0], args: string[]) => {
-    fake = new FakeAnthropic(script);
-    const url = await fake.start();
-    deck = new DeckTerminal(args, {
-      cwd: repo.dir,
-      env: {
-        ANTHROPIC_BASE_URL: url,
-        ANTHROPIC_API_KEY: 'sk-test',
-        HOME: home.dir,
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-        IS_SANDBOX: '1',
-        PATH: `${NODE_BIN}${path.delimiter}${process.env.PATH ?? ''}`,
-        XDG_CONFIG_HOME: path.join(home.dir, 'config'),
-        XDG_STATE_HOME: path.join(home.dir, 'state'),
-      },
-    });
-    await deck.waitForText('q quit');
-    return deck;
-  };
-
-  /** Quit the deck, stop the server, and check that no worker process survives it. */
-  const quit = async (d: DeckTerminal) => {
-    list();
-    d.type('Q');
-    await d.waitForText('(y/n)');
-    d.type('y');
-    await d.waitForExit();
-    await waitFor(() => [...pids].every((pid) => !processAlive(pid)), 'every claude process to exit', 15_000, () => [...pids].join(' '));
-  };
+  const c = claudeDeckFixture();
 
   // It used to fail now and then under load: the reply's prompt hook ran before the asking turn's Stop,
   // which was then judged by the reply's turn and blocked (fixed in the hook, covered in test/unit/hook.test.ts).
@@ -189,8 +30,10 @@ describe('a real Claude Code worker (scripted API on 127.0.0.1)', () => {
       }
       return viaMcp(request, toolUse('mcp__workerdeck__ask', { question: 'Which colour should the button be?' }));
     };
-    const d = await open(script, ['--agent', 'claude', '--skip-permissions']);
-    const screen = describeAll(d);
+    // Type mode (the reply typed into the PTY); wait mode has its own test (claude-ask-wait.test.ts).
+    writeFileSync(path.join(c.home, 'config', 'workerdeck', 'config.json'), JSON.stringify({ presets: { claude: { ask: 'type' } } }));
+    const d = await c.open(script, ['--agent', 'claude', '--skip-permissions']);
+    const screen = c.describeAll(d);
 
     d.type('n');
     await d.waitForText('Spawn a worker');
@@ -200,14 +43,14 @@ describe('a real Claude Code worker (scripted API on 127.0.0.1)', () => {
 
     await waitFor(() => /\? paint-button: Which colour/.test(d.screen()), 'the question in the mail panel', 45_000, screen);
     await waitFor(() => /paint-button\s+claude\s+asking/.test(d.screen()), 'the row to say asking', 10_000, screen);
-    const [asking] = list();
+    const [asking] = c.list();
     expect(asking?.command).toContain('--session-id');
     expect(asking?.command).toContain('--dangerously-skip-permissions');
     const sessionId = asking?.sessionId ?? '';
     expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
     expect(asking?.command[asking.command.indexOf('--session-id') + 1]).toBe(sessionId);
     // Claude sent our session id with its requests.
-    expect(fake!.requests.some((r) => r.headers['x-claude-code-session-id'] === sessionId)).toBe(true);
+    expect(c.fake!.requests.some((r) => r.headers['x-claude-code-session-id'] === sessionId)).toBe(true);
 
     d.type('r');
     await d.waitForText('Reply to paint-button');
@@ -217,13 +60,13 @@ describe('a real Claude Code worker (scripted API on 127.0.0.1)', () => {
     await waitFor(() => d.screen().includes('Used "REPLY-teal" as told'), 'the completion in the panel', 30_000, screen);
     await waitFor(() => /paint-button\s+claude\s+completed/.test(d.screen()), 'the row to say completed', 10_000, screen);
     // The reply went to Claude as the next user message, typed by the deck.
-    const replied = fake!.turns.find((t) => userTexts(t).some((u) => u.trim() === 'REPLY-teal'));
+    const replied = c.fake!.turns.find((t) => userTexts(t).some((u) => u.trim() === 'REPLY-teal'));
     expect(replied).toBeDefined();
     // The Stop hook let the turns end: no request carries its block reason.
-    expect(fake!.turns.some((t) => t.messages.some((m) => contentText(m.content).includes('You have not reported to the operator')))).toBe(false);
+    expect(c.fake!.turns.some((t) => t.messages.some((m) => contentText(m.content).includes('You have not reported to the operator')))).toBe(false);
 
     // Stop the worker, then resume it: the same session id.
-    const firstPid = list()[0]?.pid ?? 0;
+    const firstPid = c.list()[0]?.pid ?? 0;
     d.type('x');
     await d.waitForText(/Stop paint-button\? \(y\/n\)/);
     d.type('y');
@@ -233,7 +76,7 @@ describe('a real Claude Code worker (scripted API on 127.0.0.1)', () => {
     await d.waitForText('Resumed paint-button', 15_000);
     const resumed = (await waitFor(
       () => {
-        const w = list()[0];
+        const w = c.list()[0];
         return w && w.pid !== null && w.pid !== firstPid && processAlive(w.pid) ? w : undefined;
       },
       'a resumed claude process',
@@ -246,7 +89,7 @@ describe('a real Claude Code worker (scripted API on 127.0.0.1)', () => {
     // The resumed Claude loaded the conversation (its screen shows the earlier prompt),
     // and its SessionStart hook reported a resume of the same session.
     await waitFor(() => /❯ REPLY-teal/.test(d.screen()), 'the resumed conversation in the preview', 20_000, screen);
-    const sessionFile = path.join(stateDir, 'workers', resumed.id, 'session.json');
+    const sessionFile = path.join(c.stateDir, 'workers', resumed.id, 'session.json');
     const started = await waitFor(
       () => {
         const json = existsSync(sessionFile) ? (JSON.parse(readFileSync(sessionFile, 'utf8')) as { sessionId: string; source: string }) : null;
@@ -258,8 +101,8 @@ describe('a real Claude Code worker (scripted API on 127.0.0.1)', () => {
     );
     expect(started).toMatchObject({ sessionId, source: 'resume' });
 
-    await quit(d);
-    expect(fake!.unknown).toEqual([]);
+    await c.quit(d);
+    expect(c.fake!.unknown).toEqual([]);
   });
 
   it('shows a permission prompt as needs input; Space, attach, approve and detach let the worker go on', async () => {
@@ -278,11 +121,11 @@ describe('a real Claude Code worker (scripted API on 127.0.0.1)', () => {
     // servers (the request's `safeguards`); a stand-in cannot answer it. The user
     // chose manual approvals through the preset's args in the workerdeck config.
     writeFileSync(
-      path.join(home.dir, 'config', 'workerdeck', 'config.json'),
+      path.join(c.home, 'config', 'workerdeck', 'config.json'),
       JSON.stringify({ presets: { claude: { args: ['--permission-mode', 'manual'] } } }),
     );
-    const d = await open(script, ['--agent', 'claude']);
-    const screen = describeAll(d);
+    const d = await c.open(script, ['--agent', 'claude']);
+    const screen = c.describeAll(d);
 
     d.type('n');
     await d.waitForText('Spawn a worker');
@@ -295,7 +138,7 @@ describe('a real Claude Code worker (scripted API on 127.0.0.1)', () => {
     await waitFor(() => /touch-file\s+claude\s+needs input/.test(d.screen()), 'the row to say needs input', 45_000, screen);
     const waiting = await waitFor(
       () => {
-        const worker = list()[0];
+        const worker = c.list()[0];
         return worker?.needsInput?.source === 'hook' ? worker : undefined;
       },
       'the Notification hook to set needsInput',
@@ -322,9 +165,9 @@ describe('a real Claude Code worker (scripted API on 127.0.0.1)', () => {
     await waitFor(() => d.screen().includes('Created approved.txt after approval'), 'the completion in the panel', 30_000, screen);
     await waitFor(() => /touch-file\s+claude\s+completed/.test(d.screen()), 'the row to say completed', 10_000, screen);
     // The API saw the tool's result.
-    expect(fake!.turns.some((t) => toolsCalled(t).includes('Bash') && lastToolResults(t).length > 0)).toBe(true);
+    expect(c.fake!.turns.some((t) => toolsCalled(t).includes('Bash') && lastToolResults(t).length > 0)).toBe(true);
 
-    await quit(d);
-    expect(fake!.unknown).toEqual([]);
+    await c.quit(d);
+    expect(c.fake!.unknown).toEqual([]);
   });
 });

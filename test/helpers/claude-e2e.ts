@@ -6,8 +6,9 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { AgentDeckFixture } from './agent-e2e.js';
-import { FakeAnthropic, text, toolUse, type MessagesRequest, type Reply } from './fake-anthropic.js';
+import { afterEach, beforeEach } from 'vitest';
+import { AgentDeckFixture, type AgentListedWorker } from './agent-e2e.js';
+import { contentText, FakeAnthropic, text, toolUse, type MessagesRequest, type Reply } from './fake-anthropic.js';
 import type { DeckTerminal } from './term.js';
 
 /** The names of the tools the assistant called so far in this conversation, in order. */
@@ -18,6 +19,13 @@ export function toolsCalled(request: MessagesRequest): string[] {
     for (const block of message.content) if (block.type === 'tool_use') names.push(String(block.name));
   }
   return names;
+}
+
+/** The text of the user messages that are not tool results (the task, the operator's replies). */
+export function userTexts(request: MessagesRequest): string[] {
+  return request.messages
+    .filter((m) => m.role === 'user' && (typeof m.content === 'string' || !m.content.some((b) => b.type === 'tool_result')))
+    .map((m) => contentText(m.content));
 }
 
 /**
@@ -83,4 +91,52 @@ export class ClaudeDeckFixture extends AgentDeckFixture {
     };
     return this.openDeck(args);
   }
+}
+
+/** What `claudeDeckFixture` gives a test; the fields are the current test's. */
+export interface ClaudeDeck {
+  readonly repo: ClaudeDeckFixture['repo'];
+  /** The temp HOME of the deck and its workers. */
+  readonly home: string;
+  readonly stateDir: string;
+  readonly fake: FakeAnthropic | null;
+  /** Start FakeAnthropic with `script` and the deck with `args`; resolves once the deck shows its footer. */
+  open(script: ConstructorParameters<typeof FakeAnthropic>[0], args: string[]): Promise<DeckTerminal>;
+  /** `workerdeck list --json`; every pid seen is ended after the test. */
+  list(): AgentListedWorker[];
+  /** The screen and the API requests so far, for failure messages. */
+  describeAll(d: DeckTerminal): () => string;
+  /** Quit the deck, stop the server, and check that no worker process survives it. */
+  quit(d: DeckTerminal): Promise<void>;
+}
+
+/**
+ * Register the beforeEach/afterEach of a Claude e2e suite (call it inside
+ * `describe`): a fresh ClaudeDeckFixture with the user's workerdeck `config`
+ * per test, closed after it.
+ */
+export function claudeDeckFixture(config: Record<string, unknown> = {}): ClaudeDeck {
+  let world: ClaudeDeckFixture;
+  beforeEach(() => {
+    world = new ClaudeDeckFixture(config);
+  });
+  afterEach(() => world.close());
+  return {
+    get repo() {
+      return world.repo;
+    },
+    get home() {
+      return world.home.dir;
+    },
+    get stateDir() {
+      return world.stateDir;
+    },
+    get fake() {
+      return world.fake;
+    },
+    open: (script, args) => world.open(script, args),
+    list: () => world.list(),
+    describeAll: () => world.describe,
+    quit: () => world.quit(),
+  };
 }

@@ -121,6 +121,7 @@ describe('codex SessionStart hook and rollout files (real binary, real PTY)', ()
     const launcher = path.join(layout.binDir, 'workerdeck');
     writeFileSync(launcher, `#!/bin/sh\nexec '${process.execPath}' '${BIN}' "$@"\n`, { mode: 0o755 });
     const ctx: LaunchContext = {
+      askWait: 0,
       workerId: 'c0de',
       name: 'cx',
       task: 'say hello',

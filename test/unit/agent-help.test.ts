@@ -44,6 +44,7 @@ async function cli(name: string, args: string[], extraEnv: Record<string, string
 
 function ctx(fields: Partial<LaunchContext> = {}): LaunchContext {
   return {
+    askWait: 0,
     workerId: 'w1',
     name: 'api',
     task: 'Fix the bug',

@@ -7,7 +7,8 @@ import { CODEX_SESSION_HOOK_KEY, codexConfigArgs, codexHookTrustHash, codexPrese
 import { GEMINI_INSTRUCTIONS_NAME, geminiPreset, geminiSettings } from '../../src/agents/gemini.js';
 import { buildPresets, pickDefaultAgent } from '../../src/agents/index.js';
 import { mergeConfig } from '../../src/agents/config.js';
-import { opencodePreset } from '../../src/agents/opencode.js';
+import { opencodeConfig, opencodePreset } from '../../src/agents/opencode.js';
+import { workerInstructions } from '../../src/agents/instructions.js';
 import type { LaunchContext } from '../../src/agents/preset.js';
 import { detectPrompt } from '../../src/core/prompt-detect.js';
 import { tempDir } from '../helpers/git-repo.js';
@@ -17,6 +18,7 @@ const IDENTITY = { WORKERDECK_WORKER_ID: 'w1', WORKERDECK_STATE_DIR: '/state', W
 
 function ctx(fields: Partial<LaunchContext> = {}): LaunchContext {
   return {
+    askWait: 0,
     workerId: 'w1',
     name: 'api',
     task: 'Fix the bug',
@@ -286,5 +288,40 @@ describe('opencode preset', () => {
     // The deck's own UUID is not an opencode session: refusing beats opening the project's latest session.
     expect(() => preset.resume!(ctx())).toThrow(/Cannot resume api: its opencode session is not known/);
     expect(preset.launch(ctx({ task: '--x' })).args).toEqual(['--prompt=--x']);
+  });
+});
+
+describe('ask in wait mode', () => {
+  const WAIT = { ...IDENTITY, WORKERDECK_ASK_WAIT: '600' };
+
+  it('claude: the wait in the MCP env, and a per-server timeout (ms) above it', () => {
+    const args = claudePreset({}).launch(ctx({ askWait: 600 })).args;
+    const config = JSON.parse(args[args.indexOf('--mcp-config') + 1]!) as { mcpServers: { workerdeck: Record<string, unknown> } };
+    expect(config.mcpServers.workerdeck).toMatchObject({ env: WAIT, timeout: 660_000 });
+    expect(args[args.indexOf('--append-system-prompt') + 1]).toBe(ctx().instructions);
+    // Type mode sets neither.
+    const typeArgs = claudePreset({}).launch(ctx()).args;
+    expect(JSON.parse(typeArgs[typeArgs.indexOf('--mcp-config') + 1]!).mcpServers.workerdeck).not.toHaveProperty('timeout');
+  });
+
+  it('codex: tool_timeout_sec in the mcp_servers entry', () => {
+    const args = codexConfigArgs(ctx({ askWait: 600 }));
+    const server = args.find((a) => a.startsWith('mcp_servers.workerdeck='))!;
+    expect(server).toContain('tool_timeout_sec=660');
+    expect(server).toContain('WORKERDECK_ASK_WAIT="600"');
+    expect(codexConfigArgs(ctx()).find((a) => a.startsWith('mcp_servers.workerdeck='))).not.toContain('tool_timeout_sec');
+  });
+
+  it('gemini and opencode: the server timeout (ms) and the wait in its env', () => {
+    const gemini = geminiSettings({ ...ctx(), askWait: 600 }, null, 'settings.json') as { mcpServers: { workerdeck: Record<string, unknown> } };
+    expect(gemini.mcpServers.workerdeck).toMatchObject({ env: WAIT, timeout: 660_000 });
+    const opencode = opencodeConfig({ ...ctx(), askWait: 600 }, '/i.md') as { mcp: { workerdeck: Record<string, unknown> } };
+    expect(opencode.mcp.workerdeck).toMatchObject({ environment: WAIT, timeout: 660_000 });
+  });
+
+  it('the worker instructions say whether to end the turn after ask', () => {
+    const worker = { name: 'api', worktree: null, branch: null, cwd: '/x' };
+    expect(workerInstructions(worker)).toMatch(/call `ask` with one clear question, then END YOUR TURN/);
+    expect(workerInstructions(worker, 600)).toMatch(/returns their answer as its result: do not end your turn/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_NUDGE, loadConfigTolerant, mergeConfig, parseConfigText, watchdogFor } from '../../src/agents/config.js';
+import { ASK_WAIT_S, askWaitFor, ConfigError, DEFAULT_NUDGE, loadConfigTolerant, mergeConfig, parseConfigText, watchdogFor } from '../../src/agents/config.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../helpers/git-repo.js';
@@ -66,6 +66,7 @@ describe('mergeConfig', () => {
       watchdog: {},
       maxWorkers: 0,
       permissionTimeout: 300,
+      ask: {},
       sources: [],
       notices: [],
     });
@@ -80,6 +81,21 @@ describe('mergeConfig', () => {
     expect(watchdogFor(config, 'claude', { idleTimeout: 0 })).toEqual({ timeout: 3600, idleTimeout: 0, onTimeout: 'fail', remindAfter: 0, resumeAfterLimit: false });
     expect(watchdogFor(mergeConfig(null, null, []), 'shell')).toEqual({ timeout: 0, idleTimeout: 0, onTimeout: 'fail', remindAfter: 0, resumeAfterLimit: false });
     expect(() => parseConfigText('c.json', '{"idleTimeout": -1}')).toThrow(/idleTimeout/);
+  });
+
+  it('asks in wait mode by default only for claude; ask and askWait come from the preset, else the top level (the repo winning)', () => {
+    const none = mergeConfig(null, null, []);
+    expect(askWaitFor(none, 'claude')).toBe(ASK_WAIT_S);
+    expect(askWaitFor(none, 'codex')).toBe(0);
+    expect(askWaitFor(none, 'shell')).toBe(0);
+    const user = parseConfigText('user.json', JSON.stringify({ ask: 'wait', askWait: 600 }));
+    const repo = parseConfigText('repo.json', JSON.stringify({ askWait: 900, presets: { claude: { ask: 'type' }, gemini: { askWait: 300 } } }));
+    const config = mergeConfig(user, repo, ['user.json', 'repo.json']);
+    expect(askWaitFor(config, 'claude')).toBe(0);
+    expect(askWaitFor(config, 'gemini')).toBe(300);
+    expect(askWaitFor(config, 'codex')).toBe(900);
+    expect(() => parseConfigText('c.json', '{"ask": "later"}')).toThrow(/ask/);
+    expect(() => parseConfigText('c.json', '{"askWait": 0}')).toThrow(/askWait/);
   });
 
   it("lets the repo's values win, merging presets and keys per entry", () => {

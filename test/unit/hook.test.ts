@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MAX_STOP_BLOCKS, readTurn, reportedSince, runHook, STOP_REASON } from '../../src/agents/hook.js';
+import { MAX_STOP_BLOCKS, readTurn, replyAsToolResult, reportedSince, runHook, STOP_REASON } from '../../src/agents/hook.js';
 import { sendMail } from '../../src/mail/writer.js';
 import { prepareStateDir, type StateLayout } from '../../src/registry/state-dir.js';
 import { tempDir } from '../helpers/git-repo.js';
@@ -43,6 +43,18 @@ describe('workerdeck hook stop', () => {
     await sendMail({ stateDir: layout.dir, workerId: 'w1', type: 'question', content: 'Which DB?', now: 1500 });
     expect((await hook('stop', 2000)).stdout).toBe('');
     expect(await readTurn(layout.dir, 'w1')).toEqual({ turnStart: 1000, blocks: 0, stopped: true });
+  });
+
+  it('a reply returned as the result of a waited ask starts what the agent must report on; the turn goes on', async () => {
+    await hook('prompt', 1000);
+    await sendMail({ stateDir: layout.dir, workerId: 'w1', type: 'question', content: 'Which DB?', now: 1500 });
+    // The answer came back as the tool result at 2000; no prompt hook runs for it.
+    await replyAsToolResult(layout.dir, 'w1', 2000);
+    expect(await readTurn(layout.dir, 'w1')).toEqual({ turnStart: 2000, blocks: 0, stopped: false });
+    // The question before the answer does not count: the agent must report on the answer.
+    expect((await hook('stop', 3000)).stdout).toBe(BLOCK);
+    await sendMail({ stateDir: layout.dir, workerId: 'w1', type: 'completion', content: 'Used SQLite.', now: 3500 });
+    expect((await hook('stop', 4000)).stdout).toBe('');
   });
 
   it("judges a Stop that comes after the operator's next prompt by its own turn (a reply typed right after a question)", async () => {
