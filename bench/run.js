@@ -143,6 +143,8 @@ const details = {
   throughput_tmux_ms: results.tmux_ms?.map((v) => round(v, 0)),
   echo_idle_p99_ms: round(results.echo_idle_p99_ms ?? NaN),
   scale32_rss_end_mb: round(results.scale32_rss_end_mb ?? NaN),
+  scale32_idle_cpu_tui: round(results.scale32_idle_cpu_tui ?? NaN, 4),
+  scale32_idle_cpu_server: round(results.scale32_idle_cpu_server ?? NaN, 4),
   startup_runs_ms: results.startup_runs_ms?.map((v) => round(v, 0)),
   startup_cold_runs_ms: results.startup_cold_runs_ms?.map((v) => round(v, 0)),
   attach_ms: results.attach_ms?.map((v) => round(v, 0)),
