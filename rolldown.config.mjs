@@ -1,6 +1,7 @@
 // Bundles dist/ into dist/bundle/: one file per entry and a few shared chunks,
 // so starting the deck reads a handful of files instead of ~160 modules.
 import { defineConfig } from 'rolldown';
+import { inkFrameCache } from './scripts/ink-frame-cache.mjs';
 
 // CommonJS dependencies bundled into ES modules still ask for these.
 const banner = [
@@ -18,5 +19,7 @@ export default defineConfig({
   // node-pty is native; react-devtools-core is Ink's optional dev tool, loaded only with DEV=true.
   external: ['node-pty', 'react-devtools-core'],
   output: { dir: 'dist/bundle', format: 'esm', banner, sourcemap: true, cleanDir: true },
+  // Ink's per-frame caches kept across frames (see the plugin): a redraw re-tokenises only changed rows.
+  plugins: [inkFrameCache()],
   logLevel: 'warn',
 });
