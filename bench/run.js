@@ -48,6 +48,8 @@ const KEYS = [
   ['mail_p50_ms', 'ms', 'mail rename to the frame that shows it, median', null],
   ['mail_p99_ms', 'ms', 'same, 99th percentile', (v) => v < 50, '< 50'],
   ['echo_idle_p50_ms', 'ms', 'attached keystroke echo, no load, median', (v) => v < 2, '< 2'],
+  ['echo_tmux_idle_p50_ms', 'ms', 'the same through a tmux client attached to a pane running cat, median', null],
+  ['echo_idle_vs_tmux', 'x', 'echo_idle_p50_ms / echo_tmux_idle_p50_ms', (v) => v <= 1.5, '<= 1.5'],
   ['echo_p50_ms', 'ms', 'echo while 2 workers flood output, median', null],
   ['echo_p99_ms', 'ms', 'same, 99th percentile', (v) => v < 25, '< 25'],
   ['ui_throughput_vs_tmux', 'x', 'tmux client time / TUI time, the printing worker in the preview (64 MiB; 16 with --quick)', (v) => v >= 1.5, '>= 1.5'],
