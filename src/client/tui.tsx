@@ -13,6 +13,7 @@ import { computeLayout } from '../ui/layout.js';
 import type { Theme } from '../ui/theme.js';
 import { detachHint, passthrough } from './attach.js';
 import { attachOutput } from './attach-output.js';
+import { trimHeap } from './heap-trim.js';
 import type { DeckClient } from './remote-deck.js';
 import { DECK_MODES, TerminalHost } from './terminal.js';
 import { DesktopNotifier, type DesktopNotifyConfig } from './desktop-notify.js';
@@ -123,9 +124,12 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
     if (attached) void client.execute({ type: 'resize-worker', id: attached.id, cols, rows }).catch(() => undefined);
   };
 
+  // The client's heap back to what it holds after a burst of churn (see trimHeap).
+  const stopTrim = trimHeap();
   const finish = (exit: TuiExit): void => {
     if (finished) return;
     finished = true;
+    stopTrim();
     // The caller ends the process after this resolves; if anything hangs, the watchdog does.
     options.exit.begin(exit.code);
     attached = null;
