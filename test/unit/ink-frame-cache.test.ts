@@ -1,10 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inkFrameCache } from '../../scripts/ink-frame-cache.mjs';
+import { loadPatched, type Transform } from '../helpers/bundle-patch.js';
 
 interface InkOutput {
   write(x: number, y: number, text: string, options: { transformers: [] }): void;
@@ -17,28 +16,14 @@ type OutputClass = new (o: { width: number; height: number }) => InkOutput;
 const require = createRequire(import.meta.url);
 // Ink's entry is build/index.js; Output sits beside it.
 const inkOutputPath = path.join(path.dirname(require.resolve('ink')), 'output.js');
-const dir = mkdtempSync(path.join(os.tmpdir(), 'wd-ink-cache-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const cleanups: (() => void)[] = [];
+afterAll(() => cleanups.forEach((c) => c()));
 
-/** Ink's Output module as it is, or as the bundle's plugin transforms it, loaded from a temp copy. */
+/** Ink's Output module as it is, or as the bundle's plugin transforms it. */
 async function loadOutput(patched: boolean): Promise<OutputClass> {
-  let code = readFileSync(inkOutputPath, 'utf8');
-  if (patched) code = (inkFrameCache().transform as unknown as (code: string, id: string) => { code: string }).call({}, code, inkOutputPath).code;
-  // Its two bare imports (ESM-only packages), resolved from Ink's own directory by their `exports`.
-  code = code.replace(/from '([^'.][^']*)'/g, (_, name: string) => {
-    let pkgFile = '';
-    for (let at = path.dirname(inkOutputPath); !pkgFile; at = path.dirname(at)) {
-      if (existsSync(path.join(at, 'node_modules', name, 'package.json'))) pkgFile = path.join(at, 'node_modules', name, 'package.json');
-      else if (at === path.dirname(at)) throw new Error(`cannot find ${name} from Ink`);
-    }
-    const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { exports: Record<string, unknown> };
-    const root = (pkg.exports['.'] ?? pkg.exports) as { import?: string; default?: string };
-    return `from '${pathToFileURL(path.join(path.dirname(pkgFile), root.import ?? root.default ?? 'index.js')).href}'`;
-  });
-  code = code.replace(/\/\/# sourceMappingURL=.*$/m, '');
-  const file = path.join(dir, `output-${patched ? 'patched' : 'plain'}.mjs`);
-  writeFileSync(file, code);
-  return ((await import(pathToFileURL(file).href)) as { default: OutputClass }).default;
+  const { module, cleanup } = await loadPatched<{ default: OutputClass }>(inkOutputPath, patched ? (inkFrameCache().transform as unknown as Transform) : null);
+  cleanups.push(cleanup);
+  return module.default;
 }
 
 /**
@@ -63,7 +48,7 @@ describe('the bundle keeps Ink\'s text caches across frames', () => {
   it('patches Ink\'s Output, and every frame equals what unpatched Ink draws', async () => {
     const plain = await loadOutput(false);
     const patched = await loadOutput(true);
-    expect(readFileSync(path.join(dir, 'output-patched.mjs'), 'utf8')).toContain('caches = wdFrameCaches();');
+    expect((inkFrameCache().transform as unknown as Transform).call({}, readFileSync(inkOutputPath, 'utf8'), inkOutputPath)?.code).toContain('caches = wdFrameCaches();');
     for (let n = 0; n < 3000; n++) expect(drawFrame(patched, n)).toBe(drawFrame(plain, n));
   });
 
