@@ -1,6 +1,8 @@
 // Bundles dist/ into dist/bundle/: one file per entry and a few shared chunks,
 // so starting the deck reads a handful of files instead of ~160 modules.
 import { defineConfig } from 'rolldown';
+import { inkFrameCache } from './scripts/ink-frame-cache.mjs';
+import { stringWidthEmoji } from './scripts/string-width-emoji.mjs';
 
 // CommonJS dependencies bundled into ES modules still ask for these.
 const banner = [
@@ -18,5 +20,8 @@ export default defineConfig({
   // node-pty is native; react-devtools-core is Ink's optional dev tool, loaded only with DEV=true.
   external: ['node-pty', 'react-devtools-core'],
   output: { dir: 'dist/bundle', format: 'esm', banner, sourcemap: true, cleanDir: true },
+  // Ink's per-frame caches kept across frames: a redraw re-tokenises only changed rows.
+  // string-width meets its costly emoji pattern only for clusters of several code points.
+  plugins: [inkFrameCache(), stringWidthEmoji()],
   logLevel: 'warn',
 });

@@ -1,9 +1,12 @@
 // Keystroke echo: attached to a worker running `cat` (through the built deck
 // in a PTY), single printable keys at random gaps of 20-60 ms; the time runs
 // from writing a key to the deck's stdout until the deck writes its echo.
-// First with no other load, then while two other workers flood output.
+// First with no other load, then while two other workers flood output; and the
+// same idle keys through a tmux client attached to a pane running `cat`, in the
+// same kind of outer PTY, for echo_tmux_idle_p50_ms.
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { DeckTerm, log, now, percentile, sleep, tempDir, tempRepo, trackStateDir, firstArrival } from './lib.js';
+import { DeckTerm, log, now, percentile, sleep, tempDir, tempRepo, trackStateDir, trackTmuxSocket, firstArrival } from './lib.js';
 
 /** Presets in the temp repo's .workerdeck.json: `cat`, and `flood` (yes with a coloured line). */
 export const ECHO_CONFIG = {
@@ -59,8 +62,36 @@ async function typeKeys(deck, count) {
   return { samples, timeouts };
 }
 
+/**
+ * Idle echo through a tmux client: a detached pane at 120x40 runs `cat` (echo off, as the
+ * deck's worker has it through its own PTY), a tmux client attaches in the bench's PTY.
+ * @param {number} keys
+ */
+async function tmuxEcho(keys) {
+  const socket = `wdbench-echo-${process.pid}`;
+  trackTmuxSocket(socket);
+  const args = ['-L', socket, '-f', '/dev/null'];
+  const base = tempDir('echo-tmux');
+  execFileSync('tmux', [...args, 'new-session', '-d', '-s', 'echo', '-x', '120', '-y', '40', 'cat']);
+  const client = new DeckTerm({ cwd: base, program: { file: 'tmux', args: [...args, 'attach', '-t', 'echo'] } });
+  try {
+    await client.waitFor(() => client.pending === 0 && client.screen().includes('[echo]'), 'the tmux client');
+    await sleep(400);
+    return await typeKeys(client, keys);
+  } finally {
+    client.kill();
+    try {
+      execFileSync('tmux', [...args, 'kill-server'], { stdio: 'ignore' });
+    } catch {
+      // gone
+    }
+  }
+}
+
 /** @param {{ keys: number }} o keys typed idle, then again under load */
 export async function benchEcho({ keys }) {
+  const tmux = await tmuxEcho(keys);
+  log(`echo: tmux client idle p50 ${percentile(tmux.samples, 50).toFixed(2)} ms`);
   const repo = tempRepo('echo', ECHO_CONFIG);
   const stateDir = path.join(tempDir('echo-state'), 'state');
   trackStateDir(stateDir);
@@ -92,7 +123,9 @@ export async function benchEcho({ keys }) {
       echo_idle_p99_ms: percentile(idle.samples, 99),
       echo_p50_ms: percentile(loaded.samples, 50),
       echo_p99_ms: percentile(loaded.samples, 99),
-      echo_timeouts: idle.timeouts + loaded.timeouts,
+      echo_tmux_idle_p50_ms: percentile(tmux.samples, 50),
+      echo_idle_vs_tmux: percentile(idle.samples, 50) / percentile(tmux.samples, 50),
+      echo_timeouts: idle.timeouts + loaded.timeouts + tmux.timeouts,
     };
   } finally {
     await deck.quit();

@@ -52,13 +52,19 @@ export async function benchScale({ workers, seconds, idleSeconds }) {
     writeFileSync(quiet, '');
     await sleep(3000);
     const c2 = cpu();
+    const each2 = pids.map((pid) => cpuSeconds(pid));
     const w2 = now();
     await sleep(idleSeconds * 1000);
-    const idle = (cpu() - c2) / ((now() - w2) / 1000);
-    log(`scale: busy ${((c1 - c0) / ((w1 - w0) / 1000)).toFixed(3)} cores, idle ${idle.toFixed(4)} cores`);
+    const idleWall = (now() - w2) / 1000;
+    const idle = (cpu() - c2) / idleWall;
+    // The TUI client and the server apart: they cost differently when nothing happens.
+    const [tuiIdle, serverIdle] = pids.map((pid, i) => (cpuSeconds(pid) - (each2[i] ?? 0)) / idleWall);
+    log(`scale: busy ${((c1 - c0) / ((w1 - w0) / 1000)).toFixed(3)} cores, idle ${idle.toFixed(4)} cores (TUI ${tuiIdle?.toFixed(4)}, server ${serverIdle?.toFixed(4)})`);
     return {
       scale32_cpu_cores: (c1 - c0) / ((w1 - w0) / 1000),
       scale32_idle_cpu: idle,
+      scale32_idle_cpu_tui: tuiIdle ?? NaN,
+      scale32_idle_cpu_server: serverIdle ?? NaN,
       scale32_rss_mb: rssPeak,
       scale32_rss_end_mb: rssNow,
     };

@@ -244,6 +244,7 @@ export async function attachCommand(worker: string, flags: CommonFlags, version:
   }
   const { parseDetachKey } = await import('../core/detach-key.js');
   const { detachHint, passthrough } = await import('./attach.js');
+  const { attachOutput } = await import('./attach-output.js');
   const { TerminalHost } = await import('./terminal.js');
   const detachKey = parseDetachKey(detachKeyName);
   const { layout } = await locate(flags);
@@ -262,13 +263,15 @@ export async function attachCommand(worker: string, flags: CommonFlags, version:
   host.open((data) => p?.input(data));
   const hint = detachHint(worker, detachKey);
   host.write(hint.title);
-  p = passthrough(channel, (d) => host.write(d), detachKey, hint.line);
+  const output = attachOutput(channel, host);
+  p = passthrough(channel, output.write, detachKey, hint.line);
   const onResize = () => void control.request({ type: 'resize-worker', id: worker, cols: host.cols, rows: host.rows }).catch(() => undefined);
   process.stdout.on('resize', onResize);
   const onSignal = () => channel.close();
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
   const end = await p.ended;
+  output.close();
   process.stdout.off('resize', onResize);
   host.restore(true);
   control.close();

@@ -10,6 +10,9 @@ export interface AttachChannel {
   onData(listener: (data: string) => void): void;
   /** The channel ended: the worker exited, the server went away, or `close` was called. */
   onEnd(listener: () => void): void;
+  /** Stop reading output (the terminal is behind; the server repaints once reading resumes), and resume. */
+  pause(): void;
+  resume(): void;
   close(): void;
 }
 
@@ -219,6 +222,12 @@ export async function openAttach(
     onEnd: (listener) => {
       endListeners.push(listener);
       if (ended) listener();
+    },
+    pause: () => {
+      socket.pause();
+    },
+    resume: () => {
+      socket.resume();
     },
     close: () => {
       socket.destroy();

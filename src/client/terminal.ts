@@ -9,6 +9,7 @@ export const ENTER_ALT = `\u001b[?1049h\u001b[?25l\u001b[H\u001b[2J${DECK_MODES}
 export const LEAVE_ALT = '\u001b[?1049l\u001b[?25h';
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
+const EMPTY = Buffer.alloc(0);
 
 /** Write every byte of `data` to `fd`; see TerminalHost.write. */
 function writeAll(fd: number, data: string): void {
@@ -63,6 +64,26 @@ export class TerminalHost {
   write(data: string): void {
     if (this.restored) return;
     writeAll(this.fd, data);
+  }
+
+  /**
+   * Write what the terminal takes now, without waiting: returns the bytes of `data` not
+   * written yet (empty once all are, or when the terminal hung up: nothing to draw on).
+   * For a worker's output while attached (`attachOutput`), which waits for a slow
+   * terminal without blocking the keys.
+   */
+  writeSome(data: Buffer): Buffer {
+    if (this.restored) return EMPTY;
+    let offset = 0;
+    while (offset < data.length) {
+      try {
+        offset += writeSync(this.fd, data, offset);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EAGAIN') break;
+        return EMPTY;
+      }
+    }
+    return data.subarray(offset);
   }
 
   /** Enter the alternate screen and raw mode, and start reading keys. */

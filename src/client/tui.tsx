@@ -12,6 +12,8 @@ import { decodeKeys } from '../ui/keys.js';
 import { computeLayout } from '../ui/layout.js';
 import type { Theme } from '../ui/theme.js';
 import { detachHint, passthrough } from './attach.js';
+import { attachOutput } from './attach-output.js';
+import { trimHeap } from './heap-trim.js';
 import type { DeckClient } from './remote-deck.js';
 import { DECK_MODES, TerminalHost } from './terminal.js';
 import { DesktopNotifier, type DesktopNotifyConfig } from './desktop-notify.js';
@@ -122,9 +124,12 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
     if (attached) void client.execute({ type: 'resize-worker', id: attached.id, cols, rows }).catch(() => undefined);
   };
 
+  // The client's heap back to what it holds after a burst of churn (see trimHeap).
+  const stopTrim = trimHeap();
   const finish = (exit: TuiExit): void => {
     if (finished) return;
     finished = true;
+    stopTrim();
     // The caller ends the process after this resolves; if anything hangs, the watchdog does.
     options.exit.begin(exit.code);
     attached = null;
@@ -170,12 +175,15 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
         // How to detach: in the title while attached, and once over the worker's first paint.
         const hint = detachHint(worker.name, options.detachKey);
         host.write(hint.title);
-        const p = passthrough(channel, (d) => host.write(d), options.detachKey, hint.line);
+        // The worker's output at the terminal's pace: a terminal that falls behind gets a repaint, keys still go through.
+        const output = attachOutput(channel, host);
+        const p = passthrough(channel, output.write, options.detachKey, hint.line);
         attached = { id, input: p.input };
         // As one string, so keys typed after a detach key in there go to the deck (AttachEnd.rest), not to a closed channel.
         const typed = early.splice(0).join('');
         if (typed) p.input(typed);
         void p.ended.then((end) => {
+          output.close();
           if (finished || attached?.id !== id) return;
           const w = store.getState().deck.workers[id];
           const message =

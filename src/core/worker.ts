@@ -185,6 +185,30 @@ export function formatAge(ms: number): string {
 }
 
 /**
+ * How long, in ms (at least 1), until `formatAge` of a span that is `ms` now shows
+ * other text: the rest of the current second, minute, hour or day.
+ */
+export function ageChangesIn(ms: number): number {
+  if (ms < 0) return Math.ceil(-ms) + 1000;
+  const unit = ms < 60_000 ? 1000 : ms < 3_600_000 ? 60_000 : ms < 48 * 3_600_000 ? 3_600_000 : 86_400_000;
+  return Math.max(1, unit - (ms % unit));
+}
+
+/**
+ * When (epoch ms) a view should redraw the age of `stamp` (epoch ms) that it drew at
+ * `now` (epoch ms): the moment `formatAge` shows other text, rounded up to the next
+ * mark of a grid on the wall clock (1 s while the age reads seconds, 10 s for minutes,
+ * 1 min for hours, 10 min for days). Ages of many workers then change on the same few
+ * marks, so a list of 32 redraws once a second in their first minute, not 32 times,
+ * and a shown age is at most one grid step late (a `1m` at most 10 s).
+ */
+export function ageRedrawAt(now: number, stamp: number): number {
+  const age = now - stamp;
+  const grid = age < 60_000 ? 1000 : age < 3_600_000 ? 10_000 : age < 48 * 3_600_000 ? 60_000 : 600_000;
+  return Math.ceil((now + ageChangesIn(age)) / grid) * grid;
+}
+
+/**
  * A fresh worker record in status `starting`, with every field that the
  * worker's history fills in later (pid, exit, mail counters) empty.
  * @param fields what is known at spawn time; `createdAt` is epoch ms

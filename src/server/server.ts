@@ -13,12 +13,18 @@ import {
 import type { Deck } from '../deck.js';
 import { execute } from './execute.js';
 import { AttachStream } from './attach-stream.js';
+import { CatchUp } from './catch-up.js';
 import { MODE_RESET } from '../core/detach-key.js';
 
 /** A client whose unsent frames pass this many bytes is too slow to keep; it is dropped. */
 const MAX_CONTROL_BACKLOG = 64 * 1024 * 1024;
-/** An attached client this far behind stops getting raw bytes and is repainted from the mirror. */
-const ATTACH_BACKLOG = 4 * 1024 * 1024;
+/**
+ * An attached client this far behind (bytes) stops getting raw bytes and is painted from the
+ * mirror (CatchUp): small, so a slow terminal parses screens rather than a backlog.
+ */
+const ATTACH_BACKLOG = 256 * 1024;
+/** While an attached client catches up, at most one paint per this many ms. */
+const CATCH_UP_FRAME_MS = 40;
 
 export interface DeckServerOptions {
   deck: Deck;
@@ -297,8 +303,9 @@ export class DeckServer {
    * first paints the current screen from the mirror and turns the worker's own
    * alternate-screen switches into repaints, so the client's terminal never
    * leaves the deck's alternate screen. When the client falls more than
-   * ATTACH_BACKLOG behind, output is dropped and the screen is repainted from
-   * the mirror once it has drained. When the worker exits, the connection is
+   * ATTACH_BACKLOG behind, raw output is dropped and the client is painted from
+   * the mirror at the screen's pace (CatchUp) until the worker pauses; then
+   * raw passthrough resumes. When the worker exits, the connection is
    * ended after its last output. `readonly`: output from now on only.
    */
   private attach(client: Client, id: string, cols: number, rows: number, readonly: boolean): void {
@@ -320,16 +327,22 @@ export class DeckServer {
       return;
     }
     deck.resizeWorker(worker.id, cols, rows);
-    const entry: AttachEntry = { client, stream: null, behind: false };
+    const entry: AttachEntry = { client, stream: null, behind: null };
     const untap = deck.tap(worker.id, (data) => {
-      if (entry.behind || !entry.stream) return;
+      if (entry.behind) return entry.behind.output();
+      if (!entry.stream) return;
       if (socket.writableLength > ATTACH_BACKLOG) {
-        entry.behind = true;
         entry.stream.close();
-        socket.once('drain', () => {
-          entry.behind = false;
-          this.restartStreams(worker.id);
+        entry.behind = new CatchUp({
+          socket,
+          frameMs: CATCH_UP_FRAME_MS,
+          paint: async () => `${MODE_RESET}\u001b[H\u001b[2J${await mirror.serializeActive()}`,
+          resume: () => {
+            entry.behind = null;
+            this.restartStreams(worker.id);
+          },
         });
+        entry.behind.start();
         return;
       }
       entry.stream.output(data);
@@ -338,6 +351,7 @@ export class DeckServer {
       id: worker.id,
       untap: () => {
         untap();
+        entry.behind?.stop();
         entry.stream?.close();
         const entries = this.attachments.get(worker.id);
         entries?.delete(entry);
@@ -387,9 +401,9 @@ export class DeckServer {
   }
 }
 
-/** One client attached to a worker: its stream (replaced on every repaint) and whether it fell behind. */
+/** One client attached to a worker: its stream (replaced on every repaint), and its catch-up while it is behind. */
 interface AttachEntry {
   client: Client;
   stream: AttachStream | null;
-  behind: boolean;
+  behind: CatchUp | null;
 }

@@ -1,13 +1,14 @@
 import { Text } from 'ink';
-import { attentionOrder, isLiveWorker, olderMailCount, type AttentionItem, type DeckState } from '../core/deck-state.js';
+import { attentionOrder, isLiveWorker, threadOf, olderMailCount, type AttentionItem, type DeckState } from '../core/deck-state.js';
 import { displayKey } from '../core/commands.js';
+import type { MailMessage } from '../core/mail.js';
 import { formatAge } from '../core/worker.js';
 import type { ThemeToken } from './theme.js';
 import { useApp, useDeckContext } from './context.js';
 import { fit, wrap } from './layout.js';
 import { threadTail, type Line } from './thread.js';
 import { Pane } from './Pane.js';
-import { useNow } from './useNow.js';
+import { useAgeNow } from './useNow.js';
 import { withCursor } from './text-edit.js';
 
 const KIND_LABEL: Record<AttentionItem['kind'], string> = {
@@ -56,6 +57,18 @@ function attentionLines(state: DeckState, width: number, now: number, max: numbe
   return lines;
 }
 
+/**
+ * The times (epoch ms) whose ages the panel can show: attention items, and the
+ * selected worker's last `entries` thread entries (each takes a line at least).
+ */
+function ageStamps(state: DeckState, selectedId: string | null, older: readonly MailMessage[] | undefined, entries: number): number[] {
+  const stamps = attentionOrder(state).map((item) => item.since);
+  if (selectedId) {
+    for (const entry of threadOf(state, selectedId, older).slice(-entries)) stamps.push(entry.from === 'worker' ? entry.message.timestamp : entry.reply.timestamp);
+  }
+  return stamps;
+}
+
 /** The mail panel: what needs attention across the deck, the selected worker's thread, and the reply box. */
 export function MailPanel({ width, height }: { width: number; height: number }) {
   const { theme, keymap } = useDeckContext();
@@ -64,11 +77,9 @@ export function MailPanel({ width, height }: { width: number; height: number }) 
   const reply = useApp((s) => s.ui.reply);
   const mode = useApp((s) => s.ui.mode);
   const scroll = useApp((s) => s.ui.mailScroll);
-  const now = useNow(1000);
   const inner = width - 2;
   const innerHeight = height - 2;
   const dismissKey = displayKey(keymap.keysOf.get('dismiss')?.[0] ?? 'X');
-  const attention = attentionLines(state, inner, now, Math.max(2, Math.floor(innerHeight / 4)), dismissKey);
   const replyLines: Line[] = [];
   const selectedWorker = selectedId ? state.workers[selectedId] : undefined;
   const asked = selectedWorker && isLiveWorker(state, selectedWorker.id) ? selectedWorker.needsInput?.permission : undefined;
@@ -95,8 +106,11 @@ export function MailPanel({ width, height }: { width: number; height: number }) 
   }
   const selected = selectedId ? state.workers[selectedId] : undefined;
   const older = useApp((s) => (selectedId ? s.ui.olderMail[selectedId] : undefined));
+  // The panel shows the ages of attention items and of the selected thread's entries: only those wake it.
+  const now = useAgeNow(ageStamps(state, selectedId, older?.messages, innerHeight + scroll));
   // Mail of this worker in mail/cur that neither the deck nor a page holds: `[` at the top pages it in.
   const earlier = selectedId ? Math.max(0, olderMailCount(state, selectedId) - (older?.messages.length ?? 0)) : 0;
+  const attention = attentionLines(state, inner, now, Math.max(2, Math.floor(innerHeight / 4)), dismissKey);
   const upKey = displayKey(keymap.keysOf.get('mail-up')?.[0] ?? '[');
   const headerLines: Line[] = [
     { text: 'Needs you', token: 'text.accent', bold: true },

@@ -8,7 +8,7 @@ import { formatAge, isLive, STATUS_SYMBOL, statusLabel, type WorkerRecord } from
 import { useApp, useDeckContext } from './context.js';
 import { fit, textWidth } from './layout.js';
 import { Pane } from './Pane.js';
-import { useNow } from './useNow.js';
+import { useAgeNow } from './useNow.js';
 import { statusToken } from './theme.js';
 
 interface Columns {
@@ -154,7 +154,6 @@ export function WorkerList({ width, height, rows }: { width: number; height: num
   const deckState = useApp((s) => s.deck);
   const selectedId = useApp((s) => s.ui.selectedId);
   const focused = useApp((s) => s.ui.mode === 'list');
-  const now = useNow(1000);
   const inner = width - 2;
   const wide = columnsFor(inner);
   const selectedIndexAt = Math.max(0, order.indexOf(selectedId ?? ''));
@@ -165,6 +164,8 @@ export function WorkerList({ width, height, rows }: { width: number; height: num
   const selectedIndex = Math.max(0, order.indexOf(selectedId ?? ''));
   const first = Math.max(0, Math.min(selectedIndex - rows + 1, order.length - rows));
   const visible = order.slice(Math.max(0, first), Math.max(0, first) + rows);
+  // Only the ages of the rows on screen wake the list.
+  const now = useAgeNow(visible.flatMap((id) => (workers[id] ? [workers[id].createdAt] : [])));
   const header =
     '  ' +
     fit('NAME', cols.name + 1) +

@@ -11,6 +11,7 @@ import { App } from '../../src/ui/App.js';
 import { waitFor } from '../helpers/term.js';
 import { DeckContext } from '../../src/ui/context.js';
 import { NO_COLOR_THEME } from '../../src/ui/theme.js';
+import { ClockContext, type ViewClock } from '../../src/ui/useNow.js';
 
 /**
  * A DeckClient that serves a fixed state and screens: the views read only the
@@ -59,12 +60,45 @@ function deckWith(): DeckState {
   return reduce(state, { type: 'mail-received', message: question });
 }
 
-function renderApp(store: AppStore, client: DeckClient) {
-  return render(
+function renderApp(store: AppStore, client: DeckClient, clock?: ViewClock) {
+  const app = (
     <DeckContext.Provider value={{ store, client, theme: NO_COLOR_THEME, keymap: buildKeymap(), presetProblems: new Map(client.presets.map((p) => [p.name, p.problem])), detachKeyName: 'ctrl+]' }}>
       <App label={client.label} />
-    </DeckContext.Provider>,
+    </DeckContext.Provider>
   );
+  return render(clock ? <ClockContext.Provider value={clock}>{app}</ClockContext.Provider> : app);
+}
+
+/** A clock that moves only when told: `advance` runs the timers that fall due, in order. */
+function fakeClock(start: number) {
+  let t = start;
+  let timers: { at: number; fn: () => void }[] = [];
+  const clock: ViewClock = {
+    now: () => t,
+    after: (ms, fn) => {
+      const timer = { at: t + ms, fn };
+      timers.push(timer);
+      return () => {
+        timers = timers.filter((x) => x !== timer);
+      };
+    },
+  };
+  return {
+    clock,
+    /** ms from now to the soonest timer, Infinity when none is set. */
+    nextIn: () => Math.min(...timers.map((x) => x.at - t)),
+    advance(ms: number) {
+      const to = t + ms;
+      for (;;) {
+        const due = timers.filter((x) => x.at <= to).sort((a, b) => a.at - b.at)[0];
+        if (!due) break;
+        timers = timers.filter((x) => x !== due);
+        t = due.at;
+        due.fn();
+      }
+      t = to;
+    },
+  };
 }
 
 describe('the Ink views, from the store alone', () => {
@@ -185,6 +219,46 @@ describe('the Ink views, from the store alone', () => {
     expect(frame).toContain('end-of-1');
     expect(frame.match(/a long explanation that goes on/g)?.length ?? 0).toBeGreaterThanOrEqual(9);
     expect(store.getState().ui.overlayScroll).toBeLessThan(10_000);
+    unmount();
+  });
+
+  it('redraw the ages only when their text changes: each second under a minute, then once a minute', async () => {
+    const start = 1_800_000_000_000;
+    const fake = fakeClock(start);
+    let state = emptyDeckState();
+    // 58.5 s old, and a second worker 30.2 s old: both change text on the same whole second.
+    for (const [id, name, age] of [['a1b2', 'api-fix', 58_500], ['c3d4', 'docs', 30_200]] as const) {
+      state = reduce(state, { type: 'worker-added', worker: newWorkerRecord({ id, name, agent: 'shell', cwd: '/repo', createdAt: start - age, branch: `worker/${name}` }) });
+      state = reduce(state, { type: 'worker-started', id, pid: 1000, command: ['/bin/sh'], at: start - age });
+    }
+    const store = createAppStore(120, 40);
+    store.setState({ deck: state });
+    setUi(store, { selectedId: 'a1b2' });
+    const { lastFrame, frames, unmount } = renderApp(store, viewClient(state, {}), fake.clock);
+    const age = (name: string) => (lastFrame() ?? '').match(new RegExp(`${name}\\s+shell\\s+running\\s+\\S+\\s+(\\S+)`))?.[1];
+    expect([age('api-fix'), age('docs')]).toEqual(['58s', '30s']);
+    expect(fake.nextIn()).toBe(1000);
+    const before = frames.length;
+    fake.advance(1000);
+    await waitFor(() => age('api-fix') === '59s' && age('docs') === '31s', 'the ages 59s and 31s');
+    await waitFor(() => fake.nextIn() === 1000, 'the next redraw a second away');
+    // Both rows changed in one frame.
+    expect(frames.length - before).toBe(1);
+    fake.advance(1000);
+    await waitFor(() => age('api-fix') === '1m' && age('docs') === '32s', 'the age 1m');
+    // Only the docs row's seconds wake the views now; once it reads 1m too, nothing before 2m (on a 10 s mark).
+    for (let s = 0; s < 28; s++) {
+      await waitFor(() => fake.nextIn() === 1000, 'a redraw a second away');
+      fake.advance(1000);
+    }
+    await waitFor(() => age('docs') === '1m', 'the docs age 1m');
+    await waitFor(() => fake.nextIn() === 40_000, 'the next redraw when api-fix reads 2m (at 2m 8.5s, the next 10 s mark)');
+    const quiet = frames.length;
+    fake.advance(39_999);
+    expect(frames.length).toBe(quiet);
+    expect(age('api-fix')).toBe('1m');
+    fake.advance(1);
+    await waitFor(() => age('api-fix') === '2m', 'the age 2m');
     unmount();
   });
 });

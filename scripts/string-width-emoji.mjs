@@ -1,0 +1,34 @@
+// A rolldown plugin for the bundle: string-width tests every non-ASCII grapheme
+// cluster against /^\p{RGI_Emoji}$/v, and V8 compiles that pattern (every emoji
+// sequence there is) on its first use: 60-150 ms on this project's machine, in the
+// deck's first frame, whose borders are box-drawing characters. A cluster of one
+// code point is RGI_Emoji exactly when it has Emoji_Presentation and is not a
+// regional indicator (test/unit/string-width-emoji.test.ts checks every code point),
+// a pattern V8 compiles in well under a millisecond; longer clusters still meet the
+// full pattern, compiled when the first one appears. If string-width's code no
+// longer matches, the build fails rather than silently dropping this.
+
+const FROM = 'rgiEmojiRegex.test(segment)';
+
+/** The test that replaces `rgiEmojiRegex.test(segment)`; exported for the unit test. */
+export const helper = `
+const wdSingleRgiEmojiRegex = /^(?![\\u{1F1E6}-\\u{1F1FF}])\\p{Emoji_Presentation}$/u;
+function wdIsRgiEmoji(segment) {
+	const single = segment.length === 1 || (segment.length === 2 && segment.codePointAt(0) > 0xFFFF);
+	return single ? wdSingleRgiEmojiRegex.test(segment) : rgiEmojiRegex.test(segment);
+}
+`;
+
+/** @returns {import('rolldown').Plugin} */
+export function stringWidthEmoji() {
+  return {
+    name: 'workerdeck-string-width-emoji',
+    transform(code, id) {
+      if (!id.replaceAll('\\', '/').endsWith('/string-width/index.js')) return null;
+      if (code.split(FROM).length !== 2 || !code.includes('const rgiEmojiRegex = /^\\p{RGI_Emoji}$/v;')) {
+        throw new Error('string-width-emoji: string-width/index.js changed; update scripts/string-width-emoji.mjs or drop the plugin');
+      }
+      return { code: `${code.replace(FROM, 'wdIsRgiEmoji(segment)')}\n${helper}`, map: null };
+    },
+  };
+}
