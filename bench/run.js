@@ -138,7 +138,7 @@ for (const [name, phase] of phases) {
 
 /** @type {Partial<Record<Figure, number | null>>} */
 const figures = {};
-for (const [key] of KEYS) figures[key] = round(results[key] ?? NaN, key.endsWith('_cores') || key.endsWith('_tmux') ? 3 : 2);
+for (const [key] of KEYS) figures[key] = round(results[key] ?? NaN, key.endsWith('_cpu') ? 4 : key.endsWith('_cores') || key.endsWith('_tmux') ? 3 : 2);
 const details = {
   tmux_mb_s: round(results.tmux_mb_s ?? NaN),
   throughput_deck_ms: results.deck_ms?.map((v) => round(v, 0)),

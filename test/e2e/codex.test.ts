@@ -9,9 +9,8 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { codexPreset } from '../../src/agents/codex.js';
-import type { ScreenRule } from '../../src/core/prompt-detect.js';
 import { call, codexFakeProviderArgs, FakeOpenAI, lastOutputs, pastCalls, text, userTexts, type Reply, type ResponsesRequest } from '../helpers/fake-openai.js';
-import { AgentDeckFixture, type AgentListedWorker } from '../helpers/agent-e2e.js';
+import { AgentDeckFixture } from '../helpers/agent-e2e.js';
 import { answerFromDeck } from '../helpers/e2e.js';
 import { type DeckTerminal, waitFor } from '../helpers/term.js';
 
@@ -55,8 +54,6 @@ describe('a real Codex worker with permissions on (scripted Responses API on 127
 
   afterEach(() => world.close());
 
-  const cli = (args: string[]): string => world.cli(args);
-  const list = (): AgentListedWorker[] => world.list();
 
   const open = async () => {
     fake = new FakeOpenAI(script);
@@ -69,31 +66,19 @@ describe('a real Codex worker with permissions on (scripted Responses API on 127
 
   const describeAll = (_d: DeckTerminal) => world.describe;
 
-  /** Spawn "Touch file" with permissions on; resolves once the deck shows Codex's dialog as a permission prompt. */
-  const spawnUntilAsked = async (d: DeckTerminal, screen: () => string): Promise<{ worker: AgentListedWorker; rule: ScreenRule; rows: string[] }> => {
-    d.type('n');
-    await d.waitForText('Spawn a worker');
-    await d.waitForText(/Skip permissions\s+\[ \]/);
-    d.type('Touch file');
-    d.type('\r');
-    await waitFor(() => /touch-file\s+codex\s+needs input/.test(d.screen()), 'the row to say needs input', 90_000, screen);
-    const worker = (await waitFor(() => list().find((w) => w.needsInput !== null), 'needsInput in list --json', 10_000, screen))!;
-    expect(worker.needsInput).toMatchObject({ source: 'screen', permission: expect.objectContaining({ tool: 'command', detail: 'touch approved.txt' }) });
+  /** Spawn "Touch file"; resolves once the deck shows Codex's approval of `touch approved.txt`. */
+  const spawnUntilAsked = async () => {
+    const asked = await world.spawnUntilAsked(codexPreset(undefined), { tool: 'command', detail: 'touch approved.txt' }, 90_000);
     // Permissions on: no bypass flag; Codex runs with its own defaults for a trusted folder
     // (workspace-write sandbox, approvals on request).
-    expect(worker.command).not.toContain('--dangerously-bypass-approvals-and-sandbox');
-    // The worker's screen as the deck's mirror holds it, and the rule that matched it.
-    const rows = cli(['logs', worker.id]).split('\n');
-    const rule = codexPreset(undefined).promptRules.find((r) => r.pattern.test(rows.join('\n')));
-    if (!rule?.answers) throw new Error(`no codex rule with answers matches the worker's screen:\n${rows.join('\n')}`);
-    return { worker, rule, rows };
+    expect(asked.worker.command).not.toContain('--dangerously-bypass-approvals-and-sandbox');
+    return asked;
   };
 
   it("shows Codex's approval as a permission prompt; the rule names the command, and its allow-once key runs it and lets the worker complete", { timeout: 240_000 }, async () => {
     const d = await open();
     const screen = describeAll(d);
-    const { worker, rule, rows } = await spawnUntilAsked(d, screen);
-    expect(rule.describe?.(rows.join('\n'))).toEqual({ tool: 'command', detail: 'touch approved.txt' });
+    const { worker, rule } = await spawnUntilAsked();
     const worktree = worker.worktree ?? '';
     expect(existsSync(path.join(worktree, 'approved.txt'))).toBe(false);
 
@@ -103,7 +88,7 @@ describe('a real Codex worker with permissions on (scripted Responses API on 127
     await waitFor(() => existsSync(path.join(worktree, 'approved.txt')), 'the approved command to run', 30_000, screen);
     await waitFor(() => d.screen().includes('Ran touch: exited with code 0'), 'the completion in the panel', 60_000, screen);
     await waitFor(() => /touch-file\s+codex\s+completed/.test(d.screen()), 'the row to say completed', 10_000, screen);
-    await waitFor(() => list()[0]?.needsInput === null, 'needsInput to clear', 10_000, screen);
+    await waitFor(() => world.list()[0]?.needsInput === null, 'needsInput to clear', 10_000, screen);
     // Allowed once: no rule was saved for later sessions.
     expect(existsSync(path.join(world.home.dir, '.codex', 'rules', 'default.rules'))).toBe(false);
 
@@ -114,7 +99,7 @@ describe('a real Codex worker with permissions on (scripted Responses API on 127
   it("allows for good with the rule's allow-always key: Codex saves a prefix rule for the command", { timeout: 240_000 }, async () => {
     const d = await open();
     const screen = describeAll(d);
-    const { worker, rule } = await spawnUntilAsked(d, screen);
+    const { worker, rule } = await spawnUntilAsked();
     expect(rule.answers?.allowAlways).toBe('p');
     await answerFromDeck(d, 'A', screen);
     await waitFor(() => existsSync(path.join(worker.worktree ?? '', 'approved.txt')), 'the approved command to run', 30_000, screen);
@@ -128,7 +113,7 @@ describe('a real Codex worker with permissions on (scripted Responses API on 127
   it("declines with the rule's deny key: nothing runs, and the model learns it with the operator's next prompt", { timeout: 240_000 }, async () => {
     const d = await open();
     const screen = describeAll(d);
-    const { worker, rule } = await spawnUntilAsked(d, screen);
+    const { worker, rule } = await spawnUntilAsked();
     const worktree = worker.worktree ?? '';
 
     expect(rule.answers?.deny).toBe('\u001b');

@@ -7,6 +7,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { expect } from 'vitest';
+import type { Preset } from '../../src/agents/preset.js';
+import type { PermissionAsk, ScreenRule } from '../../src/core/prompt-detect.js';
 import { cleanEnv, stopServer } from './e2e.js';
 import { tempDir, tempRepo } from './git-repo.js';
 import { BIN, DeckTerminal, processAlive, ROOT, waitFor } from './term.js';
@@ -106,6 +109,31 @@ export class AgentDeckFixture {
 
   /** The deck's screen and the stand-in's requests, for failure messages. */
   readonly describe = (): string => `${this.deck?.screen() ?? ''}\n--- requests ---\n${this.fake?.describe() ?? ''}`;
+
+  /**
+   * Spawn "Touch file" with permissions on from the spawn form, and wait until
+   * the deck shows the agent's permission dialog as `needs input` asking `ask`
+   * (read off the screen). Also checks that the preset's rule with answer keys
+   * matches the worker's screen (as `workerdeck logs` gives it) and reads the same ask.
+   * @param waitMs how long the agent may take to ask, ms
+   */
+  async spawnUntilAsked(preset: Preset, ask: PermissionAsk, waitMs: number): Promise<{ worker: AgentListedWorker; rule: ScreenRule }> {
+    const d = this.deck!;
+    d.type('n');
+    await d.waitForText('Spawn a worker');
+    await d.waitForText(/Skip permissions\s+\[ \]/);
+    d.type('Touch file');
+    d.type('\r');
+    const row = new RegExp(`touch-file\\s+${preset.name}\\s+needs input`);
+    await waitFor(() => row.test(d.screen()), 'the row to say needs input', waitMs, this.describe);
+    const worker = (await waitFor(() => this.list().find((w) => w.needsInput !== null), 'needsInput in list --json', 10_000, this.describe))!;
+    expect(worker.needsInput).toMatchObject({ source: 'screen', permission: expect.objectContaining(ask) });
+    const rows = this.cli(['logs', worker.id]);
+    const rule = preset.promptRules.find((r) => r.pattern.test(rows));
+    if (!rule?.answers) throw new Error(`no ${preset.name} rule with answers matches the worker's screen:\n${rows}`);
+    expect(rule.describe?.(rows)).toEqual(ask);
+    return { worker, rule };
+  }
 
   /** Quit with Q, y; every worker process must be gone. */
   async quit(): Promise<void> {
