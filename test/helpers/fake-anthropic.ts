@@ -73,7 +73,7 @@ export function toolUse(name: string, input: Record<string, unknown>, preface?: 
   return { content: [...(preface ? [{ type: 'text' as const, text: preface }] : []), { type: 'tool_use', name, input }], stopReason: 'tool_use' };
 }
 
-export class FakeAnthropic extends FakeHttpServer {
+export class FakeAnthropic extends FakeHttpServer<Script> {
   /** Main-loop `/v1/messages` requests, in order. */
   readonly turns: MessagesRequest[] = [];
   /**
@@ -84,28 +84,11 @@ export class FakeAnthropic extends FakeHttpServer {
    */
   usageLimit: { resetAt: number } | null = null;
   private toolIds = 0;
-  private script: Script;
-
-  constructor(script: Script) {
-    super();
-    this.script = script;
-  }
-
-  /** Replace the script (e.g. between phases of a test). */
-  setScript(script: Script): void {
-    this.script = script;
-  }
-
-  /** A summary of the requests, for failure messages. */
-  describe(): string {
-    return this.requests
-      .map((r) => {
-        const body = r.body as Partial<MessagesRequest> | null;
-        const last = body?.messages?.at(-1);
-        const tail = last ? ` last ${last.role}: ${contentText(last.content).replace(/\s+/g, ' ').slice(0, 160)}` : '';
-        return `${r.method} ${r.url}${body?.tools ? ` tools=${body.tools.length}` : ''}${tail}`;
-      })
-      .join('\n');
+  protected describeRequest(r: RecordedRequest): string {
+    const body = r.body as Partial<MessagesRequest> | null;
+    const last = body?.messages?.at(-1);
+    const tail = last ? ` last ${last.role}: ${contentText(last.content).replace(/\s+/g, ' ').slice(0, 160)}` : '';
+    return `${r.method} ${r.url}${body?.tools ? ` tools=${body.tools.length}` : ''}${tail}`;
   }
 
   protected notFound(request: RecordedRequest): Record<string, unknown> {

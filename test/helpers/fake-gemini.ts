@@ -52,25 +52,13 @@ export function geminiAsResponses(request: GenerateContentRequest, model: string
   return { model, stream: true, tools, input };
 }
 
-export class FakeGemini extends FakeHttpServer {
+export class FakeGemini extends FakeHttpServer<Script> {
   /** Main-loop requests (they declare tools), in order, as Responses requests. */
   readonly turns: ResponsesRequest[] = [];
-  private script: Script;
-
-  constructor(script: Script) {
-    super();
-    this.script = script;
-  }
-
-  /** A summary of the requests, for failure messages. */
-  describe(): string {
-    return this.requests
-      .map((r) => {
-        const body = r.body as GenerateContentRequest | null;
-        const last = body?.contents?.at(-1)?.parts?.at(-1);
-        return `${r.method} ${r.pathname}${body?.tools ? ` tools=${toolNames(geminiAsResponses(body, '')).length}` : ''} last: ${JSON.stringify(last ?? '').slice(0, 200)}`;
-      })
-      .join('\n');
+  protected describeRequest(r: RecordedRequest): string {
+    const body = r.body as GenerateContentRequest | null;
+    const last = body?.contents?.at(-1)?.parts?.at(-1);
+    return `${r.method} ${r.pathname}${body?.tools ? ` tools=${toolNames(geminiAsResponses(body, '')).length}` : ''} last: ${JSON.stringify(last ?? '').slice(0, 200)}`;
   }
 
   protected notFound(request: RecordedRequest): Record<string, unknown> {

@@ -19,7 +19,8 @@ export interface RecordedRequest {
   at: number;
 }
 
-export abstract class FakeHttpServer {
+/** A stand-in API on 127.0.0.1 whose answers a script `S` decides. */
+export abstract class FakeHttpServer<S> {
   /** Every request, in order of arrival. */
   readonly requests: RecordedRequest[] = [];
   /** Requests to paths the server does not know (answered 404). */
@@ -27,6 +28,21 @@ export abstract class FakeHttpServer {
   /** `http://127.0.0.1:<port>`, valid after `start()`. */
   url = '';
   private server: Server | null = null;
+
+  constructor(protected script: S) {}
+
+  /** Replace the script (e.g. between phases of a test). */
+  setScript(script: S): void {
+    this.script = script;
+  }
+
+  /** A summary of the requests, one line each, for failure messages. */
+  describe(): string {
+    return this.requests.map((r) => this.describeRequest(r)).join('\n');
+  }
+
+  /** One request in a line: method, path, and what its body says last. */
+  protected abstract describeRequest(request: RecordedRequest): string;
 
   /** Answer one request; false when the path is not one this API has. */
   protected abstract route(request: RecordedRequest, res: ServerResponse): boolean;

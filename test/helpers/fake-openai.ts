@@ -57,7 +57,7 @@ export interface ResponsesRequest {
 }
 
 /** Decides the reply to one request of the conversation (a stand-in of fake-openai or fake-gemini). */
-export type Script = (request: ResponsesRequest, server: FakeHttpServer) => Reply;
+export type Script = (request: ResponsesRequest, server: FakeHttpServer<Script>) => Reply;
 
 /** A call the model made earlier in the conversation, with its output when one came back. */
 export interface PastCall {
@@ -215,32 +215,15 @@ export function codexFakeProviderArgs(url: string, envKey = 'FAKE_OPENAI_API_KEY
   ];
 }
 
-export class FakeOpenAI extends FakeHttpServer {
+export class FakeOpenAI extends FakeHttpServer<Script> {
   /** Main-loop `/v1/responses` requests, in order. */
   readonly turns: ResponsesRequest[] = [];
   private ids = 0;
-  private script: Script;
-
-  constructor(script: Script) {
-    super();
-    this.script = script;
-  }
-
-  /** Replace the script (e.g. between phases of a test). */
-  setScript(script: Script): void {
-    this.script = script;
-  }
-
-  /** A summary of the requests, for failure messages. */
-  describe(): string {
-    return this.requests
-      .map((r) => {
-        const body = r.body as Partial<ResponsesRequest> | null;
-        const last = body?.input?.at(-1);
-        const tail = last ? ` last ${last.type}${last.role ? `/${last.role}` : ''}: ${JSON.stringify(last.content ?? last.output ?? last.arguments ?? '').replace(/\s+/g, ' ').slice(0, 200)}` : '';
-        return `${r.method} ${r.url}${body?.tools ? ` tools=${toolNames(body as ResponsesRequest).length}` : ''}${tail}`;
-      })
-      .join('\n');
+  protected describeRequest(r: RecordedRequest): string {
+    const body = r.body as Partial<ResponsesRequest> | null;
+    const last = body?.input?.at(-1);
+    const tail = last ? ` last ${last.type}${last.role ? `/${last.role}` : ''}: ${JSON.stringify(last.content ?? last.output ?? last.arguments ?? '').replace(/\s+/g, ' ').slice(0, 200)}` : '';
+    return `${r.method} ${r.url}${body?.tools ? ` tools=${toolNames(body as ResponsesRequest).length}` : ''}${tail}`;
   }
 
   protected notFound(request: RecordedRequest): Record<string, unknown> {
