@@ -544,6 +544,7 @@ export class Deck {
   }
 
   private launchContext(worker: WorkerRecord): LaunchContext {
+    const askWait = this.options.askWaitFor?.(worker.agent) ?? 0;
     return {
       workerId: worker.id,
       name: worker.name,
@@ -555,9 +556,9 @@ export class Deck {
       stateDir: this.options.layout.dir,
       launcher: this.options.launcher,
       workerDir: path.join(this.options.layout.workerFiles, worker.id),
-      instructions: workerInstructions(worker, this.options.askWaitFor?.(worker.agent) ?? 0),
+      instructions: workerInstructions(worker, askWait),
       skipPermissions: worker.skipPermissions,
-      askWait: this.options.askWaitFor?.(worker.agent) ?? 0,
+      askWait,
       env: this.options.env,
     };
   }

@@ -70,7 +70,8 @@ export function findLimits(rows: string[], rules: LimitRule[], now: number, time
   if (text === '') return [];
   const matches: { match: RegExpExecArray; rule: number }[] = [];
   rules.forEach((rule, index) => {
-    const all = new RegExp(rule.pattern.source, rule.pattern.flags.includes('g') ? rule.pattern.flags : `${rule.pattern.flags}g`);
+    const all = everyMatch(rule.pattern);
+    all.lastIndex = 0;
     for (let m = all.exec(text); m; m = all.exec(text)) {
       if (m[0] === '') all.lastIndex++;
       else matches.push({ match: m, rule: index });
@@ -91,6 +92,18 @@ export function findLimits(rows: string[], rules: LimitRule[], now: number, time
     });
   }
   return found;
+}
+
+/** Global twins of the rules' patterns, compiled once each: `findLimits` needs every match. */
+const globalTwins = new WeakMap<RegExp, RegExp>();
+
+function everyMatch(pattern: RegExp): RegExp {
+  let twin = globalTwins.get(pattern);
+  if (!twin) {
+    twin = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
+    globalTwins.set(pattern, twin);
+  }
+  return twin;
 }
 
 /**

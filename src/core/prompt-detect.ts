@@ -55,8 +55,6 @@ const TAIL_ROWS = 16;
 /** The first rule that matches the bottom of a screen, and the text it was tested on. */
 export interface PromptMatch {
   rule: ScreenRule;
-  /** Its place in the rules, so a later screen can be checked against the same rule. */
-  index: number;
   /** The bottom of the screen, rows joined with `\n` (what `describe` reads). */
   text: string;
 }
@@ -71,9 +69,8 @@ export function matchPromptRule(rows: string[], rules: ScreenRule[]): PromptMatc
   while (end > 0 && (rows[end - 1] ?? '').trim() === '') end--;
   const text = rows.slice(Math.max(0, end - TAIL_ROWS), end).join('\n');
   if (text.trim() === '') return null;
-  const index = rules.findIndex((rule) => rule.pattern.test(text));
-  const rule = rules[index];
-  return rule ? { rule, index, text } : null;
+  const rule = rules.find((r) => r.pattern.test(text));
+  return rule ? { rule, text } : null;
 }
 
 /**

@@ -123,8 +123,10 @@ export async function serve(o: ServeOptions): Promise<number> {
   // Permission hooks wait this long for the operator's y / A / N (issue 12).
   Permissions.of(theDeck, config.permissionTimeout * 1000);
   if (config.notify.command) new Notifier(theDeck, shellNotifyRunner(config.notify.command, config.notify.timeout * 1000, o.env));
-  new Watchdog(theDeck, { specFor: (w) => watchdogFor(config, w.agent, w.watchdog), nudgeFor: () => config.nudge });
-  new LimitWatch(theDeck, { specFor: (w) => watchdogFor(config, w.agent, w.watchdog), nudgeFor: () => config.nudge });
+  // Both read a worker's settings and nudge text the same way; usage limits end at their reset.
+  const perWorker = { specFor: (w: WorkerRecord) => watchdogFor(config, w.agent, w.watchdog), nudgeFor: () => config.nudge };
+  new Watchdog(theDeck, perWorker);
+  new LimitWatch(theDeck, perWorker);
   let saved = null;
   try {
     saved = await loadState(layout.stateFile);
