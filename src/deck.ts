@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { emptyDeckState, reduce, unansweredQuestions, type DeckEvent, type DeckState } from './core/deck-state.js';
+import { emptyDeckState, eventMail, reduce, unansweredQuestions, type DeckEvent, type DeckState } from './core/deck-state.js';
 import { sanitize, type MailMessage, type OperatorReply } from './core/mail.js';
 import type { MailboxHandlers } from './mail/mailbox.js';
 import { deliverReply } from './mail/ask-wait.js';
@@ -996,9 +996,8 @@ function eventLogLines(event: DeckEvent): [string, Record<string, unknown>][] {
     case 'worker-added':
       return [[event.type, { worker: event.worker }]];
     case 'mail-received':
-      return [[event.type, { message: event.message }]];
     case 'mail-batch':
-      return event.messages.map((message) => ['mail-received', { message }]);
+      return eventMail(event).map((message) => ['mail-received', { message }]);
     case 'operator-wrote':
       return [[event.type, { reply: event.reply, inReplyTo: event.reply.inReplyTo }]];
     case 'limit':

@@ -120,6 +120,15 @@ function patchWorker(state: DeckState, id: string, patch: Partial<WorkerRecord>)
   return { ...state, workers: { ...state.workers, [id]: { ...worker, ...patch } } };
 }
 
+/**
+ * The mail an event brings, in seq order: the one message of a
+ * `mail-received`, every message of a `mail-batch`, none for other events.
+ * Subscribers that act on mail read it through this, so a batch is never missed.
+ */
+export function eventMail(event: DeckEvent): MailMessage[] {
+  return event.type === 'mail-received' ? [event.message] : event.type === 'mail-batch' ? event.messages : [];
+}
+
 /** Apply one event. Unknown worker ids leave the state unchanged. */
 export function reduce(state: DeckState, event: DeckEvent): DeckState {
   switch (event.type) {

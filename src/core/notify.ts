@@ -4,7 +4,7 @@
  * `notify.command` (src/server/notify.ts) and the TUI's desktop
  * notifications (src/client/desktop-notify.ts) both read events through it.
  */
-import type { DeckEvent, DeckState } from './deck-state.js';
+import { eventMail, type DeckEvent, type DeckState } from './deck-state.js';
 import type { UsageLimit } from './limit-detect.js';
 import type { MailMessage } from './mail.js';
 import type { WorkerRecord } from './worker.js';
@@ -31,9 +31,8 @@ export function notifyEvents(before: DeckState, after: DeckState, event: DeckEve
     m.type === 'question' ? about(after.workers[m.workerId], 'question', m.content) : m.type === 'completion' ? about(after.workers[m.workerId], 'completion', m.content) : [];
   switch (event.type) {
     case 'mail-received':
-      return fromMail(event.message);
     case 'mail-batch':
-      return event.messages.flatMap(fromMail);
+      return eventMail(event).flatMap(fromMail);
     case 'needs-input': {
       const was = before.workers[event.id]?.needsInput?.reason ?? null;
       const is = after.workers[event.id]?.needsInput?.reason ?? null;

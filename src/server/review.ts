@@ -8,7 +8,7 @@
  * `worker-diffstat` events.
  */
 import { existsSync } from 'node:fs';
-import type { DeckEvent } from '../core/deck-state.js';
+import { eventMail, type DeckEvent } from '../core/deck-state.js';
 import type { CleanupPreview, CleanupResult, MergePreview, MergeResult, MergeStrategy, PruneItem, PushResult, RestoreResult, Validation, WorkerDiff } from '../core/review.js';
 import type { WorkerRecord } from '../core/worker.js';
 import { hasLiveProcess } from '../core/worker.js';
@@ -85,11 +85,15 @@ export class ReviewService {
   private onEvent(event: DeckEvent): void {
     switch (event.type) {
       case 'mail-received':
-        if (!this.deck.getState().workers[event.message.workerId]) return;
-        // A question or a hook's turn signal can follow changes too: the radar looks; the diffstat waits for a report.
-        this.radar.trigger([event.message.workerId]);
-        if (event.message.type !== 'question' && event.message.type !== 'needs-input') this.refresh(event.message.workerId);
-        if (event.message.type === 'completion') this.validator.onCompleted(event.message.workerId);
+      case 'mail-batch':
+        // One message or a batch of them (a backlog): each as if it came alone.
+        for (const message of eventMail(event)) {
+          if (!this.deck.getState().workers[message.workerId]) continue;
+          // A question or a hook's turn signal can follow changes too: the radar looks; the diffstat waits for a report.
+          this.radar.trigger([message.workerId]);
+          if (message.type !== 'question' && message.type !== 'needs-input') this.refresh(message.workerId);
+          if (message.type === 'completion') this.validator.onCompleted(message.workerId);
+        }
         return;
       case 'worker-exited':
       case 'worker-started':

@@ -13,8 +13,7 @@
  * the operator as a warning (every client flashes it), again every period.
  */
 import type { WatchdogSpec } from '../agents/config.js';
-import type { DeckEvent } from '../core/deck-state.js';
-import { unansweredQuestions } from '../core/deck-state.js';
+import { eventMail, unansweredQuestions, type DeckEvent } from '../core/deck-state.js';
 import { hasLiveProcess, type WorkerRecord } from '../core/worker.js';
 import { STOP_GRACE_MS, type Deck } from '../deck.js';
 
@@ -73,11 +72,8 @@ export class Watchdog {
         this.clocks.delete(event.id);
         break;
       case 'mail-received':
-        this.active(event.message.workerId);
-        if (event.message.type === 'question') this.questions.set(event.message.id, { at: this.now(), remindedAt: null });
-        break;
       case 'mail-batch':
-        for (const m of event.messages) {
+        for (const m of eventMail(event)) {
           this.active(m.workerId);
           if (m.type === 'question') this.questions.set(m.id, { at: this.now(), remindedAt: null });
         }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateOutput } from '../../bench/gen-output.js';
 import { waitFor, type DeckTerminal } from '../helpers/term.js';
-import { deckFixture } from '../helpers/e2e.js';
+import { deckFixture, spawnAndAttach } from '../helpers/e2e.js';
 
 type Term = DeckTerminal['term'];
 
@@ -42,13 +42,7 @@ describe('attach: an outer terminal that falls behind a flood (built binary at 1
     const size = statSync(file).size;
     const d = f.open();
     await d.waitForText('q quit');
-    d.type('n');
-    await d.waitForText('Spawn a worker');
-    d.type('stty -echo\r');
-    await waitFor(() => f.list()[0]?.status === 'running', 'a running worker', 15_000, () => d.screen());
-    await d.waitForText('Spawned stty-echo');
-    d.type('\r');
-    await waitFor(() => !d.screen().includes('q quit'), 'the deck to stop drawing (attached)', 10_000, () => d.screen());
+    await spawnAndAttach(d, f.list);
     const name = f.list()[0]!.name;
 
     // The outer terminal stops reading (as a slow terminal would) while the worker prints 6 MiB.

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { waitFor, type DeckTerminal } from '../helpers/term.js';
-import { deckFixture } from '../helpers/e2e.js';
+import { deckFixture, spawnAndAttach } from '../helpers/e2e.js';
 
 /** True when `name` is a command on this machine's PATH. */
 function installed(name: string): boolean {
@@ -23,18 +23,6 @@ function cursorHidden(d: DeckTerminal): boolean {
 describe('attach: the deck owns the real terminal screen (built binary at 120x40)', () => {
   const f = deckFixture();
 
-  /** Spawn a shell worker whose task is `stty -echo` through the form, then attach to it with Enter. */
-  async function spawnAndAttach(d: DeckTerminal): Promise<void> {
-    d.type('n');
-    await d.waitForText('Spawn a worker');
-    d.type('stty -echo\r');
-    await waitFor(() => f.list()[0]?.status === 'running', 'a running worker', 15_000, () => d.screen());
-    // The form is busy until the deck hears back; Enter typed before then would be lost to it.
-    await d.waitForText('Spawned stty-echo');
-    d.type('\r');
-    await waitFor(() => !d.screen().includes('q quit'), 'the deck to stop drawing (attached)', 10_000, () => d.screen());
-  }
-
   // One retry: now and then less does not redraw its first line within the deadline after a
   // detach and re-attach (seen 1 in 3 runs on a busy machine; cause not found yet). A second failure fails CI.
   it('keeps the terminal on its alternate screen through a worker switching screens, resets its modes, and leaves nothing on the user screen', { retry: 1 }, async () => {
@@ -48,7 +36,7 @@ describe('attach: the deck owns the real terminal screen (built binary at 120x40
     const buffer = () => d.term.buffer.active.type;
     expect(buffer()).toBe('alternate');
 
-    await spawnAndAttach(d);
+    await spawnAndAttach(d, f.list);
     expect(buffer()).toBe('alternate');
     d.type("printf 'normal-%s\\n' 1 2 3\r");
     await d.waitForText('normal-3');
@@ -141,7 +129,7 @@ describe('attach: the deck owns the real terminal screen (built binary at 120x40
     const switches: string[] = [];
     d.term.buffer.onBufferChange((active) => switches.push(active.type));
     await d.waitForText('q quit');
-    await spawnAndAttach(d);
+    await spawnAndAttach(d, f.list);
     // 400 rounds of: alternate screen, draw, back, a line on the normal screen; sleeps so the test can act mid-flood.
     d.type(
       "for i in $(seq 400); do printf '\\e[?1049h\\e[2J\\e[Hflood-alt-%d\\e[?1049;2004l' $i; printf 'flood-normal-%d\\n' $i; sleep 0.01; done; printf '%s-%s\\n' FLOOD DONE\r",

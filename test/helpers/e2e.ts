@@ -135,3 +135,19 @@ export async function answerFromDeck(d: DeckTerminal, key: 'y' | 'A' | 'N', scre
     d.type('\r');
   }
 }
+
+/**
+ * Spawn a shell worker whose task is `stty -echo` through the form, then
+ * attach to it with Enter; resolves once the deck has stopped drawing.
+ * @param list the fixture's `list --json`
+ */
+export async function spawnAndAttach(d: DeckTerminal, list: () => ListedWorker[]): Promise<void> {
+  d.type('n');
+  await d.waitForText('Spawn a worker');
+  d.type('stty -echo\r');
+  await waitFor(() => list()[0]?.status === 'running', 'a running worker', 15_000, () => d.screen());
+  // The form is busy until the deck hears back; Enter typed before then would be lost to it.
+  await d.waitForText('Spawned stty-echo');
+  d.type('\r');
+  await waitFor(() => !d.screen().includes('q quit'), 'the deck to stop drawing (attached)', 10_000, () => d.screen());
+}

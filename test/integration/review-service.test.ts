@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ReviewService } from '../../src/server/review.js';
 import { deckOnRepo, request, trackResources } from '../helpers/deck.js';
+import { waitFor } from '../helpers/term.js';
 
 const { cleanups, pids } = trackResources();
 
@@ -38,5 +39,24 @@ describe('ReviewService on a real Deck', () => {
     const diff = await review.diff(w.id);
     expect(diff.files.map((f) => f.path)).toEqual(['notes.txt']);
     expect(deck.getState().workers[w.id]?.diffstat).toEqual({ files: 1, added: 1, deleted: 0 });
+  });
+
+  it('validates a completion that arrives in a batch with other mail (a backlog), as one that came alone', async () => {
+    const { deck } = await repoDeck();
+    ReviewService.of(deck, { validateFor: () => ({ command: 'true', timeout: 60, retries: 0 }) });
+    const w = await deck.spawn(request({ agent: 'idle', name: 'batched', worktree: true }));
+    pids.push(w.pid!);
+    const message = (id: string, type: 'progress' | 'completion', content: string) => ({
+      id,
+      seq: deck.nextSeq(),
+      workerId: w.id,
+      workerName: 'batched',
+      type,
+      content,
+      timestamp: Date.now(),
+      inReplyTo: null,
+    });
+    deck.receiveMailBatch([message('b1', 'progress', 'half way'), message('b2', 'completion', 'done')]);
+    await waitFor(() => deck.getState().workers[w.id]?.validation?.status === 'passed', 'the validation of the batched completion', 15_000);
   });
 });
