@@ -92,6 +92,9 @@ const askKeys = {
   askWait: z.number().int().min(1).max(24 * 3600).optional(),
 };
 
+/** Default wait for the operator's answer to a permission hook, in s (config `permissionTimeout`; src/server/permissions.ts). */
+export const DEFAULT_PERMISSION_TIMEOUT_S = 300;
+
 /** Default seconds a waiting `ask` waits for the operator. */
 export const ASK_WAIT_S = 1800;
 
@@ -295,7 +298,7 @@ export function mergeConfig(user: ConfigFile | null, repo: ConfigFile | null, so
       resumeAfterLimit: repo?.resumeAfterLimit ?? user?.resumeAfterLimit,
     }),
     maxWorkers: repo?.maxWorkers ?? user?.maxWorkers ?? 0,
-    permissionTimeout: repo?.permissionTimeout ?? user?.permissionTimeout ?? 300,
+    permissionTimeout: repo?.permissionTimeout ?? user?.permissionTimeout ?? DEFAULT_PERMISSION_TIMEOUT_S,
     ask: pick({ mode: repo?.ask ?? user?.ask, wait: repo?.askWait ?? user?.askWait }),
     sources,
     notices:

@@ -33,10 +33,15 @@ export function cleanAsk(ask: PermissionAsk): PermissionAsk {
   return { tool: one(ask.tool, MAX_TOOL), detail: one(ask.detail, MAX_DETAIL) };
 }
 
+/** An ask in words, e.g. `Bash touch a.txt`; empty when the dialog says neither. */
+export function describeAsk(ask: PermissionAsk): string {
+  return [ask.tool, ask.detail].filter(Boolean).join(' ');
+}
+
 /** What a worker's row says while the ask waits, e.g. `permission: Bash touch a.txt`. */
 export function permissionReason(ask: PermissionAsk, fallback = 'permission prompt'): string {
-  if (!ask.tool && !ask.detail) return fallback;
-  return `permission: ${[ask.tool, ask.detail].filter(Boolean).join(' ')}`;
+  const said = describeAsk(ask);
+  return said ? `permission: ${said}` : fallback;
 }
 
 /** The same tool and detail (both absent counts as the same). */

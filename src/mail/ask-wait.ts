@@ -19,6 +19,7 @@ import { access, mkdir, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { processRunning } from '../registry/pid.js';
+import { errorCode } from '../registry/write-fs.js';
 
 /** How often the MCP process looks for the deck's reply file, in ms. */
 export const REPLY_POLL_MS = 200;
@@ -42,7 +43,7 @@ async function claim(from: string, to: string): Promise<boolean> {
     await rename(from, to);
     return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    if (errorCode(error) === 'ENOENT') return false;
     throw error;
   }
 }

@@ -62,8 +62,9 @@ export function createMcpServer(identity: WorkerIdentity, version: string): McpS
   const server = new McpServer({ name: 'workerdeck', version });
   const waitMs = identity.askWaitMs ?? 0;
   const workerFiles = stateLayout(identity.stateDir).workerFiles;
-  const send = async (type: MailType, content: string) =>
-    sendMail({ stateDir: identity.stateDir, workerId: identity.workerId, workerName: identity.workerName, type, content });
+  /** One mail message from this worker; `id` when the caller must know it before it is sent (a waited ask). */
+  const send = async (type: MailType, content: string, id?: string) =>
+    sendMail({ stateDir: identity.stateDir, workerId: identity.workerId, workerName: identity.workerName, type, content, ...(id ? { id } : {}) });
   const fail = (error: unknown) => ({
     isError: true,
     content: [{ type: 'text' as const, text: `The message could not be delivered to the deck: ${(error as Error).message}` }],
@@ -122,7 +123,7 @@ export function createMcpServer(identity: WorkerIdentity, version: string): McpS
       return { content: [{ type: 'text' as const, text: `${ASK_RESULT} (message ${sent})` }] };
     }
     try {
-      await sendMail({ stateDir: identity.stateDir, workerId: identity.workerId, workerName: identity.workerName, type: 'question', content: question, id });
+      await send('question', question, id);
     } catch (error) {
       await unmarkWaiting(workerFiles, identity.workerId, id);
       throw error;

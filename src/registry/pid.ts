@@ -29,3 +29,12 @@ export function processRunning(pid: number): boolean {
     return false;
   }
 }
+
+/** Send `signal` to the process group `pid` leads (a child started with `detached`); a group that is gone is no error. */
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Gone already.
+  }
+}

@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import type { DeckState } from '../core/deck-state.js';
 import { notifyEvents } from '../core/notify.js';
 import type { Deck } from '../deck.js';
+import { signalGroup } from '../registry/pid.js';
 
 export { notifyEvents, type NotifyEvent, type NotifyEventKind } from '../core/notify.js';
 
@@ -39,7 +40,7 @@ export function shellNotifyRunner(command: string, timeoutMs: number, env: NodeJ
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
-        if (pid !== undefined) killGroup(pid);
+        if (pid !== undefined) signalGroup(pid, 'SIGKILL');
       }, timeoutMs);
       child.once('error', (error) => {
         clearTimeout(timer);
@@ -47,7 +48,7 @@ export function shellNotifyRunner(command: string, timeoutMs: number, env: NodeJ
       });
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
-        if (pid !== undefined) killGroup(pid);
+        if (pid !== undefined) signalGroup(pid, 'SIGKILL');
         resolve(timedOut ? `killed after ${timeoutMs / 1000} s` : code === 0 ? null : code === null ? `killed by ${signal}` : `exit code ${code}`);
       });
       // A command that does not read its stdin must not fail the write.
@@ -56,13 +57,6 @@ export function shellNotifyRunner(command: string, timeoutMs: number, env: NodeJ
     });
 }
 
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // Gone already.
-  }
-}
 
 /**
  * Follows a Deck and runs `notify.command` for each notification, at most

@@ -17,10 +17,12 @@
  * the events.jsonl line (worker, source, tool, detail, answer, reason).
  */
 import { randomUUID } from 'node:crypto';
+import { DEFAULT_PERMISSION_TIMEOUT_S } from '../agents/config.js';
 import type { Deck } from '../deck.js';
 import {
   answerLabel,
   cleanAsk,
+  describeAsk,
   permissionReason,
   sameAsk,
   screenAnswerKeys,
@@ -33,8 +35,6 @@ import type { PermissionAsk } from '../core/prompt-detect.js';
 import type { NeedsInput } from '../core/worker.js';
 import { CommandError } from './execute.js';
 
-/** Default wait for the operator's answer on the hook path, in s (config `permissionTimeout`). */
-export const DEFAULT_PERMISSION_TIMEOUT_S = 300;
 
 /** How long a denied screen dialog may take to leave the screen before its reason is typed, in ms. */
 const DIALOG_GONE_MS = 5000;
@@ -128,7 +128,7 @@ export class Permissions {
       throw new CommandError(`${name}'s agent offers no "allow always" here: y allows once, N denies.`);
     }
     const reason = answer === 'deny' && reasonText && reasonText.trim() !== '' ? reasonText.trim() : null;
-    const what = permissionReason(pending).replace(/^permission: /, '');
+    const what = describeAsk(pending) || 'permission prompt';
     const done = `${answerLabel(answer).replace(/^./, (c) => c.toUpperCase())}: ${what} (${name}).`;
     const event = {
       type: 'permission-answered' as const,
@@ -173,10 +173,6 @@ export class Permissions {
     return `${done.slice(0, -1)}, with the reason typed as its next prompt.`;
   }
 
-  /** Hook asks still waiting (for tests and the server's shutdown). */
-  get pendingCount(): number {
-    return this.waiting.size;
-  }
 
   /**
    * Asks of one worker can wait together (parallel tool calls): once the one

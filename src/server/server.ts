@@ -60,6 +60,11 @@ interface Client {
  * at most every SCREEN_PUSH_MS, and carries attach connections as raw bytes.
  * A malformed frame closes that connection only.
  */
+/** A whole attached screen from its mirror: every mode the terminal had reset, cleared, then `screen` (which turns on the worker's). */
+function repaint(screen: string): string {
+  return `${MODE_RESET}\u001b[H\u001b[2J${screen}`;
+}
+
 export class DeckServer {
   private readonly server: net.Server;
   private readonly clients = new Set<Client>();
@@ -336,7 +341,7 @@ export class DeckServer {
         entry.behind = new CatchUp({
           socket,
           frameMs: CATCH_UP_FRAME_MS,
-          paint: async () => `${MODE_RESET}\u001b[H\u001b[2J${await mirror.serializeActive()}`,
+          paint: async () => repaint(await mirror.serializeActive()),
           resume: () => {
             entry.behind = null;
             this.restartStreams(worker.id);
@@ -396,7 +401,7 @@ export class DeckServer {
     void mirror.serializeActive().then((screen) => {
       // Every mode the terminal had from before is reset; the painted screen turns on the worker's.
       // A stream replaced meanwhile is closed, and takes no paint.
-      for (const stream of streams) stream.begin(`${MODE_RESET}\u001b[H\u001b[2J${screen}`);
+      for (const stream of streams) stream.begin(repaint(screen));
     });
   }
 }

@@ -16,6 +16,7 @@ import type { Validation } from '../core/review.js';
 import { sanitize } from '../core/mail.js';
 import { hasLiveProcess } from '../core/worker.js';
 import type { Deck } from '../deck.js';
+import { signalGroup } from '../registry/pid.js';
 
 /** Grace between SIGTERM and SIGKILL for a validate command that timed out, in ms. */
 const KILL_GRACE_MS = 2000;
@@ -89,14 +90,14 @@ export class Validator {
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      killGroup(pid, 'SIGTERM');
-      setTimeout(() => killGroup(pid, 'SIGKILL'), KILL_GRACE_MS).unref();
+      signalGroup(pid, 'SIGTERM');
+      setTimeout(() => signalGroup(pid, 'SIGKILL'), KILL_GRACE_MS).unref();
     }, spec.timeout * 1000);
     child.once('error', () => undefined);
     child.once('exit', (code) => {
       clearTimeout(timer);
       // Whatever the command left running in its group ends with it.
-      killGroup(pid, 'SIGKILL');
+      signalGroup(pid, 'SIGKILL');
       this.running.delete(id);
       void this.finish(id, record, spec, timedOut ? null : code, timedOut);
     });
@@ -132,18 +133,11 @@ export class Validator {
 
   /** SIGKILL every validate command's process group (the server is exiting). */
   killAll(): void {
-    for (const pid of this.running.values()) killGroup(pid, 'SIGKILL');
+    for (const pid of this.running.values()) signalGroup(pid, 'SIGKILL');
     this.running.clear();
   }
 }
 
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
 
 /** The last TAIL_BYTES of a log, from a line start. */
 async function readTail(file: string): Promise<string> {

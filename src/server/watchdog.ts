@@ -114,6 +114,8 @@ export class Watchdog {
   }
 
   private remind(now: number): void {
+    // Nothing received since start-up waits for a reminder: skip the scan of every mail and reply.
+    if (this.questions.size === 0) return;
     const state = this.deck.getState();
     const open = new Set<string>();
     for (const q of unansweredQuestions(state)) {
