@@ -1,5 +1,6 @@
 import { findDetachKey, MODE_RESET, type DetachKey } from '../core/detach-key.js';
 import type { AttachChannel } from './remote-deck.js';
+import { attachOutput, type OutputTerminal } from './attach-output.js';
 
 /** How an attach ended. */
 export interface AttachEnd {
@@ -72,4 +73,26 @@ export function attachHint(text: string): string {
 export function detachHint(name: string, detachKey: DetachKey): { line: string; title: string } {
   const key = detachKey.name.replace(/^ctrl\+(.)$/, (_m, c: string) => `Ctrl-${c.toUpperCase()}`);
   return { line: `Attached to ${name}: ${key} detaches`, title: `\u001b]0;workerdeck: ${name} (detach: ${key})\u0007` };
+}
+
+/**
+ * Attach the real terminal to a worker's channel, as the TUI and `workerdeck
+ * attach` both do: the detach key in the terminal's title (and once over the
+ * first paint), the worker's output at the terminal's pace (attachOutput), and
+ * the passthrough; what is held for the terminal is dropped when it ends.
+ * @param name the worker's name, for the hint
+ * @returns the passthrough's handle
+ */
+export function attachTerminal(
+  channel: AttachChannel,
+  terminal: OutputTerminal & { write(data: string): void },
+  name: string,
+  detachKey: DetachKey,
+): { input: (data: string) => void; ended: Promise<AttachEnd> } {
+  const hint = detachHint(name, detachKey);
+  terminal.write(hint.title);
+  const output = attachOutput(channel, terminal);
+  const p = passthrough(channel, output.write, detachKey, hint.line);
+  void p.ended.then(() => output.close());
+  return p;
 }

@@ -243,8 +243,7 @@ export async function attachCommand(worker: string, flags: CommonFlags, version:
     throw new CliError('workerdeck attach needs a terminal.');
   }
   const { parseDetachKey } = await import('../core/detach-key.js');
-  const { detachHint, passthrough } = await import('./attach.js');
-  const { attachOutput } = await import('./attach-output.js');
+  const { attachTerminal } = await import('./attach.js');
   const { TerminalHost } = await import('./terminal.js');
   const detachKey = parseDetachKey(detachKeyName);
   const { layout } = await locate(flags);
@@ -259,19 +258,15 @@ export async function attachCommand(worker: string, flags: CommonFlags, version:
   }
   // The alternate screen first: the worker's first paint may already be here, and must land on it.
   // (Keys arrive in later turns of the event loop, once `p` is set.)
-  let p: ReturnType<typeof passthrough> | null = null;
+  let p: ReturnType<typeof attachTerminal> | null = null;
   host.open((data) => p?.input(data));
-  const hint = detachHint(worker, detachKey);
-  host.write(hint.title);
-  const output = attachOutput(channel, host);
-  p = passthrough(channel, output.write, detachKey, hint.line);
+  p = attachTerminal(channel, host, worker, detachKey);
   const onResize = () => void control.request({ type: 'resize-worker', id: worker, cols: host.cols, rows: host.rows }).catch(() => undefined);
   process.stdout.on('resize', onResize);
   const onSignal = () => channel.close();
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
   const end = await p.ended;
-  output.close();
   process.stdout.off('resize', onResize);
   host.restore(true);
   control.close();

@@ -11,8 +11,7 @@ import { Controller, type ControllerOptions } from '../ui/controller.js';
 import { decodeKeys } from '../ui/keys.js';
 import { computeLayout } from '../ui/layout.js';
 import type { Theme } from '../ui/theme.js';
-import { detachHint, passthrough } from './attach.js';
-import { attachOutput } from './attach-output.js';
+import { attachTerminal } from './attach.js';
 import { trimHeap } from './heap-trim.js';
 import type { DeckClient } from './remote-deck.js';
 import { DECK_MODES, TerminalHost } from './terminal.js';
@@ -172,18 +171,13 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
       .attach(id, host.cols, host.rows)
       .then((channel) => {
         if (attached !== placeholder) return channel.close();
-        // How to detach: in the title while attached, and once over the worker's first paint.
-        const hint = detachHint(worker.name, options.detachKey);
-        host.write(hint.title);
-        // The worker's output at the terminal's pace: a terminal that falls behind gets a repaint, keys still go through.
-        const output = attachOutput(channel, host);
-        const p = passthrough(channel, output.write, options.detachKey, hint.line);
+        // How to detach in the title; the output at the terminal's pace (one that falls behind gets a repaint).
+        const p = attachTerminal(channel, host, worker.name, options.detachKey);
         attached = { id, input: p.input };
         // As one string, so keys typed after a detach key in there go to the deck (AttachEnd.rest), not to a closed channel.
         const typed = early.splice(0).join('');
         if (typed) p.input(typed);
         void p.ended.then((end) => {
-          output.close();
           if (finished || attached?.id !== id) return;
           const w = store.getState().deck.workers[id];
           const message =

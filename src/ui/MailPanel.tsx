@@ -1,11 +1,10 @@
 import { Text } from 'ink';
-import { attentionOrder, isLiveWorker, threadOf, olderMailCount, type AttentionItem, type DeckState } from '../core/deck-state.js';
+import { attentionOrder, isLiveWorker, threadOf, olderMailCount, type AttentionItem, type DeckState, type ThreadEntry } from '../core/deck-state.js';
 import { displayKey } from '../core/commands.js';
-import type { MailMessage } from '../core/mail.js';
 import { formatAge } from '../core/worker.js';
 import type { ThemeToken } from './theme.js';
 import { useApp, useDeckContext } from './context.js';
-import { fit, wrap } from './layout.js';
+import { fit, plural, wrap } from './layout.js';
 import { threadTail, type Line } from './thread.js';
 import { Pane } from './Pane.js';
 import { useAgeNow } from './useNow.js';
@@ -24,7 +23,7 @@ function itemLines(state: DeckState, item: AttentionItem, width: number, now: nu
   const age = fit(formatAge(now - item.since), 4);
   if (item.kind === 'unknown') {
     const name = item.message?.workerName ? ` (${item.message.workerName})` : '';
-    const count = `${item.count} message${item.count === 1 ? '' : 's'}`;
+    const count = plural(item.count, 'message');
     return [
       { text: fit(`⚠ unknown worker ${item.workerId}${name}`, width - 4) + age, token: 'text.warning' },
       { text: fit(`  press ${dismissKey} to dismiss ${count}`, width), token: 'text.muted' },
@@ -38,8 +37,7 @@ function itemLines(state: DeckState, item: AttentionItem, width: number, now: nu
   return [{ text: fit(`${KIND_LABEL[item.kind]}${mark} ${name}: ${what.replace(/\s+/g, ' ')}`, width - 4) + age, token }];
 }
 
-function attentionLines(state: DeckState, width: number, now: number, max: number, dismissKey: string): Line[] {
-  const items = attentionOrder(state);
+function attentionLines(state: DeckState, items: AttentionItem[], width: number, now: number, max: number, dismissKey: string): Line[] {
   if (items.length === 0) return [{ text: 'Nothing needs you.', token: 'text.muted' }];
   const lines: Line[] = [];
   let shown = 0;
@@ -59,13 +57,11 @@ function attentionLines(state: DeckState, width: number, now: number, max: numbe
 
 /**
  * The times (epoch ms) whose ages the panel can show: attention items, and the
- * selected worker's last `entries` thread entries (each takes a line at least).
+ * selected worker's last `count` thread entries (each takes a line at least).
  */
-function ageStamps(state: DeckState, selectedId: string | null, older: readonly MailMessage[] | undefined, entries: number): number[] {
-  const stamps = attentionOrder(state).map((item) => item.since);
-  if (selectedId) {
-    for (const entry of threadOf(state, selectedId, older).slice(-entries)) stamps.push(entry.from === 'worker' ? entry.message.timestamp : entry.reply.timestamp);
-  }
+function ageStamps(items: AttentionItem[], entries: readonly ThreadEntry[], count: number): number[] {
+  const stamps = items.map((item) => item.since);
+  for (const entry of entries.slice(-count)) stamps.push(entry.from === 'worker' ? entry.message.timestamp : entry.reply.timestamp);
   return stamps;
 }
 
@@ -104,21 +100,23 @@ export function MailPanel({ width, height }: { width: number; height: number }) 
     for (const l of body.slice(-5)) replyLines.push({ text: `> ${l}`, token: 'text.normal' });
     replyLines.push({ text: fit(reply.busy ? 'sending…' : 'Enter sends · ^J new line · Esc keeps draft', inner), token: 'text.muted' });
   }
-  const selected = selectedId ? state.workers[selectedId] : undefined;
   const older = useApp((s) => (selectedId ? s.ui.olderMail[selectedId] : undefined));
+  // Each once per frame: both read all of the deck's mail.
+  const items = attentionOrder(state);
+  const entries = selectedId ? threadOf(state, selectedId, older?.messages) : [];
   // The panel shows the ages of attention items and of the selected thread's entries: only those wake it.
-  const now = useAgeNow(ageStamps(state, selectedId, older?.messages, innerHeight + scroll));
+  const now = useAgeNow(ageStamps(items, entries, innerHeight + scroll));
   // Mail of this worker in mail/cur that neither the deck nor a page holds: `[` at the top pages it in.
   const earlier = selectedId ? Math.max(0, olderMailCount(state, selectedId) - (older?.messages.length ?? 0)) : 0;
-  const attention = attentionLines(state, inner, now, Math.max(2, Math.floor(innerHeight / 4)), dismissKey);
+  const attention = attentionLines(state, items, inner, now, Math.max(2, Math.floor(innerHeight / 4)), dismissKey);
   const upKey = displayKey(keymap.keysOf.get('mail-up')?.[0] ?? '[');
   const headerLines: Line[] = [
     { text: 'Needs you', token: 'text.accent', bold: true },
     ...attention,
     { text: '', token: 'text.muted' },
     {
-      text: selected
-        ? `${selected.name}${isLiveWorker(state, selected.id) ? '' : ' (not running)'}${scroll > 0 ? ' ↑' : ''}` +
+      text: selectedWorker
+        ? `${selectedWorker.name}${isLiveWorker(state, selectedWorker.id) ? '' : ' (not running)'}${scroll > 0 ? ' ↑' : ''}` +
           (earlier > 0 ? ` · ${older?.loading ? 'loading' : `${earlier} earlier (${upKey})`}` : '')
         : 'Thread',
       token: 'text.accent',
@@ -127,7 +125,7 @@ export function MailPanel({ width, height }: { width: number; height: number }) 
   ];
   const threadSpace = Math.max(1, innerHeight - headerLines.length - replyLines.length);
   // Wrap only what the scroll position can show: the tail, plus what scrolling back reveals.
-  let thread = selectedId ? threadTail(state, selectedId, inner, now, threadSpace + scroll, older?.messages) : [];
+  let thread = threadTail(entries, inner, now, threadSpace + scroll);
   if (thread.length === 0) thread = [{ text: selectedId ? 'No mail from this worker yet.' : 'Select a worker.', token: 'text.muted' }];
   const maxScroll = Math.max(0, thread.length - threadSpace);
   const offset = Math.min(scroll, maxScroll);

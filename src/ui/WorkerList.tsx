@@ -156,14 +156,12 @@ export function WorkerList({ width, height, rows }: { width: number; height: num
   const focused = useApp((s) => s.ui.mode === 'list');
   const inner = width - 2;
   const wide = columnsFor(inner);
-  const selectedIndexAt = Math.max(0, order.indexOf(selectedId ?? ''));
-  const firstAt = Math.max(0, Math.min(selectedIndexAt - rows + 1, order.length - rows));
-  // Too narrow for a branch column: when a visible worker has a diffstat, conflicts or a verdict, the agent column makes room for them.
-  const tagged = order.slice(firstAt, firstAt + rows).some((id) => hasTags(workers[id]));
-  const cols = tagged && wide.branch === 0 ? { ...wide, agent: 0, note: wide.note + wide.agent + 1 } : wide;
   const selectedIndex = Math.max(0, order.indexOf(selectedId ?? ''));
   const first = Math.max(0, Math.min(selectedIndex - rows + 1, order.length - rows));
-  const visible = order.slice(Math.max(0, first), Math.max(0, first) + rows);
+  const visible = order.slice(first, first + rows);
+  // Too narrow for a branch column: when a visible worker has a diffstat, conflicts or a verdict, the agent column makes room for them.
+  const tagged = visible.some((id) => hasTags(workers[id]));
+  const cols = tagged && wide.branch === 0 ? { ...wide, agent: 0, note: wide.note + wide.agent + 1 } : wide;
   // Only the ages of the rows on screen wake the list.
   const now = useAgeNow(visible.flatMap((id) => (workers[id] ? [workers[id].createdAt] : [])));
   const header =

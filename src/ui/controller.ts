@@ -1,12 +1,11 @@
 import { nextAttentionWorker, olderMailCount, questionToAnswer, unknownMail, type UnknownMail } from '../core/deck-state.js';
-import { sanitize } from '../core/mail.js';
 import { commandFor, displayKey, type Keymap } from '../core/commands.js';
 import { disabledReason } from './bindings.js';
 import { hasLiveProcess, isLive } from '../core/worker.js';
 import type { DeckClient } from '../client/remote-deck.js';
 import { setUi, SPAWN_FIELDS, type AppStore, type ConfirmState, type OlderMail, type SpawnFormState } from '../store.js';
 import { ReviewActions } from './review-actions.js';
-import { computeLayout } from './layout.js';
+import { computeLayout, plural } from './layout.js';
 import { threadLineCount } from './thread.js';
 import type { KeyPress } from './keys.js';
 import { editAt } from './text-edit.js';
@@ -509,9 +508,6 @@ export class Controller {
   }
 }
 
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
 
 /** `unknown worker ffff (ghost)` for one worker this deck does not know, `3 unknown workers` for more. */
 function describeUnknown(groups: UnknownMail[]): string {

@@ -163,3 +163,8 @@ export function wrap(text: string, width: number): string[] {
   }
   return out;
 }
+
+/** `1 commit`, `3 commits`: a count and its noun, plural with an `s`. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

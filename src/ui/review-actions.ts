@@ -12,6 +12,7 @@ import type { DeckClient } from '../client/remote-deck.js';
 import { setUi, type AppStore, type ConfirmState } from '../store.js';
 import { diffLayout } from './diff-layout.js';
 import type { KeyPress } from './keys.js';
+import { plural } from './layout.js';
 
 export interface ReviewActionsOptions {
   store: AppStore;
@@ -175,6 +176,3 @@ function mergePanel(p: MergePreview): NonNullable<ConfirmState['panel']>['lines'
   return lines;
 }
 
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}

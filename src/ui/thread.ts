@@ -29,19 +29,11 @@ function entryLines(entry: ThreadEntry, width: number, now: number): Line[] {
 }
 
 /**
- * At least the last `count` lines of a worker's thread, newest last. Only the
+ * At least the last `count` lines of a worker's thread (its `threadOf` entries), newest last. Only the
  * entries that show are wrapped, so a long thread costs no more to draw than
  * a short one.
  */
-export function threadTail(
-  state: DeckState,
-  workerId: string,
-  width: number,
-  now: number,
-  count: number,
-  older: readonly MailMessage[] = [],
-): Line[] {
-  const entries = threadOf(state, workerId, older);
+export function threadTail(entries: readonly ThreadEntry[], width: number, now: number, count: number): Line[] {
   const lines: Line[] = [];
   for (let i = entries.length - 1; i >= 0 && lines.length < count; i--) {
     lines.unshift(...entryLines(entries[i] as ThreadEntry, width, now));
