@@ -103,6 +103,14 @@ export interface WorkerRecord {
   limit?: UsageLimit | null;
 }
 
+/**
+ * Whether a nudge means something to the worker: its agent reads typed text as
+ * a prompt. A `shell` worker would run the nudge text as a command.
+ */
+export function canNudge(worker: Pick<WorkerRecord, 'agent'>): boolean {
+  return worker.agent !== 'shell';
+}
+
 /** True while the worker's process is alive as far as the deck knows. */
 export function isLive(status: WorkerStatus): boolean {
   return status === 'starting' || status === 'running' || status === 'asking' || status === 'completed';

@@ -7,7 +7,7 @@
  * A limit without a reset time the deck could read waits for the screen.
  */
 import type { WatchdogSpec } from '../agents/config.js';
-import { hasLiveProcess, type WorkerRecord } from '../core/worker.js';
+import { canNudge, hasLiveProcess, type WorkerRecord } from '../core/worker.js';
 import type { Deck } from '../deck.js';
 
 /** How long after the printed reset the deck acts, ms: the agents print minutes, and clocks differ. */
@@ -52,7 +52,7 @@ export class LimitWatch {
       const limit = worker.limit;
       if (!limit || limit.resetAt === null || now < limit.resetAt + grace || !hasLiveProcess(worker)) continue;
       // A shell would run the nudge as a command (the reason u refuses it there).
-      const resume = !limit.resumesItself && worker.agent !== 'shell' && this.options.specFor(worker).resumeAfterLimit;
+      const resume = !limit.resumesItself && canNudge(worker) && this.options.specFor(worker).resumeAfterLimit;
       this.deck.endLimit(worker.id, resume);
       if (resume) void this.deck.type(worker.id, this.options.nudgeFor(worker), 'nudge').catch(() => undefined);
     }

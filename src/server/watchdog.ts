@@ -14,7 +14,7 @@
  */
 import type { WatchdogSpec } from '../agents/config.js';
 import { eventMail, unansweredQuestions, type DeckEvent } from '../core/deck-state.js';
-import { hasLiveProcess, type WorkerRecord } from '../core/worker.js';
+import { canNudge, hasLiveProcess, type WorkerRecord } from '../core/worker.js';
 import { STOP_GRACE_MS, type Deck } from '../deck.js';
 
 /** How often the limits are checked, in ms: a limit fires at most this late. */
@@ -137,7 +137,7 @@ export class Watchdog {
     if (spec.onTimeout === 'nudge') {
       clocks.startedAt = clocks.activeAt = this.now();
       // A shell would run the nudge as a command (the same reason u refuses it).
-      if (worker.agent === 'shell') return this.deck.warn(`${worker.name} ${reason}; a shell worker is not nudged.`);
+      if (!canNudge(worker)) return this.deck.warn(`${worker.name} ${reason}; a shell worker is not nudged.`);
       this.deck.warn(`${worker.name} ${reason}; nudged it.`);
       void this.deck.type(worker.id, this.options.nudgeFor(worker), 'nudge').catch(() => undefined);
       return;

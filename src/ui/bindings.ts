@@ -4,7 +4,7 @@
  * reason instead of running the command; the help shows it beside the key.
  * Pure: reads the app state only.
  */
-import { hasLiveProcess } from '../core/worker.js';
+import { canNudge, hasLiveProcess } from '../core/worker.js';
 import type { AppState } from '../store.js';
 
 export function disabledReason(id: string, s: AppState): string | null {
@@ -17,7 +17,7 @@ export function disabledReason(id: string, s: AppState): string | null {
     case 'nudge':
       if (!selected) return 'No worker selected.';
       // The nudge is words for an agent; a shell would run them as a command.
-      if (selected.agent === 'shell') return `${selected.name} is a shell: a nudge would run as a command. Reply with r or attach instead.`;
+      if (!canNudge(selected)) return `${selected.name} is a shell: a nudge would run as a command. Reply with r or attach instead.`;
       return null;
     case 'details':
       return selected ? null : 'No worker selected.';
