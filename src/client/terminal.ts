@@ -11,23 +11,32 @@ export const LEAVE_ALT = '\u001b[?1049l\u001b[?25h';
 const pause = new Int32Array(new SharedArrayBuffer(4));
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * Write what `fd` takes now: the bytes of `data` not written yet, stopping at
+ * EAGAIN (the terminal's buffer is full); empty once all are written, or when
+ * the terminal hung up (any other error: nothing to draw on).
+ */
+function writeSomeTo(fd: number, data: Buffer): Buffer {
+  let offset = 0;
+  while (offset < data.length) {
+    try {
+      offset += writeSync(fd, data, offset);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') break;
+      return EMPTY;
+    }
+  }
+  return data.subarray(offset);
+}
+
 /** Write every byte of `data` to `fd`; see TerminalHost.write. */
 function writeAll(fd: number, data: string): void {
-  const buffer = Buffer.from(data, 'utf8');
-  let offset = 0;
-  let waits = 0;
-  while (offset < buffer.length) {
-    try {
-      offset += writeSync(fd, buffer, offset);
-    } catch (error) {
-      // The terminal's buffer is full: the restore at exit must not be lost to it.
-      if ((error as NodeJS.ErrnoException).code === 'EAGAIN' && waits++ < 500) {
-        Atomics.wait(pause, 0, 0, 2);
-        continue;
-      }
-      // The terminal hung up: nothing to draw on.
-      return;
-    }
+  let rest: Buffer = Buffer.from(data, 'utf8');
+  // The terminal's buffer is full: the restore at exit must not be lost to it.
+  for (let waits = 0; ; waits++) {
+    rest = writeSomeTo(fd, rest);
+    if (rest.length === 0 || waits >= 500) return;
+    Atomics.wait(pause, 0, 0, 2);
   }
 }
 
@@ -74,16 +83,7 @@ export class TerminalHost {
    */
   writeSome(data: Buffer): Buffer {
     if (this.restored) return EMPTY;
-    let offset = 0;
-    while (offset < data.length) {
-      try {
-        offset += writeSync(this.fd, data, offset);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EAGAIN') break;
-        return EMPTY;
-      }
-    }
-    return data.subarray(offset);
+    return writeSomeTo(this.fd, data);
   }
 
   /** Enter the alternate screen and raw mode, and start reading keys. */
