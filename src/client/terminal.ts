@@ -1,5 +1,5 @@
-import { writeSync } from 'node:fs';
 import { MODE_RESET } from '../core/detach-key.js';
+import { writeSomeTo } from '../fd-write.js';
 
 /** Modes the deck itself turns on: bracketed paste, so a pasted newline is text, not Enter. */
 export const DECK_MODES = '\u001b[?2004h';
@@ -11,30 +11,12 @@ export const LEAVE_ALT = '\u001b[?1049l\u001b[?25h';
 const pause = new Int32Array(new SharedArrayBuffer(4));
 const EMPTY = Buffer.alloc(0);
 
-/**
- * Write what `fd` takes now: the bytes of `data` not written yet, stopping at
- * EAGAIN (the terminal's buffer is full); empty once all are written, or when
- * the terminal hung up (any other error: nothing to draw on).
- */
-function writeSomeTo(fd: number, data: Buffer): Buffer {
-  let offset = 0;
-  while (offset < data.length) {
-    try {
-      offset += writeSync(fd, data, offset);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') break;
-      return EMPTY;
-    }
-  }
-  return data.subarray(offset);
-}
-
 /** Write every byte of `data` to `fd`; see TerminalHost.write. */
 function writeAll(fd: number, data: string): void {
   let rest: Buffer = Buffer.from(data, 'utf8');
   // The terminal's buffer is full: the restore at exit must not be lost to it.
   for (let waits = 0; ; waits++) {
-    rest = writeSomeTo(fd, rest);
+    rest = writeSomeTo(fd, rest).rest;
     if (rest.length === 0 || waits >= 500) return;
     Atomics.wait(pause, 0, 0, 2);
   }
@@ -83,7 +65,7 @@ export class TerminalHost {
    */
   writeSome(data: Buffer): Buffer {
     if (this.restored) return EMPTY;
-    return writeSomeTo(this.fd, data);
+    return writeSomeTo(this.fd, data).rest;
   }
 
   /** Enter the alternate screen and raw mode, and start reading keys. */

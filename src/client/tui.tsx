@@ -163,6 +163,9 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
     const worker = store.getState().deck.workers[id];
     if (!worker || attached) return;
     unmount();
+    // No preview while attached: the server stops pushing this worker's screen (a render of its
+    // mirror per change); the preview watches again when it mounts after the detach.
+    client.watch(null, 0);
     // Keys typed while the channel opens wait for it, in order.
     const early: string[] = [];
     const placeholder = { id, input: (data: string) => void early.push(data) };

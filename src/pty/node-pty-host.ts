@@ -1,4 +1,5 @@
 import { spawn as ptySpawn } from 'node-pty';
+import { PtyWriter } from './pty-writer.js';
 import { sessionPids, signalSession } from './session.js';
 import type { PtyHandle, PtySpawner } from './types.js';
 
@@ -19,14 +20,23 @@ export const spawnNodePty: PtySpawner = (options) => {
     encoding: 'utf8',
   });
   let exited = false;
+  // Keys on the main thread (PtyWriter); node-pty's own write where it has no master fd (Windows).
+  // node-pty closes the fd when its read side ends, and reports 'close' (on the next tick, before
+  // any other callback could write and before the fd number can be reused): the writer stops there.
+  const raw = pty as unknown as { fd?: unknown; on(event: 'close', listener: () => void): void };
+  const writer = typeof raw.fd === 'number' && raw.fd >= 0 ? new PtyWriter(raw.fd) : null;
+  if (writer) raw.on('close', () => writer.close());
   pty.onExit(() => {
     exited = true;
+    writer?.close();
   });
   const withChild = (pids: number[]): number[] => (exited || pids.includes(pty.pid) ? pids : [...pids, pty.pid].sort((a, b) => a - b));
   const handle: PtyHandle = {
     pid: pty.pid,
     write: (data) => {
-      if (!exited) pty.write(data);
+      if (exited) return;
+      if (writer) writer.write(data);
+      else pty.write(data);
     },
     resize: (cols, rows) => {
       if (exited) return;
