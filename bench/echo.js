@@ -3,9 +3,13 @@
 // from writing a key to the deck's stdout until the deck writes its echo.
 // First with no other load, then while two other workers flood output; and the
 // same idle keys through a tmux client attached to a pane running `cat`, in the
-// same kind of outer PTY, for echo_tmux_idle_p50_ms.
-import { execFileSync } from 'node:child_process';
+// same kind of outer PTY, for echo_tmux_idle_p50_ms, then again while two background
+// windows of that tmux session flood the same line (echo_tmux_p50_ms, echo_tmux_p99_ms);
+// and idle through bench/relay, a bare Node client/server relay with the same hops
+// (echo_node_relay_p50_ms): the floor of the deck's design in Node.
+import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DeckTerm, log, now, percentile, sleep, tempDir, tempRepo, trackStateDir, trackTmuxSocket, firstArrival } from './lib.js';
 
 /** Presets in the temp repo's .workerdeck.json: `cat`, and `flood` (yes with a coloured line). */
@@ -77,7 +81,12 @@ async function tmuxEcho(keys) {
   try {
     await client.waitFor(() => client.pending === 0 && client.screen().includes('[echo]'), 'the tmux client');
     await sleep(400);
-    return await typeKeys(client, keys);
+    const idle = await typeKeys(client, keys);
+    // The same load as the deck's second round: two more panes (background windows) flooding.
+    for (let i = 0; i < 2; i++) execFileSync('tmux', [...args, 'new-window', '-d', '-t', 'echo', 'yes', '\u001b[32mcolour\u001b[0m line']);
+    await sleep(1000);
+    const loaded = await typeKeys(client, keys);
+    return { idle, loaded };
   } finally {
     client.kill();
     try {
@@ -88,10 +97,40 @@ async function tmuxEcho(keys) {
   }
 }
 
+/**
+ * Idle echo through the floor of any Node client/server pair: bench/relay/client.js in the
+ * bench's PTY, connected to bench/relay/server.js, which relays to a PTY running `cat`, with
+ * no other work. The deck's attach has the same hops; this is what Node alone costs on them.
+ * @param {number} keys
+ */
+async function relayEcho(keys) {
+  const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'relay');
+  const socket = path.join(tempDir('echo-relay'), 'relay.sock');
+  const server = spawn(process.execPath, [path.join(dir, 'server.js'), socket], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise((resolve, reject) => {
+      server.stdout.once('data', resolve);
+      server.once('exit', () => reject(new Error('echo: the relay server exited')));
+    });
+    const client = new DeckTerm({ cwd: dir, program: { file: process.execPath, args: [path.join(dir, 'client.js'), socket] } });
+    try {
+      await client.waitForText('READY');
+      await sleep(400);
+      return await typeKeys(client, keys);
+    } finally {
+      client.kill();
+    }
+  } finally {
+    server.kill('SIGKILL');
+  }
+}
+
 /** @param {{ keys: number }} o keys typed idle, then again under load */
 export async function benchEcho({ keys }) {
   const tmux = await tmuxEcho(keys);
-  log(`echo: tmux client idle p50 ${percentile(tmux.samples, 50).toFixed(2)} ms`);
+  log(`echo: tmux client idle p50 ${percentile(tmux.idle.samples, 50).toFixed(2)} ms, with 2 panes flooding p99 ${percentile(tmux.loaded.samples, 99).toFixed(2)} ms`);
+  const relay = await relayEcho(keys);
+  log(`echo: Node relay floor idle p50 ${percentile(relay.samples, 50).toFixed(2)} ms`);
   const repo = tempRepo('echo', ECHO_CONFIG);
   const stateDir = path.join(tempDir('echo-state'), 'state');
   trackStateDir(stateDir);
@@ -123,9 +162,13 @@ export async function benchEcho({ keys }) {
       echo_idle_p99_ms: percentile(idle.samples, 99),
       echo_p50_ms: percentile(loaded.samples, 50),
       echo_p99_ms: percentile(loaded.samples, 99),
-      echo_tmux_idle_p50_ms: percentile(tmux.samples, 50),
-      echo_idle_vs_tmux: percentile(idle.samples, 50) / percentile(tmux.samples, 50),
-      echo_timeouts: idle.timeouts + loaded.timeouts + tmux.timeouts,
+      echo_tmux_idle_p50_ms: percentile(tmux.idle.samples, 50),
+      echo_idle_vs_tmux: percentile(idle.samples, 50) / percentile(tmux.idle.samples, 50),
+      echo_node_relay_p50_ms: percentile(relay.samples, 50),
+      echo_node_relay_vs_tmux: percentile(relay.samples, 50) / percentile(tmux.idle.samples, 50),
+      echo_tmux_p50_ms: percentile(tmux.loaded.samples, 50),
+      echo_tmux_p99_ms: percentile(tmux.loaded.samples, 99),
+      echo_timeouts: idle.timeouts + loaded.timeouts + tmux.idle.timeouts + tmux.loaded.timeouts + relay.timeouts,
     };
   } finally {
     await deck.quit();

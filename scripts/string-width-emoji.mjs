@@ -5,10 +5,24 @@
 // code point is RGI_Emoji exactly when it has Emoji_Presentation and is not a
 // regional indicator (test/unit/string-width-emoji.test.ts checks every code point),
 // a pattern V8 compiles in well under a millisecond; longer clusters still meet the
-// full pattern, compiled when the first one appears. If string-width's code no
-// longer matches, the build fails rather than silently dropping this.
+// full pattern, compiled when the first one appears.
+//
+// It also remembers widths: string-width segments every non-ASCII string into grapheme
+// clusters (Intl.Segmenter) on every call, and Ink measures each text node on every
+// frame and each changed row two or three times more while writing it (log-update's
+// lineUpdate): the deck's rows all hold box-drawing characters, so that was the largest
+// cost of a frame after the patches of ink-frame-cache.mjs. Calls with the default
+// options and strings up to MEMO_MAX_LENGTH code units are answered from a bounded
+// cache (two generations of at most MEMO_LIMIT entries); string-width is a pure
+// function of its input, so a hit is the width it would compute.
+//
+// If string-width's code no longer matches, the build fails rather than silently
+// dropping this.
 
 const FROM = 'rgiEmojiRegex.test(segment)';
+const ENTRY = 'export default function stringWidth(input, options = {}) {';
+const MEMO_LIMIT = 4000;
+const MEMO_MAX_LENGTH = 1024;
 
 /** The test that replaces `rgiEmojiRegex.test(segment)`; exported for the unit test. */
 export const helper = `
@@ -19,16 +33,36 @@ function wdIsRgiEmoji(segment) {
 }
 `;
 
+/** The memo in front of string-width's own function, renamed `wdStringWidth`; exported for the unit test. */
+export const memo = `
+const wdWidths = { recent: new Map(), older: new Map() };
+export default function stringWidth(input, options) {
+	if (options !== undefined || typeof input !== 'string' || input.length > ${MEMO_MAX_LENGTH}) return wdStringWidth(input, options);
+	let width = wdWidths.recent.get(input);
+	if (width === undefined) {
+		width = wdWidths.older.get(input);
+		if (width === undefined) width = wdStringWidth(input);
+		if (wdWidths.recent.size >= ${MEMO_LIMIT}) {
+			wdWidths.older = wdWidths.recent;
+			wdWidths.recent = new Map();
+		}
+		wdWidths.recent.set(input, width);
+	}
+	return width;
+}
+`;
+
 /** @returns {import('rolldown').Plugin} */
 export function stringWidthEmoji() {
   return {
     name: 'workerdeck-string-width-emoji',
     transform(code, id) {
       if (!id.replaceAll('\\', '/').endsWith('/string-width/index.js')) return null;
-      if (code.split(FROM).length !== 2 || !code.includes('const rgiEmojiRegex = /^\\p{RGI_Emoji}$/v;')) {
+      if (code.split(FROM).length !== 2 || code.split(ENTRY).length !== 2 || !code.includes('const rgiEmojiRegex = /^\\p{RGI_Emoji}$/v;')) {
         throw new Error('string-width-emoji: string-width/index.js changed; update scripts/string-width-emoji.mjs or drop the plugin');
       }
-      return { code: `${code.replace(FROM, 'wdIsRgiEmoji(segment)')}\n${helper}`, map: null };
+      const renamed = code.replace(FROM, 'wdIsRgiEmoji(segment)').replace(ENTRY, 'function wdStringWidth(input, options = {}) {');
+      return { code: `${renamed}\n${helper}\n${memo}`, map: null };
     },
   };
 }

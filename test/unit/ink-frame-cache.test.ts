@@ -5,8 +5,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { inkFrameCache } from '../../scripts/ink-frame-cache.mjs';
 import { loadPatched, type Transform } from '../helpers/bundle-patch.js';
 
+type Transformer = (line: string, index: number) => string;
 interface InkOutput {
-  write(x: number, y: number, text: string, options: { transformers: [] }): void;
+  write(x: number, y: number, text: string, options: { transformers: Transformer[] }): void;
   clip(clip: { x1?: number; x2?: number; y1?: number; y2?: number }): void;
   unclip(): void;
   get(): { output: string; height: number };
@@ -27,20 +28,28 @@ async function loadOutput(patched: boolean): Promise<OutputClass> {
 }
 
 /**
- * Frame `n` of a screen whose rows change, come back and move, with colours, wide characters
- * and a clip; the last row is new for 700 frames, so the caches' generations turn over.
+ * Frame `n` of a screen whose rows change, come back and move, with colours, wide characters,
+ * a clip, writes that overlap (a wide character cut in half, a write from a negative column),
+ * multi-line texts and transformers (new closures every frame, as Ink's Text makes them); the
+ * clipped row is new for 700 frames, so the caches' generations turn over.
  */
 function drawFrame(Output: OutputClass, n: number): string {
-  const out = new Output({ width: 40, height: 6 });
-  const t = { transformers: [] as [] };
+  const out = new Output({ width: 40, height: 8 });
+  const t = { transformers: [] as Transformer[] };
   out.write(0, 0, `\u001b[1mheader ${n % 3}\u001b[22m`, t);
   for (let row = 1; row < 5; row++) {
     const k = (n + row) % 4;
     out.write(0, row, `\u001b[3${k}mrow ${k} 漢字 ✓ ${'x'.repeat(k * 3)}\u001b[39m`, t);
   }
-  out.clip({ x1: 2, x2: 12, y1: 0, y2: 6 });
+  // Over the wide characters of row 1 or 2, and a second piece on the same row.
+  out.write(7 + (n % 2), 1 + (n % 2), `\u001b[7m|${n % 5}|\u001b[27m`, t);
+  out.write(-2 + (n % 3), 3, `漢字 neg`, t);
+  out.clip({ x1: 2, x2: 12, y1: 0, y2: 8 });
   out.write(0, 5, `\u001b[44mclipped ${n % 700} 漢字漢字 tail\u001b[49m`, t);
   out.unclip();
+  const upper = n % 5 === 0;
+  const transformers: Transformer[] = [(line, index) => (upper ? line.toUpperCase() : line) + (index === 1 ? ` #${n % 4}` : '')];
+  out.write(1, 6, `two\nlines ${n % 6}`, { transformers });
   return out.get().output;
 }
 
@@ -48,12 +57,19 @@ describe('the bundle keeps Ink\'s text caches across frames', () => {
   it('patches Ink\'s Output, and every frame equals what unpatched Ink draws', async () => {
     const plain = await loadOutput(false);
     const patched = await loadOutput(true);
-    expect((inkFrameCache().transform as unknown as Transform).call({}, readFileSync(inkOutputPath, 'utf8'), inkOutputPath)?.code).toContain('caches = wdFrameCaches();');
+    const code = (inkFrameCache().transform as unknown as Transform).call({}, readFileSync(inkOutputPath, 'utf8'), inkOutputPath)?.code;
+    expect(code).toContain('caches = wdFrameCaches();');
+    expect(code).toContain('this.wdRow(pieces)');
     for (let n = 0; n < 3000; n++) expect(drawFrame(patched, n)).toBe(drawFrame(plain, n));
   });
 
   it('fails the build when Ink\'s Output no longer has the line it replaces', () => {
     const transform = inkFrameCache().transform as unknown as (code: string, id: string) => unknown;
     expect(() => transform.call({}, 'export default class Output {}', inkOutputPath)).toThrow(/ink\/build\/output.js changed/);
+    // Each replaced piece is checked on its own: one line of Ink's row painting changed is enough.
+    const original = readFileSync(inkOutputPath, 'utf8');
+    const changed = original.replace('// Nothing to write (e.g. line was clipped away).', '');
+    expect(changed).not.toBe(original);
+    expect(() => transform.call({}, changed, inkOutputPath)).toThrow(/output.js changed/);
   });
 });

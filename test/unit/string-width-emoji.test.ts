@@ -1,11 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringWidthEmoji } from '../../scripts/string-width-emoji.mjs';
 import { loadPatched, type Transform } from '../helpers/bundle-patch.js';
 
-type StringWidth = (text: string) => number;
+type StringWidth = (text: string, options?: { ambiguousIsNarrow?: boolean; countAnsiEscapeCodes?: boolean }) => number;
 
 const require = createRequire(import.meta.url);
 // string-width is ESM-only with an `exports` map: its entry is index.js in the package dir, found from Ink's.
@@ -47,5 +47,8 @@ describe('the bundle\'s string-width meets the full emoji pattern only for clust
   it('fails the build when string-width no longer tests segments with that pattern', () => {
     const transform = stringWidthEmoji().transform as unknown as (code: string, id: string) => unknown;
     expect(() => transform.call({}, 'export default function stringWidth() {}', '/x/node_modules/string-width/index.js')).toThrow(/string-width\/index.js changed/);
+    // The entry it puts the memo in front of, changed alone.
+    const code = readFileSync(stringWidthFile(), 'utf8').replace('export default function stringWidth(input, options = {}) {', 'export default function stringWidth(input, options) {');
+    expect(() => transform.call({}, code, '/x/node_modules/string-width/index.js')).toThrow(/string-width\/index.js changed/);
   });
 });
