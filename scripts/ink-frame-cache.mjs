@@ -73,7 +73,10 @@ function wdFrameCaches() {
 }
 `;
 
-/** [what Ink has, what the bundle gets instead], each applied once and checked. */
+/**
+ * [what Ink has, what the bundle gets instead], each applied once and checked.
+ * @type {[string, string][]}
+ */
 const REPLACEMENTS = [
   ['    caches = new OutputCaches();', '    caches = wdFrameCaches();'],
   [
