@@ -1,7 +1,7 @@
 import { Readable, Writable } from 'node:stream';
 import { render, type Instance } from 'ink';
 import { MODE_RESET, type DetachKey } from '../core/detach-key.js';
-import { unansweredQuestions, unreadCount, type DeckEvent } from '../core/deck-state.js';
+import { reduce, unansweredQuestions, unreadCount, type DeckEvent, type DeckState } from '../core/deck-state.js';
 import type { Keymap } from '../core/commands.js';
 import { hasLiveProcess } from '../core/worker.js';
 import { setUi, type AppStore } from '../store.js';
@@ -234,8 +234,11 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
 
   // Keep the selection valid, and announce warnings and questions.
   let lastQuestions = unansweredQuestions(client.getState()).length;
-  const onState = (state: ReturnType<DeckClient['getState']>, event: DeckEvent | null): void => {
+  const onState = (fromServer: DeckState, event: DeckEvent | null): void => {
     const before = store.getState().deck;
+    // The server confirming a mark this client already drew: nothing changes on screen.
+    if (event?.type === 'mail-seen' && (before.workers[event.workerId]?.seenSeq ?? -1) >= event.seq) return;
+    const state = seenOnArrival(fromServer);
     store.setState({ deck: state });
     // Never between an attached worker's bytes: an escape sequence there could be cut in two.
     const note = event && !attached ? desktop.onEvent(before, state, event) : '';
@@ -257,17 +260,29 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
       lastQuestions = questions;
     }
   };
-  const unsubscribe = client.subscribe((state, event) => onState(state, event));
   // Mark the selected worker's mail as seen, once per new message.
   let seenSent = '';
-  const unsubscribeSeen = store.subscribe((s) => {
-    const id = s.ui.selectedId;
-    if (!id || attached || unreadCount(s.deck, id) === 0) return;
-    const seq = Math.max(...s.deck.mail.filter((m) => m.workerId === id).map((m) => m.seq));
-    if (seenSent === `${id}:${seq}`) return;
-    seenSent = `${id}:${seq}`;
-    void client.execute({ type: 'mark-seen', workerId: id, seq }).catch(() => undefined);
-  });
+  /** The selected worker's newest mail seq when some of its mail is unread (else null), and the mark sent to the server. */
+  const markSeen = (deck: DeckState): { id: string; seq: number } | null => {
+    const id = store.getState().ui.selectedId;
+    if (!id || attached || unreadCount(deck, id) === 0) return null;
+    let seq = 0;
+    for (const m of deck.mail) if (m.workerId === id && m.seq > seq) seq = m.seq;
+    if (seenSent !== `${id}:${seq}`) {
+      seenSent = `${id}:${seq}`;
+      void client.execute({ type: 'mark-seen', workerId: id, seq }).catch(() => undefined);
+    }
+    return { id, seq };
+  };
+  // Mail for the selected worker is seen as it lands: drawn seen in the frame that shows it,
+  // rather than drawn unread and redrawn once the server confirms (a second frame per message).
+  function seenOnArrival(deck: DeckState): DeckState {
+    const mark = markSeen(deck);
+    return mark ? reduce(deck, { type: 'mail-seen', workerId: mark.id, seq: mark.seq }) : deck;
+  }
+  // Selecting a worker with unread mail marks it too (the server's event redraws it).
+  const unsubscribeSeen = store.subscribe((s) => void markSeen(s.deck));
+  const unsubscribe = client.subscribe((state, event) => onState(state, event));
   const offClose = client.onClose((reason) =>
     finish({ code: 1, message: `The workerdeck server went away (${reason}). Its workers ended with it; run workerdeck to start it again.` }),
   );

@@ -53,7 +53,6 @@ describe('mail, as a user sees it (built binary at 120x40)', () => {
     d.type('\trefactor-auth\r');
     await waitFor(() => workers()[0]?.status === 'running', 'a running worker', 15_000, () => d.screen());
     const workerId = workers()[0]?.id ?? '';
-    // Move the selection away so the mail stays unread.
     const reference = {
       id: '6f1c0a2e-8d7b-4a51-9f3e-2b1c4d5e6f70',
       workerId,
@@ -64,8 +63,17 @@ describe('mail, as a user sees it (built binary at 120x40)', () => {
     };
     const tmp = path.join(f.stateDir, 'mail', 'tmp', '1736937300000-6f1c0a2e.json');
     writeFileSync(tmp, JSON.stringify(reference));
+    // Every screen that shows the message: the selected worker's mail is seen in the frame that first shows it.
+    const showing: string[] = [];
+    const off = d.onParsed(() => {
+      const screen = d.screen();
+      if (screen.includes('Auth done; tests pass.')) showing.push(screen);
+    });
     renameSync(tmp, path.join(f.stateDir, 'mail', 'new', '1736937300000-6f1c0a2e.json'));
     await d.waitForText('Auth done; tests pass.');
+    off();
+    expect(showing.length).toBeGreaterThan(0);
+    for (const screen of showing) expect(screen).not.toMatch(/refactor-auth.*✉/);
     await d.waitForText(/refactor-auth\s+shell\s+completed/);
 
     const bad = path.join(f.stateDir, 'mail', 'tmp', 'broken.json');

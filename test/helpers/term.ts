@@ -41,6 +41,7 @@ export class DeckTerminal {
   raw = '';
   exit: { exitCode: number; signal?: number } | null = null;
   private pendingWrites = 0;
+  private readonly parsedListeners = new Set<() => void>();
 
   constructor(args: string[], options: { cwd: string; env?: Record<string, string>; cols?: number; rows?: number }) {
     const cols = options.cols ?? 120;
@@ -58,9 +59,18 @@ export class DeckTerminal {
     this.pty.onData((d) => {
       this.raw += d;
       this.pendingWrites++;
-      this.term.write(d, () => this.pendingWrites--);
+      this.term.write(d, () => {
+        this.pendingWrites--;
+        for (const l of this.parsedListeners) l();
+      });
     });
     this.pty.onExit((e) => (this.exit = e));
+  }
+
+  /** Call `listener` each time a chunk of the deck's output has been parsed into the screen; returns an unsubscribe. */
+  onParsed(listener: () => void): () => void {
+    this.parsedListeners.add(listener);
+    return () => this.parsedListeners.delete(listener);
   }
 
   /** The screen as plain text rows. */
