@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
@@ -133,7 +133,8 @@ export class Mailbox {
         if (!this.dirty) break;
         this.dirty = false;
         try {
-          this.queue = (await readdir(this.layout.mail.new)).filter((name) => !name.startsWith('.')).sort();
+          // Synchronous, as the reads below: names only, and no wait behind the thread pool.
+          this.queue = readdirSync(this.layout.mail.new).filter((name) => !name.startsWith('.')).sort();
         } catch {
           // Not listable now: the next change or the safety net tries again.
         }

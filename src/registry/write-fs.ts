@@ -1,4 +1,5 @@
-import { appendFile, rename, stat, truncate, writeFile } from 'node:fs/promises';
+import { renameSync } from 'node:fs';
+import { appendFile, stat, truncate, writeFile } from 'node:fs/promises';
 import writeFileAtomic from 'write-file-atomic';
 
 /**
@@ -23,11 +24,13 @@ export interface WriteFs {
   truncate(file: string, length: number): Promise<void>;
 }
 
-/** The real seam: node:fs/promises, and write-file-atomic for atomic replaces. */
+/** The real seam: node:fs/promises (renames synchronous), and write-file-atomic for atomic replaces. */
 export const nodeWriteFs: WriteFs = {
   writeFileAtomic: (file, data, options) => writeFileAtomic(file, data, options),
   appendFile: (file, data, options) => appendFile(file, data, options),
-  rename: (from, to) => rename(from, to),
+  // On the calling thread: a rename is one short syscall, and a mail waits for its move into
+  // mail/cur; through the thread pool (busy with transcript writes while workers print) it waited in line.
+  rename: async (from, to) => renameSync(from, to),
   writeFile: (file, data, options) => writeFile(file, data, options),
   size: async (file) => {
     try {
