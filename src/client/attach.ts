@@ -1,4 +1,5 @@
 import { findDetachKey, MODE_RESET, type DetachKey } from '../core/detach-key.js';
+import { FocusMode } from '../core/focus-mode.js';
 import type { AttachChannel } from './remote-deck.js';
 import { attachOutput, type OutputTerminal } from './attach-output.js';
 
@@ -20,14 +21,15 @@ export interface AttachEnd {
  * @param hint a line shown once, on the bottom row over the worker's first
  *   paint (the cursor and colours are saved and restored around it), until
  *   the worker draws there: how to detach
- * @returns a handle: `input` takes raw terminal input; `ended` resolves once, when detached or ended
+ * @returns a handle: `input` takes raw terminal input; `ended` resolves once, when detached or ended;
+ *   `focusReports` says whether the worker has focus reporting on now (DECSET 1004 in its output)
  */
 export function passthrough(
   channel: AttachChannel,
   write: (data: string) => void,
   detachKey: DetachKey,
   hint: string | null = null,
-): { input: (data: string) => void; ended: Promise<AttachEnd> } {
+): Passthrough {
   let finish!: (end: AttachEnd) => void;
   let done = false;
   const ended = new Promise<AttachEnd>((resolve) => (finish = resolve));
@@ -40,8 +42,10 @@ export function passthrough(
   // The deck's own modes off first; the server's paint turns on the worker's.
   write(MODE_RESET);
   let hinted = hint === null;
+  const focus = new FocusMode();
   channel.onData((data) => {
     if (done) return;
+    focus.push(data);
     write(data);
     if (!hinted) {
       hinted = true;
@@ -61,7 +65,14 @@ export function passthrough(
     }
     end('detached', rest);
   };
-  return { input, ended };
+  return { input, ended, focusReports: () => focus.on };
+}
+
+/** The handle of an attach: see `passthrough`. */
+export interface Passthrough {
+  input: (data: string) => void;
+  ended: Promise<AttachEnd>;
+  focusReports: () => boolean;
 }
 
 /** `text` in reverse video on the bottom row, the cursor and its colours saved and restored around it (DECSC/DECRC). */
@@ -88,7 +99,7 @@ export function attachTerminal(
   terminal: OutputTerminal & { write(data: string): void },
   name: string,
   detachKey: DetachKey,
-): { input: (data: string) => void; ended: Promise<AttachEnd> } {
+): Passthrough {
   const hint = detachHint(name, detachKey);
   terminal.write(hint.title);
   const output = attachOutput(channel, terminal);

@@ -168,7 +168,8 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
     client.watch(null, 0);
     // Keys typed while the channel opens wait for it, in order.
     const early: string[] = [];
-    const placeholder = { id, input: (data: string) => void early.push(data) };
+    // Focus reports typed before the worker's screen is up are the deck's own (its mode was on).
+    const placeholder = { id, input: (data: string) => void early.push(desktop.filterInput(data)) };
     attached = placeholder;
     client
       .attach(id, host.cols, host.rows)
@@ -176,7 +177,8 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
         if (attached !== placeholder) return channel.close();
         // How to detach in the title; the output at the terminal's pace (one that falls behind gets a repaint).
         const p = attachTerminal(channel, host, worker.name, options.detachKey);
-        attached = { id, input: p.input };
+        // The deck's own focus reports are dropped, unless the worker turned focus reporting on: then they are its.
+        attached = { id, input: (data) => p.input(p.focusReports() ? data : desktop.filterInput(data)) };
         // As one string, so keys typed after a detach key in there go to the deck (AttachEnd.rest), not to a closed channel.
         const typed = early.splice(0).join('');
         if (typed) p.input(typed);
@@ -213,7 +215,7 @@ export async function runTui(options: RunTuiOptions): Promise<TuiExit> {
 
   function onInput(data: string): void {
     if (finished) return;
-    if (attached) return attached.input(desktop.filterInput(data));
+    if (attached) return attached.input(data);
     for (const key of decodeKeys(data)) {
       if (finished) break;
       if (desktop.onKey(key.name)) continue;

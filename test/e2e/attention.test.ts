@@ -109,6 +109,31 @@ describe('attention (built binary)', () => {
     expect(d.screen()).toContain('q quit');
   });
 
+  // A worker that prints every byte it reads, in hex; with WANT=1 it first turns focus reporting on; `42up` once it reads.
+  const FOCUS_DUMP = `[ "$WANT" = 1 ] && printf '\\033[?1004h'; stty raw -echo; printf '%sup\\r\\n' $((40+2)); while :; do c=$(dd bs=1 count=1 2>/dev/null | od -An -tx1 | tr -d ' '); printf 'got:%s\\r\\n' "$c"; done`;
+  for (const want of [true, false]) {
+    it(`passes the terminal's focus reports to an attached worker ${want ? 'that turned focus reporting on' : 'only if it turned it on: not to this one'}`, async () => {
+      config({ notify: { desktop: 'osc9', desktopWhen: 'unfocused' } });
+      const d = f.open();
+      await d.waitForText('q quit');
+      f.cli(['spawn', '--name', 'focus', '--no-worktree', '--', `WANT=${want ? 1 : 0}; ${FOCUS_DUMP}`]);
+      await d.waitForText(/focus\s+shell\s+running/);
+      // The command's own output, not its echo: the worker has read its modes.
+      await d.waitForText('42up');
+      d.type('\r');
+      await d.waitForText('Attached to focus');
+      // Focus out and in, as the terminal reports them, then a key.
+      d.type('\u001b[O');
+      d.type('\u001b[I');
+      d.type('z');
+      await d.waitForText('got:7a');
+      const got = [...d.screen().matchAll(/got:([0-9a-f]{2})/g)].map((m) => m[1]);
+      expect(got).toEqual(want ? ['1b', '5b', '4f', '1b', '5b', '49', '7a'] : ['7a']);
+      d.type('\u001d');
+      await d.waitForText('q quit');
+    });
+  }
+
   it('says how to detach: in the title while attached, and once on the bottom row on attach', async () => {
     const d = f.open();
     await d.waitForText('q quit');
