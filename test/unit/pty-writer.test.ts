@@ -30,6 +30,16 @@ function drain(fd: number): Buffer {
   return Buffer.concat(parts);
 }
 
+/** A writer on `fd` whose retries the test runs itself, in order. */
+function withRetries(fd: number): { writer: PtyWriter; retries: (() => void)[] } {
+  const retries: (() => void)[] = [];
+  const writer = new PtyWriter(fd, (_ms, fn) => {
+    retries.push(fn);
+    return () => undefined;
+  });
+  return { writer, retries };
+}
+
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const c of cleanups.splice(0)) c();
@@ -43,11 +53,7 @@ describe('PtyWriter', () => {
       closeSync(f.writer);
       f.cleanup();
     });
-    const retries: (() => void)[] = [];
-    const writer = new PtyWriter(f.writer, (_ms, fn) => {
-      retries.push(fn);
-      return () => undefined;
-    });
+    const { writer, retries } = withRetries(f.writer);
     writer.write('key');
     expect(drain(f.reader).toString()).toBe('key');
     expect(writer.pending).toBe(0);
@@ -72,11 +78,7 @@ describe('PtyWriter', () => {
       closeSync(f.writer);
       f.cleanup();
     });
-    const retries: (() => void)[] = [];
-    const writer = new PtyWriter(f.writer, (_ms, fn) => {
-      retries.push(fn);
-      return () => undefined;
-    });
+    const { writer, retries } = withRetries(f.writer);
     writer.write(Buffer.alloc(200 * 1024, 120));
     expect(writer.pending).toBeGreaterThan(0);
     // The reader is gone: the next write fails with EPIPE.
