@@ -3,9 +3,10 @@
 // 1. Ink's Output keeps its caches (a text's styled characters and its width in cells)
 //    for one frame only, so every frame tokenises every row again, even rows that did not
 //    change. This makes the caches outlive the frame: one shared set, each map bounded
-//    (two generations of at most LIMIT entries, what the last frames used stays), plus a
-//    cache of each text's lines as strings. The cached values are never mutated by Ink (it
-//    copies characters into its own cells), so a hit gives the frame Ink would have built.
+//    (two generations of at most LIMIT entries, what the last frames used stays), plus
+//    caches of each text's lines as strings and of each clipped line's visible part. The
+//    cached values are never mutated by Ink (it copies characters into its own cells), so a
+//    hit gives the frame Ink would have built.
 // 2. Ink then paints every cell of the screen into a fresh grid of cell objects and turns
 //    every row back into a string, about 5,000 cells a frame at 120x40. Here a frame first
 //    collects, for each row, the pieces written on it: each (column, text after clipping and
@@ -48,6 +49,7 @@ function wdFrameCaches() {
         wdSharedCaches.blockWidths = new WdTwoGenerationMap(${LIMIT});
         wdSharedCaches.styledChars = new WdTwoGenerationMap(${LIMIT});
         wdSharedCaches.lines = new WdTwoGenerationMap(${LIMIT});
+        wdSharedCaches.slices = new WdTwoGenerationMap(${LIMIT});
         // Whole rows: a 120x40 frame has 40, so this keeps the rows of the last ~50 frames.
         wdSharedCaches.rows = new WdTwoGenerationMap(${LIMIT * 2});
         // A text's lines as Ink derives them before clipping: styles carried across newlines.
@@ -151,6 +153,17 @@ const REPLACEMENTS = [
     `        const generatedOutput = output
             .map(pieces => this.wdRow(pieces))
             .join('\\n');`,
+  ],
+  [
+    `                    return this.sliceLineToColumns(line, from, to);`,
+    `                    // workerdeck: a clipped line's visible part, cached (a pure function of its arguments).
+                    const sliceKey = from + ',' + to + ',' + line;
+                    let slice = this.caches.slices.get(sliceKey);
+                    if (slice === undefined) {
+                        slice = this.sliceLineToColumns(line, from, to);
+                        this.caches.slices.set(sliceKey, slice);
+                    }
+                    return slice;`,
   ],
   [
     `    get() {`,

@@ -44,7 +44,7 @@ function drawFrame(Output: OutputClass, n: number): string {
   // Over the wide characters of row 1 or 2, and a second piece on the same row.
   out.write(7 + (n % 2), 1 + (n % 2), `\u001b[7m|${n % 5}|\u001b[27m`, t);
   out.write(-2 + (n % 3), 3, `漢字 neg`, t);
-  out.clip({ x1: 2, x2: 12, y1: 0, y2: 8 });
+  out.clip({ x1: 2 + (n % 2), x2: 10 + (n % 3), y1: 0, y2: 8 });
   out.write(0, 5, `\u001b[44mclipped ${n % 700} 漢字漢字 tail\u001b[49m`, t);
   out.unclip();
   const upper = n % 5 === 0;
