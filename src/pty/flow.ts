@@ -7,7 +7,9 @@
  * Two backlogs count:
  * - bytes posted to the screen mirrors and not parsed yet, per worker and
  *   across all workers (every mirror lives in one thread, so ten flooding
- *   workers would otherwise each keep their own 4 MiB in flight);
+ *   workers would otherwise each keep their own 4 MiB in flight); a worker
+ *   with only a little in flight is not held for the total, so a flood
+ *   never stalls a keystroke's echo in another worker;
  * - the worker's transcript stream, while it is above its high-water mark
  *   (the disk is slower than the flood).
  */
@@ -22,6 +24,12 @@ export interface FlowLimits {
   totalHigh: number;
   /** ... and below which paused workers may resume. */
   totalLow: number;
+  /**
+   * A worker with at most this many unparsed bytes is not held for the total: an interactive
+   * worker (a keystroke's echo, a prompt's redraw) must not wait for a flood of others to be parsed.
+   * Each worker adds at most this much beyond `totalHigh`.
+   */
+  workerSmall: number;
 }
 
 export const DEFAULT_FLOW_LIMITS: FlowLimits = {
@@ -29,6 +37,7 @@ export const DEFAULT_FLOW_LIMITS: FlowLimits = {
   workerLow: 512 * 1024,
   totalHigh: 8 * 1024 * 1024,
   totalLow: 4 * 1024 * 1024,
+  workerSmall: 64 * 1024,
 };
 
 /** The part of a PtyHandle that flow control uses. */
@@ -173,17 +182,19 @@ export class FlowGate {
   /** @internal Pause or resume the PTY as the backlogs say, with hysteresis. */
   update(): void {
     if (this.closed) return;
-    const { workerHigh, workerLow, totalHigh, totalLow } = this.flow.limits;
+    const { workerHigh, workerLow, totalHigh, totalLow, workerSmall } = this.flow.limits;
     const total = this.flow.totalBytes;
+    // A worker with little in flight is not held for the others' backlog (FlowLimits.workerSmall).
+    const small = this.mirror <= workerSmall;
     if (!this.paused) {
-      const mirrorFull = this.mirror > workerHigh || (total > totalHigh && this.mirror > 0);
+      const mirrorFull = this.mirror > workerHigh || (total > totalHigh && !small);
       if (!this.transcriptFull && !mirrorFull) return;
       this.paused = true;
       this.flow.markPaused(this, true, this.transcriptFull ? 'transcript' : 'mirror');
       this.pty.pause();
       return;
     }
-    if (this.transcriptFull || this.mirror >= workerLow || total >= totalLow) return;
+    if (this.transcriptFull || this.mirror >= workerLow || (total >= totalLow && !small)) return;
     this.paused = false;
     this.flow.markPaused(this, false, null);
     this.pty.resume();

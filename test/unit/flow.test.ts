@@ -14,7 +14,7 @@ class Pty {
   }
 }
 
-const LIMITS: FlowLimits = { workerHigh: 100, workerLow: 20, totalHigh: 150, totalLow: 60 };
+const LIMITS: FlowLimits = { workerHigh: 100, workerLow: 20, totalHigh: 150, totalLow: 60, workerSmall: 5 };
 
 describe('OutputFlow', () => {
   it("pauses one worker above its own high mark and resumes it below its low mark", () => {
@@ -49,17 +49,42 @@ describe('OutputFlow', () => {
     ga.mirrorSent(10);
     expect(a.paused).toBe(true);
     expect(b.paused).toBe(false);
-    // c's own backlog is low, but the total is not: c waits for the others' bytes to be parsed.
-    gc.mirrorParsed(20);
+    // c's own backlog is under workerLow, but more than workerSmall, and the total is high: c waits for the others' bytes.
+    gc.mirrorParsed(10);
     expect(c.paused).toBe(true);
     gb.mirrorParsed(60);
     expect(c.paused).toBe(true);
-    // Total 90 -> 50 (< totalLow 60): c resumes though none of its bytes were parsed now; a still has 50 of its own.
+    // Total 100 -> 60 -> 50 (< totalLow 60): c resumes though none of its bytes were parsed now; a still has 40 of its own.
     ga.mirrorParsed(40);
+    expect(c.paused).toBe(true);
+    ga.mirrorParsed(10);
     expect(c.paused).toBe(false);
     expect(a.paused).toBe(true);
     ga.mirrorParsed(31);
     expect(a.paused).toBe(false);
+  });
+
+  it('never holds a worker with little in flight for the others\' backlog: a keystroke\'s echo beside a flood', () => {
+    const flow = new OutputFlow(LIMITS);
+    const flood = new Pty();
+    const typing = new Pty();
+    const gf = flow.gate(flood);
+    const gt = flow.gate(typing);
+    gf.mirrorSent(99);
+    gt.mirrorSent(5);
+    gf.mirrorSent(60);
+    // The flood took the total over the budget and is held; the echo's few bytes are not.
+    expect(flow.stats().mirrorBytes).toBe(164);
+    expect([flood.paused, typing.paused]).toEqual([true, false]);
+    gt.mirrorParsed(5);
+    gt.mirrorSent(4);
+    expect(typing.paused).toBe(false);
+    // More than a little, while the total is still high: now it is held too, and let go once its own bytes are parsed.
+    gt.mirrorSent(2);
+    expect(typing.paused).toBe(true);
+    gt.mirrorParsed(6);
+    expect(typing.paused).toBe(false);
+    expect(flood.paused).toBe(true);
   });
 
   it('holds a worker while its transcript is over its high-water mark, whatever the mirror says', () => {
@@ -92,11 +117,12 @@ describe('OutputFlow', () => {
     ga.mirrorSent(100);
     gb.mirrorSent(60);
     expect(b.paused).toBe(true);
-    gb.mirrorParsed(60);
-    // a's 100 keep the total above totalLow.
+    gb.mirrorParsed(50);
+    // a's 100 keep the total above totalLow, and b has more than a little in flight.
     expect(b.paused).toBe(true);
     ga.close();
     expect(b.paused).toBe(false);
+    gb.mirrorParsed(10);
     expect(flow.idle()).toBe(true);
     // Late acknowledgements of the closed gate change nothing.
     ga.mirrorParsed(100);
