@@ -3,6 +3,7 @@
 import { defineConfig } from 'rolldown';
 import { inkFrameCache } from './scripts/ink-frame-cache.mjs';
 import { stringWidthEmoji } from './scripts/string-width-emoji.mjs';
+import { stringWidthNarrow } from './scripts/string-width-narrow.mjs';
 
 // CommonJS dependencies bundled into ES modules still ask for these.
 const banner = [
@@ -21,7 +22,8 @@ export default defineConfig({
   external: ['node-pty', 'react-devtools-core'],
   output: { dir: 'dist/bundle', format: 'esm', banner, sourcemap: true, cleanDir: true },
   // Ink's per-frame caches kept across frames: a redraw re-tokenises only changed rows.
-  // string-width meets its costly emoji pattern only for clusters of several code points.
-  plugins: [inkFrameCache(), stringWidthEmoji()],
+  // string-width meets its costly emoji pattern only for clusters of several code points,
+  // and counts strings of ASCII and narrow symbols (box drawing, arrows) by their length.
+  plugins: [inkFrameCache(), stringWidthEmoji(), stringWidthNarrow()],
   logLevel: 'warn',
 });
