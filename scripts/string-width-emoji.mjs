@@ -5,10 +5,15 @@
 // code point is RGI_Emoji exactly when it has Emoji_Presentation and is not a
 // regional indicator (test/unit/string-width-emoji.test.ts checks every code point),
 // a pattern V8 compiles in well under a millisecond; longer clusters still meet the
-// full pattern, compiled when the first one appears. If string-width's code no
-// longer matches, the build fails rather than silently dropping this.
+// full pattern, compiled when the first one appears. That pattern is also made only then:
+// V8 parses a /v literal with a property of strings when the module runs, 40-50 ms of
+// the deck's start for this one. If string-width's code no longer matches, the build
+// fails rather than silently dropping this.
 
 const FROM = 'rgiEmojiRegex.test(segment)';
+const PATTERN = 'const rgiEmojiRegex = /^\\p{RGI_Emoji}$/v;';
+/** The same pattern, made on its first test. */
+const LAZY_PATTERN = "let wdRgiEmojiPattern;\nconst rgiEmojiRegex = { test: (text) => (wdRgiEmojiPattern ??= new RegExp('^\\\\p{RGI_Emoji}$', 'v')).test(text) };";
 
 /** The test that replaces `rgiEmojiRegex.test(segment)`; exported for the unit test. */
 export const helper = `
@@ -25,10 +30,10 @@ export function stringWidthEmoji() {
     name: 'workerdeck-string-width-emoji',
     transform(code, id) {
       if (!id.replaceAll('\\', '/').endsWith('/string-width/index.js')) return null;
-      if (code.split(FROM).length !== 2 || !code.includes('const rgiEmojiRegex = /^\\p{RGI_Emoji}$/v;')) {
+      if (code.split(FROM).length !== 2 || code.split('rgiEmojiRegex').length !== 3 || !code.includes(PATTERN)) {
         throw new Error('string-width-emoji: string-width/index.js changed; update scripts/string-width-emoji.mjs or drop the plugin');
       }
-      return { code: `${code.replace(FROM, 'wdIsRgiEmoji(segment)')}\n${helper}`, map: null };
+      return { code: `${code.replace(FROM, () => 'wdIsRgiEmoji(segment)').replace(PATTERN, () => LAZY_PATTERN)}\n${helper}`, map: null };
     },
   };
 }

@@ -24,7 +24,7 @@ export function stringWidthNarrow() {
         throw new Error('string-width-narrow: string-width/index.js changed; update scripts/string-width-narrow.mjs or drop the plugin');
       }
       const fast = `if (ambiguousIsNarrow && /^[${NARROW}]*$/.test(string)) {\n\t\treturn string.length;\n\t}\n\n\t${FROM}`;
-      return { code: code.replace(FROM, fast), map: null };
+      return { code: code.replace(FROM, () => fast), map: null };
     },
   };
 }
