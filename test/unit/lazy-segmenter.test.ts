@@ -78,8 +78,10 @@ describe('wdSegmenter: Intl.Segmenter made only when a string needs it', () => {
 
   it('makes no Intl.Segmenter for ASCII and narrow symbols, and one for anything else', () => {
     const Real = Intl.Segmenter;
+    // Intl.Segmenter is writable at run time; its type says read-only.
+    const intl = Intl as { Segmenter: typeof Intl.Segmenter };
     let made = 0;
-    Intl.Segmenter = new Proxy(Real, {
+    intl.Segmenter = new Proxy(Real, {
       construct(target, args: [string?, Intl.SegmenterOptions?]) {
         made++;
         return new target(...args);
@@ -94,7 +96,7 @@ describe('wdSegmenter: Intl.Segmenter made only when a string needs it', () => {
       expect(made).toBe(1);
       expect(() => wdSegmenter('not a locale!')).toThrow(RangeError);
     } finally {
-      Intl.Segmenter = Real;
+      intl.Segmenter = Real;
     }
   });
 
