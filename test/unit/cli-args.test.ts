@@ -11,8 +11,8 @@ function meowParse(argv: string[]) {
 describe('quickDeckFlags: the TUI start without meow', () => {
   const quick = [
     [],
-    ['--state-dir', '/tmp/state'],
-    ['--state-dir=/tmp/state'],
+    ['--state-dir', '/srv/state'],
+    ['--state-dir=/srv/state'],
     ['--state-dir', 'relative/dir'],
     ['--state-dir', '123'],
     ['--agent', 'shell'],
