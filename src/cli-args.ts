@@ -84,12 +84,17 @@ export function quickDeckFlags(argv: readonly string[]): CliFlags | null {
 }
 
 /**
- * This install's version, from its package.json (what meow reports as
- * `pkg.version`; it never changes the version's text).
- * @returns e.g. `0.1.0`; `0.0.0` when package.json has none
+ * What meow takes from this install's package.json: the version it reports as
+ * `pkg.version`, and the process title it sets (the first name under `bin`,
+ * else the unscoped package name), so the quick path looks the same in `ps`.
+ * @returns e.g. `{ version: '0.1.0', title: 'workerdeck' }`; version `0.0.0` when package.json has none
  * @throws Error when package.json cannot be read or parsed (a broken install)
  */
-export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version?: unknown };
-  return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+export function packageInfo(): { version: string; title: string } {
+  const pkg = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version?: unknown; name?: unknown; bin?: unknown };
+  const name = typeof pkg.name === 'string' ? pkg.name : '';
+  const unscoped = name.startsWith('@') ? (name.split('/')[1] ?? name) : name;
+  const bin = pkg.bin;
+  const title = typeof bin === 'string' ? unscoped : bin && typeof bin === 'object' ? (Object.keys(bin).at(0) ?? name) : name;
+  return { version: typeof pkg.version === 'string' ? pkg.version : '0.0.0', title };
 }

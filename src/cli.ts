@@ -3,7 +3,7 @@ import { packageRoot } from './paths.js';
 import type { StateLayout } from './registry/state-dir.js';
 import type { WorkerRecord } from './core/worker.js';
 import type { MailType } from './core/mail.js';
-import { FLAGS, packageVersion, quickDeckFlags, type CliFlags } from './cli-args.js';
+import { FLAGS, packageInfo, quickDeckFlags, type CliFlags } from './cli-args.js';
 
 const HELP = `
   Usage
@@ -61,7 +61,11 @@ const USAGE = 2;
 export async function main(argv: string[]): Promise<number> {
   // Opening the deck with its own flags skips loading meow (see cli-args.ts).
   const quick = quickDeckFlags(argv);
-  if (quick) return run({ input: [], flags: quick, version: packageVersion() });
+  if (quick) {
+    const { version, title } = packageInfo();
+    process.title = title;
+    return run({ input: [], flags: quick, version });
+  }
   let cli;
   try {
     cli = await parseArgs(argv);

@@ -1,6 +1,6 @@
 import meow from 'meow';
 import { describe, expect, it } from 'vitest';
-import { FLAGS, packageVersion, quickDeckFlags } from '../../src/cli-args.js';
+import { FLAGS, packageInfo, quickDeckFlags } from '../../src/cli-args.js';
 
 /** What meow makes of a command line, with the table src/cli.ts gives it. */
 function meowParse(argv: string[]) {
@@ -59,8 +59,16 @@ describe('quickDeckFlags: the TUI start without meow', () => {
     expect(quickDeckFlags(argv)).toBeNull();
   });
 
-  it('reads the version meow reports', () => {
-    expect(packageVersion()).toBe(meowParse([]).version);
-    expect(packageVersion()).toMatch(/^\d+\.\d+\.\d+/);
+  it('reads the version meow reports and the process title meow sets', () => {
+    const before = process.title;
+    try {
+      process.title = 'not-yet';
+      const parsed = meowParse([]);
+      expect(process.title).not.toBe('not-yet');
+      expect(packageInfo()).toEqual({ version: parsed.version, title: process.title });
+      expect(packageInfo()).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+/), title: 'workerdeck' });
+    } finally {
+      process.title = before;
+    }
   });
 });
