@@ -3,6 +3,8 @@
 import { defineConfig } from 'rolldown';
 import { inkFrameCache } from './scripts/ink-frame-cache.mjs';
 import { stringWidthEmoji } from './scripts/string-width-emoji.mjs';
+import { stringWidthNarrow } from './scripts/string-width-narrow.mjs';
+import { lazySegmenter } from './scripts/lazy-segmenter.mjs';
 
 // CommonJS dependencies bundled into ES modules still ask for these.
 const banner = [
@@ -21,7 +23,9 @@ export default defineConfig({
   external: ['node-pty', 'react-devtools-core'],
   output: { dir: 'dist/bundle', format: 'esm', banner, sourcemap: true, cleanDir: true },
   // Ink's per-frame caches kept across frames: a redraw re-tokenises only changed rows.
-  // string-width meets its costly emoji pattern only for clusters of several code points.
-  plugins: [inkFrameCache(), stringWidthEmoji()],
+  // string-width meets its costly emoji pattern only for clusters of several code points,
+  // and counts strings of ASCII and narrow symbols (box drawing, arrows) by their length.
+  // Intl.Segmenter is made when a string needs it: loading ICU waits until then.
+  plugins: [inkFrameCache(), stringWidthEmoji(), stringWidthNarrow(), lazySegmenter()],
   logLevel: 'warn',
 });

@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 // A computed path: the typecheck of scripts/ must not follow it into dist/.
-const { configJsonSchema } = await import(pathToFileURL(path.join(root, 'dist', 'agents', 'config.js')).href);
+const { configJsonSchema } = await import(pathToFileURL(path.join(root, 'dist', 'agents', 'config-schema.js')).href);
 const file = path.join(root, 'schema', 'workerdeck.schema.json');
 mkdirSync(path.dirname(file), { recursive: true });
 writeFileSync(file, `${JSON.stringify(configJsonSchema(), null, 2)}\n`);

@@ -5,7 +5,9 @@
 // code point is RGI_Emoji exactly when it has Emoji_Presentation and is not a
 // regional indicator (test/unit/string-width-emoji.test.ts checks every code point),
 // a pattern V8 compiles in well under a millisecond; longer clusters still meet the
-// full pattern, compiled when the first one appears.
+// full pattern, compiled when the first one appears. That pattern is also made only then:
+// V8 parses a /v literal with a property of strings when the module runs, 40-50 ms of
+// the deck's start for this one.
 //
 // It also remembers widths: string-width segments every non-ASCII string into grapheme
 // clusters (Intl.Segmenter) on every call, and Ink measures each text node on every
@@ -20,6 +22,9 @@
 // dropping this.
 
 const FROM = 'rgiEmojiRegex.test(segment)';
+const PATTERN = 'const rgiEmojiRegex = /^\\p{RGI_Emoji}$/v;';
+/** The same pattern, made on its first test. */
+const LAZY_PATTERN = "let wdRgiEmojiPattern;\nconst rgiEmojiRegex = { test: (text) => (wdRgiEmojiPattern ??= new RegExp('^\\\\p{RGI_Emoji}$', 'v')).test(text) };";
 const ENTRY = 'export default function stringWidth(input, options = {}) {';
 const MEMO_LIMIT = 4000;
 const MEMO_MAX_LENGTH = 1024;
@@ -58,10 +63,13 @@ export function stringWidthEmoji() {
     name: 'workerdeck-string-width-emoji',
     transform(code, id) {
       if (!id.replaceAll('\\', '/').endsWith('/string-width/index.js')) return null;
-      if (code.split(FROM).length !== 2 || code.split(ENTRY).length !== 2 || !code.includes('const rgiEmojiRegex = /^\\p{RGI_Emoji}$/v;')) {
+      if (code.split(FROM).length !== 2 || code.split(ENTRY).length !== 2 || code.split('rgiEmojiRegex').length !== 3 || !code.includes(PATTERN)) {
         throw new Error('string-width-emoji: string-width/index.js changed; update scripts/string-width-emoji.mjs or drop the plugin');
       }
-      const renamed = code.replace(FROM, 'wdIsRgiEmoji(segment)').replace(ENTRY, 'function wdStringWidth(input, options = {}) {');
+      const renamed = code
+        .replace(FROM, () => 'wdIsRgiEmoji(segment)')
+        .replace(PATTERN, () => LAZY_PATTERN)
+        .replace(ENTRY, () => 'function wdStringWidth(input, options = {}) {');
       return { code: `${renamed}\n${helper}\n${memo}`, map: null };
     },
   };

@@ -1,13 +1,9 @@
 import path from 'node:path';
 import { packageRoot } from './paths.js';
-import meow from 'meow';
-import { execaGit } from './git/git.js';
-import { chooseStateDir, stateLayout, type StateLayout } from './registry/state-dir.js';
-import { loadState } from './registry/registry.js';
-import { formatAge, statusLabel, type WorkerRecord } from './core/worker.js';
-import { queuePosition, withQueuePosition } from './core/queue.js';
+import type { StateLayout } from './registry/state-dir.js';
+import type { WorkerRecord } from './core/worker.js';
 import type { MailType } from './core/mail.js';
-import { describeConflicts, formatDiffStat } from './core/review.js';
+import { FLAGS, packageInfo, quickDeckFlags, type CliFlags } from './cli-args.js';
 
 const HELP = `
   Usage
@@ -63,9 +59,16 @@ const USAGE = 2;
  * @returns the process exit code: 0, 1 on an error, 2 on a usage error
  */
 export async function main(argv: string[]): Promise<number> {
+  // Opening the deck with its own flags skips loading meow (see cli-args.ts).
+  const quick = quickDeckFlags(argv);
+  if (quick) {
+    const { version, title } = packageInfo();
+    process.title = title;
+    return run({ input: [], flags: quick, version });
+  }
   let cli;
   try {
-    cli = parseArgs(argv);
+    cli = await parseArgs(argv);
   } catch (error) {
     process.stderr.write(`workerdeck: ${(error as Error).message} Run workerdeck --help for the options.\n`);
     return USAGE;
@@ -73,33 +76,22 @@ export async function main(argv: string[]): Promise<number> {
   return run(cli);
 }
 
-function parseArgs(argv: string[]) {
-  return meow(HELP, {
-    importMeta: import.meta,
-    argv,
-    flags: {
-      agent: { type: 'string' },
-      stateDir: { type: 'string' },
-      theme: { type: 'string' },
-      skipPermissions: { type: 'boolean' },
-      json: { type: 'boolean', default: false },
-      worker: { type: 'string' },
-      name: { type: 'string' },
-      worktree: { type: 'boolean', default: true },
-      base: { type: 'string' },
-      timeout: { type: 'number' },
-      idleTimeout: { type: 'number' },
-      follow: { type: 'boolean', default: false },
-      transcript: { type: 'boolean', default: false },
-      yes: { type: 'boolean', default: false },
-    },
-    allowUnknownFlags: false,
-  });
+async function parseArgs(argv: string[]): Promise<ParsedArgs> {
+  const { default: meow } = await import('meow');
+  const cli = meow(HELP, { importMeta: import.meta, argv, flags: FLAGS, allowUnknownFlags: false });
+  return { input: cli.input, flags: cli.flags, version: cli.pkg.version ?? '0.0.0' };
 }
 
-async function run(cli: ReturnType<typeof parseArgs>): Promise<number> {
+/** A parsed command line: the words, the flags, and this install's version. */
+interface ParsedArgs {
+  input: string[];
+  flags: CliFlags;
+  version: string;
+}
+
+async function run(cli: ParsedArgs): Promise<number> {
   const [command, ...rest] = cli.input;
-  const version = cli.pkg.version ?? '0.0.0';
+  const version = cli.version;
   const flags = cli.flags;
   const client = () => import('./client/commands.js');
   const needWorker = (usage: string): string => {
@@ -132,7 +124,9 @@ async function run(cli: ReturnType<typeof parseArgs>): Promise<number> {
       case 'attach': {
         const worker = needWorker('attach <worker>');
         const { loadConfigTolerant } = await import('./agents/config.js');
-        const choice = await chooseStateDir({ flag: flags.stateDir, env: process.env, cwd: process.cwd(), git: execaGit() });
+        const { chooseStateDir } = await import('./registry/state-dir.js');
+        const { spawnGit } = await import('./git/spawn-git.js');
+        const choice = await chooseStateDir({ flag: flags.stateDir, env: process.env, cwd: process.cwd(), git: spawnGit() });
         const { config } = await loadConfigTolerant(process.env, choice.repo?.top ?? null);
         return await (await client()).attachCommand(worker, flags, version, config.detachKey);
       }
@@ -149,7 +143,7 @@ async function run(cli: ReturnType<typeof parseArgs>): Promise<number> {
       case 'mail':
         return await mailCommand(rest, cli.flags);
       case 'mcp':
-        return await mcpCommand(cli.flags, cli.pkg.version ?? '0.0.0');
+        return await mcpCommand(cli.flags, version);
       case 'hook':
         // The permission hook waits on the server for the operator's answer: a client.
         if (rest[0] === 'permission') return await (await import('./client/permission-hook.js')).permissionHookCommand(cli.flags.stateDir, version);
@@ -170,6 +164,8 @@ class UsageError extends Error {}
 /** `workerdeck serve`: the server in the foreground (clients start it in its own session). */
 async function serveCommand(flags: { stateDir?: string | undefined }, version: string): Promise<number> {
   const env = userEnvironment(process.env);
+  const { chooseStateDir } = await import('./registry/state-dir.js');
+  const { execaGit } = await import('./git/git.js');
   const git = execaGit();
   const choice = await chooseStateDir({ flag: flags.stateDir, env, cwd: process.cwd(), git });
   const { serve } = await import('./server/serve.js');
@@ -186,14 +182,22 @@ async function serveCommand(flags: { stateDir?: string | undefined }, version: s
   }
 }
 
-async function stateDirFor(flag: string | undefined): Promise<{ layout: StateLayout; repo: Awaited<ReturnType<typeof chooseStateDir>>['repo'] }> {
-  const choice = await chooseStateDir({ flag, env: process.env, cwd: process.cwd(), git: execaGit() });
-  return { layout: stateLayout(choice.dir), repo: choice.repo };
+async function stateDirFor(flag: string | undefined): Promise<{ layout: StateLayout }> {
+  const { chooseStateDir, stateLayout } = await import('./registry/state-dir.js');
+  const { spawnGit } = await import('./git/spawn-git.js');
+  const choice = await chooseStateDir({ flag, env: process.env, cwd: process.cwd(), git: spawnGit() });
+  return { layout: stateLayout(choice.dir) };
 }
 
 /** `workerdeck list`: from the running server, else from `state.json`. */
 async function listWorkers(flags: { stateDir?: string | undefined; json: boolean }, version: string): Promise<number> {
   const { layout } = await stateDirFor(flags.stateDir);
+  const [{ loadState }, { queuePosition, withQueuePosition }, { formatAge, statusLabel }, { describeConflicts, formatDiffStat }] = await Promise.all([
+    import('./registry/registry.js'),
+    import('./core/queue.js'),
+    import('./core/worker.js'),
+    import('./core/review.js'),
+  ]);
   let workers: WorkerRecord[];
   const { Connection, NoServerError } = await import('./client/connection.js');
   try {

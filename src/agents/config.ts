@@ -1,21 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
-import { describeIssue } from '../core/validate.js';
+import type { ConfigFile, PresetOverride, ValidateConfig } from './config-schema.js';
 
-/**
- * `validate`: a shell command run in the worker's worktree when it completes
- * and on `v`, as a string or `{command, timeout (s, default 600), retries (default 0)}`.
- */
-const validateSchema = z.union([
-  z.string().min(1).max(4000),
-  z.strictObject({
-    command: z.string().min(1).max(4000),
-    timeout: z.number().int().min(1).max(24 * 3600).optional(),
-    retries: z.number().int().min(0).max(10).optional(),
-  }),
-]);
+// The zod schemas are in config-schema.ts, loaded only to read a config file that exists:
+// without one, the TUI's first frame waits on no zod.
+export type { ConfigFile, PresetOverride, ValidateConfig } from './config-schema.js';
 
 /** A validate command with its defaults filled in. */
 export interface ValidateSpec {
@@ -36,23 +26,6 @@ export function validateFor(config: Pick<Config, 'validate' | 'presets'>, preset
   if (typeof raw === 'string') return { command: raw, timeout: VALIDATE_TIMEOUT_S, retries: 0 };
   return { command: raw.command, timeout: raw.timeout ?? VALIDATE_TIMEOUT_S, retries: raw.retries ?? 0 };
 }
-
-/** A watchdog limit in s; 0 turns it off. */
-const seconds = z.number().int().min(0).max(30 * 24 * 3600);
-
-/** The watchdog keys a preset or the config may set (src/server/watchdog.ts). */
-const watchdogKeys = {
-  /** Wall-clock seconds a worker may run. */
-  timeout: seconds.optional(),
-  /** Seconds with no output and no mail (while it is not waiting on the operator). */
-  idleTimeout: seconds.optional(),
-  /** What a watchdog does when it fires: stop the worker and fail it, or nudge it. */
-  onTimeout: z.enum(['fail', 'nudge']).optional(),
-  /** Seconds a question may wait unanswered before the deck reminds the operator (again every as many). */
-  remindAfter: seconds.optional(),
-  /** Nudge a worker to continue once the usage limit it hit has reset (src/server/limits.ts). */
-  resumeAfterLimit: z.boolean().optional(),
-};
 
 /** A worker's watchdog settings: limits in s (0 = off) and what a limit that runs out does. */
 export interface WatchdogSpec {
@@ -84,14 +57,6 @@ export function watchdogFor(
   };
 }
 
-/** The ask-mode keys a preset or the config may set (src/mail/ask-wait.ts). */
-const askKeys = {
-  /** `wait`: `ask` waits for the reply and returns it as its result; `type`: the reply is typed into the PTY. */
-  ask: z.enum(['wait', 'type']).optional(),
-  /** Seconds a waiting `ask` waits before it falls back to typing (the preset raises its CLI's MCP tool timeout above it). */
-  askWait: z.number().int().min(1).max(24 * 3600).optional(),
-};
-
 /** Default wait for the operator's answer to a permission hook, in s (config `permissionTimeout`; src/server/permissions.ts). */
 export const DEFAULT_PERMISSION_TIMEOUT_S = 300;
 
@@ -114,72 +79,6 @@ export function askWaitFor(config: Pick<Config, 'ask' | 'presets'>, preset: stri
   return mode === 'wait' ? (p.askWait ?? config.ask.wait ?? ASK_WAIT_S) : 0;
 }
 
-const presetOverrideSchema = z.strictObject({
-  validate: validateSchema.optional(),
-  ...watchdogKeys,
-  ...askKeys,
-  command: z.string().min(1).optional(),
-  args: z.array(z.string()).optional(),
-  resumeArgs: z.array(z.string()).optional(),
-  env: z.record(z.string(), z.string()).optional(),
-  description: z.string().optional(),
-  submitDelayMs: z.number().int().min(0).max(5000).optional(),
-});
-
-export type PresetOverride = z.infer<typeof presetOverrideSchema>;
-
-/** zod schema of `config.json` and `.workerdeck.json`. Unknown keys are refused, so typos are caught. */
-export const configSchema = z.strictObject({
-  $schema: z.string().optional(),
-  defaultAgent: z.string().min(1).optional(),
-  presets: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'preset names are lowercase letters, digits, - and _'), presetOverrideSchema).optional(),
-  keys: z.record(z.string(), z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])).optional(),
-  detachKey: z.string().optional(),
-  theme: z.string().min(1).optional(),
-  skipPermissions: z.boolean().optional(),
-  nudge: z.string().min(1).max(4000).optional(),
-  notify: z
-    .strictObject({
-      bell: z.boolean().optional(),
-      title: z.boolean().optional(),
-      /** A shell command run with each event as one JSON line on stdin (src/server/notify.ts). */
-      command: z.string().min(1).max(4000).optional(),
-      /** Seconds before the command is killed (10). */
-      timeout: z.number().int().min(1).max(3600).optional(),
-      /** Desktop notifications from the TUI: OSC 9 (iTerm2, WezTerm, kitty, foot) or OSC 777 (rxvt, VTE); off by default. */
-      desktop: z.enum(['off', 'osc9', 'osc777']).optional(),
-      /** Send them only while the terminal has no focus (focus events), or always. */
-      desktopWhen: z.enum(['unfocused', 'always']).optional(),
-    })
-    .optional(),
-  /** Seconds the server waits with no workers and no clients before it exits; 0 keeps it running. */
-  serverIdleExit: z.number().int().min(0).max(7 * 24 * 3600).optional(),
-  /** How m merges a worker's branch: a merge commit, a squash, or a rebase and fast-forward. */
-  mergeStrategy: z.enum(['merge', 'squash', 'rebase']).optional(),
-  validate: validateSchema.optional(),
-  ...watchdogKeys,
-  ...askKeys,
-  /** Most workers running at once; spawns beyond it wait in the queue. 0 = no limit. */
-  maxWorkers: z.number().int().min(0).max(1000).optional(),
-  /** Seconds an agent's permission hook waits for the operator's y / A / N before the agent shows its own dialog (300). */
-  permissionTimeout: z.number().int().min(1).max(3000).optional(),
-});
-
-export type ConfigFile = z.infer<typeof configSchema>;
-
-/**
- * The JSON Schema (draft 2020-12) of `config.json` and `.workerdeck.json`,
- * generated from `configSchema`, for editors: `schema/workerdeck.schema.json`
- * is this, written by `npm run schema` (a test keeps the two the same).
- */
-export function configJsonSchema(): Record<string, unknown> {
-  return {
-    ...z.toJSONSchema(configSchema, { io: 'input' }),
-    title: 'workerdeck config',
-    description: 'workerdeck config: $XDG_CONFIG_HOME/workerdeck/config.json (the user\'s) and <repo>/.workerdeck.json (the repo\'s, which wins key by key).',
-  };
-}
-
 /** The merged config with defaults filled in. */
 export interface Config {
   defaultAgent: string | null;
@@ -194,7 +93,7 @@ export interface Config {
   serverIdleExit: number;
   mergeStrategy: 'merge' | 'squash' | 'rebase';
   /** The validate command of the config files (presets may have their own), or null. */
-  validate: z.infer<typeof validateSchema> | null;
+  validate: ValidateConfig | null;
   /** The top-level watchdog keys as given (presets may have their own); see `watchdogFor`. */
   watchdog: { timeout?: number; idleTimeout?: number; onTimeout?: 'fail' | 'nudge'; remindAfter?: number; resumeAfterLimit?: boolean };
   /** Most workers running at once (spawns beyond it are queued); 0 = no limit. */
@@ -248,20 +147,8 @@ export async function readConfigFile(file: string): Promise<ConfigFile | null> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new ConfigError(`${file}: cannot be read: ${(error as Error).message}`);
   }
+  const { parseConfigText } = await import('./config-schema.js');
   return parseConfigText(file, text);
-}
-
-/** Validate config text; `file` is only used in messages. */
-export function parseConfigText(file: string, text: string): ConfigFile {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`${file}: not valid JSON: ${(error as Error).message}`);
-  }
-  const parsed = configSchema.safeParse(json);
-  if (!parsed.success) throw new ConfigError(`${file}: ${describeIssue(parsed.error)}`);
-  return parsed.data;
 }
 
 /** Merge user and repo config; the repo's values win, and presets merge per preset. */

@@ -8,7 +8,7 @@ import { writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { ExitGuard } from '../process-exit.js';
 import { createInterface } from 'node:readline';
-import { execaGit } from '../git/git.js';
+import { spawnGit } from '../git/spawn-git.js';
 import { processRunning } from '../registry/pid.js';
 import { binPath } from '../paths.js';
 import { chooseStateDir, prepareStateDir, stateLayout, type StateDirChoice, type StateLayout } from '../registry/state-dir.js';
@@ -25,7 +25,7 @@ export interface CommonFlags {
 
 /** The state dir and repo for the cwd and flags. */
 export async function locate(flags: CommonFlags, env: NodeJS.ProcessEnv = process.env): Promise<StateDirChoice & { layout: StateLayout }> {
-  const choice = await chooseStateDir({ flag: flags.stateDir, env, cwd: process.cwd(), git: execaGit() });
+  const choice = await chooseStateDir({ flag: flags.stateDir, env, cwd: process.cwd(), git: spawnGit() });
   return { ...choice, layout: stateLayout(choice.dir) };
 }
 

@@ -1,15 +1,8 @@
 import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import net from 'node:net';
-import {
-  frame,
-  LineSplitter,
-  PROTOCOL_VERSION,
-  type DeckCommand,
-  type PresetInfo,
-  type ResultOf,
-  type ServerFrame,
-} from '../core/protocol.js';
+import type { DeckCommand, PresetInfo, ResultOf, ServerFrame } from '../core/protocol.js';
+import { frame, LineSplitter, PROTOCOL_VERSION } from '../core/wire.js';
 import type { StateLayout } from '../registry/state-dir.js';
 
 /** What the server said in its welcome. */

@@ -7,7 +7,7 @@
  * that names the dialog's answer keys matches the worker's screen (source
  * `screen`). Either way the ask rides on the worker's `needsInput`.
  */
-import { sanitize } from './mail.js';
+import { sanitize } from './sanitize.js';
 import { matchPromptRule, type PermissionAsk, type PermissionKeys, type ScreenRule } from './prompt-detect.js';
 import type { NeedsInput, PendingPermission } from './worker.js';
 

@@ -1,24 +1,8 @@
 import { execa } from 'execa';
+import { GIT_TIMEOUT_MS, type GitRunner } from './git-runner.js';
 
-export interface GitResult {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-}
-
-/** Extra settings of one git call: variables added to the environment, and text for its stdin. */
-export interface GitCallOptions {
-  env?: Record<string, string>;
-  input?: string;
-}
-
-/** Runs git with an argument array in a directory. Never throws for a non-zero exit. */
-export interface GitRunner {
-  run(args: string[], cwd: string, options?: GitCallOptions): Promise<GitResult>;
-}
-
-/** Milliseconds any one git call may take before it is killed. */
-export const GIT_TIMEOUT_MS = 30_000;
+// The types live apart so a client can run git without loading execa (spawn-git.ts).
+export { GIT_TIMEOUT_MS, type GitCallOptions, type GitResult, type GitRunner } from './git-runner.js';
 
 /**
  * The production GitRunner, on execa: argument arrays only, no shell, a

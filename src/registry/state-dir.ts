@@ -1,9 +1,19 @@
-import { createHash } from 'node:crypto';
 import { chmod, mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import type { GitRunner } from '../git/git.js';
 import { repoInfo, type RepoInfo } from '../git/worktree.js';
+
+// node:crypto takes ~10 ms to load, and a client needs it only outside git or for a long
+// socket path: loaded on first use, not with the module (the TUI's first frame waits on it).
+const requireBuiltin = createRequire(import.meta.url);
+
+/** The first `length` hex digits of the SHA-256 of `text`. */
+function sha256Hex(text: string, length: number): string {
+  const { createHash } = requireBuiltin('node:crypto') as typeof import('node:crypto');
+  return createHash('sha256').update(text).digest('hex').slice(0, length);
+}
 
 export interface StateDirChoice {
   /** Absolute state dir. */
@@ -28,7 +38,7 @@ export async function chooseStateDir(options: {
   if (options.env.WORKERDECK_STATE_DIR) return { dir: path.resolve(options.env.WORKERDECK_STATE_DIR), repo };
   if (repo) return { dir: path.join(repo.commonDir, 'workerdeck'), repo };
   const stateHome = options.env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state');
-  const hash = createHash('sha256').update(options.cwd).digest('hex').slice(0, 12);
+  const hash = sha256Hex(options.cwd, 12);
   return { dir: path.join(stateHome, 'workerdeck', hash), repo };
 }
 
@@ -43,7 +53,7 @@ const MAX_SOCKET_PATH = 100;
 export function socketPath(dir: string): string {
   const inside = path.join(dir, 'server.sock');
   if (Buffer.byteLength(inside) <= MAX_SOCKET_PATH) return inside;
-  const hash = createHash('sha256').update(dir).digest('hex').slice(0, 16);
+  const hash = sha256Hex(dir, 16);
   return path.join(os.tmpdir(), `workerdeck-${process.getuid?.() ?? 'user'}`, `${hash}.sock`);
 }
 

@@ -3,7 +3,7 @@
  * reply box. Pure. The cursor is an index in code points (0 = before the
  * first); `undefined` means the end, so new fields start there.
  */
-import { sanitize } from '../core/mail.js';
+import { sanitize } from '../core/sanitize.js';
 import type { KeyPress } from './keys.js';
 
 export interface EditResult {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ASK_WAIT_S, askWaitFor, ConfigError, DEFAULT_NUDGE, loadConfigTolerant, mergeConfig, parseConfigText, watchdogFor } from '../../src/agents/config.js';
+import { ASK_WAIT_S, askWaitFor, ConfigError, DEFAULT_NUDGE, loadConfigTolerant, mergeConfig, watchdogFor } from '../../src/agents/config.js';
+import { parseConfigText } from '../../src/agents/config-schema.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../helpers/git-repo.js';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { mergeConfig, parseConfigText, watchdogFor } from '../../src/agents/config.js';
+import { mergeConfig, watchdogFor } from '../../src/agents/config.js';
+import { parseConfigText } from '../../src/agents/config-schema.js';
 import { CLAUDE_LIMIT_RULES } from '../../src/agents/claude.js';
 import { CODEX_LIMIT_RULES } from '../../src/agents/codex.js';
 import type { LimitRule } from '../../src/core/limit-detect.js';

@@ -44,6 +44,15 @@ describe('the bundle\'s string-width meets the full emoji pattern only for clust
     }
   }, 120_000);
 
+  it('makes the full pattern on its first test, not when the module loads', () => {
+    const file = stringWidthFile();
+    const transform = stringWidthEmoji().transform as unknown as (code: string, id: string) => { code: string };
+    const code = transform.call({}, readFileSync(file, 'utf8'), file).code;
+    expect(readFileSync(file, 'utf8')).toContain('/^\\p{RGI_Emoji}$/v');
+    expect(code).not.toContain('/^\\p{RGI_Emoji}$/v');
+    expect(code).toContain("new RegExp('^\\\\p{RGI_Emoji}$', 'v')");
+  });
+
   it('fails the build when string-width no longer tests segments with that pattern', () => {
     const transform = stringWidthEmoji().transform as unknown as (code: string, id: string) => unknown;
     expect(() => transform.call({}, 'export default function stringWidth() {}', '/x/node_modules/string-width/index.js')).toThrow(/string-width\/index.js changed/);

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bundledThemesDir, loadTheme, THEME_TOKENS } from '../../src/ui/theme.js';
+import { bundledThemesDir, isWellFormedTheme, loadTheme, THEME_TOKENS } from '../../src/ui/theme.js';
 import { tempDir } from '../helpers/git-repo.js';
 
 describe('themes', () => {
@@ -30,5 +30,43 @@ describe('themes', () => {
 
   it('names the bundled themes when asked for one that does not exist', async () => {
     await expect(loadTheme('neon', '/')).rejects.toThrow('Unknown theme "neon". Bundled themes: default, light');
+  });
+});
+
+describe('isWellFormedTheme, the check that spares the first frame zod', () => {
+  const good = JSON.parse(readFileSync(path.join(bundledThemesDir(), 'default.json'), 'utf8')) as { name: string; colors: Record<string, string> };
+  const withColour = (token: string, value: unknown) => ({ ...good, colors: { ...good.colors, [token]: value } });
+  const withoutToken = (token: string) => ({ ...good, colors: Object.fromEntries(Object.entries(good.colors).filter(([t]) => t !== token)) });
+  const cases: [string, unknown][] = [
+    ...['default', 'light'].map((n): [string, unknown] => [n, JSON.parse(readFileSync(path.join(bundledThemesDir(), `${n}.json`), 'utf8'))]),
+    ['description', { ...good, description: 'mine' }],
+    ['null description', { ...good, description: null }],
+    ['numeric description', { ...good, description: 3 }],
+    ['empty name', { ...good, name: '' }],
+    ['numeric name', { ...good, name: 1 }],
+    ['no name', { colors: good.colors }],
+    ['unknown key', { ...good, colour: 'typo' }],
+    ['__proto__ key', JSON.parse(`{"__proto__": 1, "name": "x", "colors": ${JSON.stringify(good.colors)}}`)],
+    ['colors null', { ...good, colors: null }],
+    ['colors array', { ...good, colors: [] }],
+    ['extra token', withColour('text.extra', '#000000')],
+    ['null', null],
+    ['array', []],
+    ['string', 'theme'],
+    ...THEME_TOKENS.map((t): [string, unknown] => [`no ${t}`, withoutToken(t)]),
+    ...THEME_TOKENS.map((t): [string, unknown] => [`bad ${t}`, withColour(t, 'chartreuse-ish')]),
+    ...['#abc', '#AbCdEf', 'grey', 'gray', 'cyanBright', 'whiteBright', '#abcd', 'grayBright', 'Cyan', ' cyan', 'cyan\n', '#abcdefg', 7, null].map(
+      (c): [string, unknown] => [`colour ${JSON.stringify(c)}`, withColour('header', c)],
+    ),
+  ];
+
+  it.each(cases)('agrees with the zod schema: %s', async (_name, json) => {
+    const { themeSchema } = await import('../../src/ui/theme-schema.js');
+    expect(isWellFormedTheme(json)).toBe(themeSchema.safeParse(json).success);
+  });
+
+  it('accepts the bundled themes and refuses broken ones, so both outcomes are checked', () => {
+    expect(cases.filter(([, json]) => isWellFormedTheme(json)).length).toBeGreaterThan(5);
+    expect(cases.filter(([, json]) => !isWellFormedTheme(json)).length).toBeGreaterThan(40);
   });
 });

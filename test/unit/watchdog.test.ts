@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { mergeConfig, parseConfigText, watchdogFor } from '../../src/agents/config.js';
+import { mergeConfig, watchdogFor } from '../../src/agents/config.js';
+import { parseConfigText } from '../../src/agents/config-schema.js';
 import type { MailMessage, MailType } from '../../src/core/mail.js';
 import { fakeSpawner, type FakePty } from '../../src/pty/fake-pty.js';
 import { Watchdog } from '../../src/server/watchdog.js';
