@@ -60,8 +60,8 @@ const DECK_STRING_FLAGS: Record<string, 'agent' | 'stateDir' | 'theme'> = { '--a
  *   empty or starts with `-`, --help, --version, `--`)
  */
 export function quickDeckFlags(argv: readonly string[]): CliFlags | null {
-  // meow gives a boolean flag without a default `false` when it is absent: skipPermissions too.
-  const flags: CliFlags = { skipPermissions: false, json: false, worktree: true, follow: false, transcript: false, yes: false };
+  // As meow parses with booleanDefault undefined (src/cli.ts): skipPermissions, which has no default, is absent unless given.
+  const flags: CliFlags = { json: false, worktree: true, follow: false, transcript: false, yes: false };
   const seen = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';

@@ -78,7 +78,9 @@ export async function main(argv: string[]): Promise<number> {
 
 async function parseArgs(argv: string[]): Promise<ParsedArgs> {
   const { default: meow } = await import('meow');
-  const cli = meow(HELP, { importMeta: import.meta, argv, flags: FLAGS, allowUnknownFlags: false });
+  // booleanDefault undefined: a boolean flag without a default is absent, not false, when not given,
+  // so `--skip-permissions` left out lets the config's `skipPermissions` decide.
+  const cli = meow(HELP, { importMeta: import.meta, argv, flags: FLAGS, allowUnknownFlags: false, booleanDefault: undefined });
   return { input: cli.input, flags: cli.flags, version: cli.pkg.version ?? '0.0.0' };
 }
 

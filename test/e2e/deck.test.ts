@@ -131,6 +131,20 @@ describe('the deck, as a user drives it (built binary at 120x40)', () => {
     expect(after).toContain('injected failure for the test');
   });
 
+  it('takes the spawn form\'s skip-permissions default from the user config when --skip-permissions is not given', async () => {
+    mkdirSync(path.join(f.home.dir, 'config', 'workerdeck'), { recursive: true });
+    writeFileSync(path.join(f.home.dir, 'config', 'workerdeck', 'config.json'), JSON.stringify({ skipPermissions: true }));
+    const d = open(['--agent', 'claude']);
+    await d.waitForText('q quit');
+    d.type('n');
+    await d.waitForText('Spawn a worker');
+    await d.waitForText('[x] yes: the agent runs tools without asking');
+    d.type('\u001b');
+    await d.waitForText('q quit');
+    d.type('q');
+    await d.waitForExit();
+  });
+
   it('keeps running on bad input: unknown preset, missing command, worktree outside a repo, broken config', async () => {
     // The user config names a command that does not exist; the repo config is broken.
     mkdirSync(path.join(f.home.dir, 'config', 'workerdeck'), { recursive: true });

@@ -4,7 +4,7 @@ import { FLAGS, packageInfo, quickDeckFlags } from '../../src/cli-args.js';
 
 /** What meow makes of a command line, with the table src/cli.ts gives it. */
 function meowParse(argv: string[]) {
-  const cli = meow('help', { importMeta: import.meta, argv, flags: FLAGS, allowUnknownFlags: false });
+  const cli = meow('help', { importMeta: import.meta, argv, flags: FLAGS, allowUnknownFlags: false, booleanDefault: undefined });
   return { input: cli.input, flags: cli.flags, version: cli.pkg.version };
 }
 
