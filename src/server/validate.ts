@@ -5,7 +5,7 @@
  * `<state>/workers/<id>/validate.log`; it never blocks the deck. Each start
  * and end is a `worker-validation` event. On a failure, while
  * `validate.retries` allows, the worker is nudged with the failing command
- * and the tail of its output.
+ * and the tail of its output (not a shell worker: it would run it as a command).
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { ValidateSpec } from '../agents/config.js';
 import type { Validation } from '../core/review.js';
 import { sanitize } from '../core/mail.js';
-import { hasLiveProcess } from '../core/worker.js';
+import { canNudge, hasLiveProcess } from '../core/worker.js';
 import type { Deck } from '../deck.js';
 import { signalGroup } from '../registry/pid.js';
 
@@ -118,9 +118,11 @@ export class Validator {
     this.deck.dispatch({ type: 'worker-validation', id, validation: done });
     const worker = this.deck.getState().workers[id];
     if (done.status === 'passed' || !worker || done.nudges >= spec.retries || !hasLiveProcess(worker) || !this.deck.isRunning(id)) return;
+    // A shell would run the nudge as a command (as the u key, the watchdog and resumeAfterLimit refuse to).
+    if (!canNudge(worker)) return this.deck.warn(`${worker.name}'s validation failed; a shell worker is not nudged (validate.retries).`);
     const how = timedOut ? `timed out after ${spec.timeout} s` : `exited with code ${exitCode}`;
     const lines = tail.split('\n').map((l) => l.trim()).filter(Boolean).slice(-5).join(' | ').slice(-500);
-    // One line: a worker's prompt takes it whole, and a shell runs no line of output as a command.
+    // One line: a worker's prompt takes it whole.
     const text = `Validation failed: "${spec.command}" ${how}. Its output ends with: ${lines || '(no output)'}. Please fix this, then report with complete again.`;
     try {
       await this.deck.type(id, text, 'nudge');

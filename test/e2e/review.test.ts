@@ -173,14 +173,21 @@ describe('from completion to merged, as a user drives it (built binary at 120x40
 
   it('validate runs on completion: failed with its log, nudges once with retries 1, and passes once the worker fixes it', async () => {
     mkdirSync(path.join(f.configHome, 'workerdeck'), { recursive: true });
+    // An agent that reads prompts as a shell does (the nudge runs as a command, harmlessly): `shell` workers are never nudged.
     writeFileSync(
       path.join(f.configHome, 'workerdeck', 'config.json'),
-      JSON.stringify({ validate: { command: 'test -f OK || (echo OK-is-missing; exit 3)', retries: 1 } }),
+      JSON.stringify({
+        validate: { command: 'test -f OK || (echo OK-is-missing; exit 3)', retries: 1 },
+        presets: { script: { command: 'bash', args: ['-c', '{task}; exec bash --norc -i'] } },
+      }),
     );
     type WithValidation = Listed & { validation?: { status: string; exitCode: number | null; startedAt: number; finishedAt: number | null; log: string; nudges: number } };
     const v = () => (worker('val') as WithValidation | undefined)?.validation;
     const nudges = () => f.cli(['events', '--json']).split('\n').filter((l) => l.includes('"operator-wrote"') && l.includes('"kind":"nudge"')).length;
-    const d = await start('val', `workerdeck mail complete 'first try'`);
+    const d = f.open();
+    await d.waitForText('q quit');
+    f.cli(['spawn', '--name', 'val', '--agent', 'script', '--', `workerdeck mail complete 'first try'`]);
+    await d.waitForText('val');
     await waitFor(() => v()?.status === 'failed' && v()?.nudges === 1, 'a failed validation and one nudge', 20_000, () => d.screen());
     expect(v()).toMatchObject({ status: 'failed', exitCode: 3 });
     expect(v()?.finishedAt).toBeGreaterThanOrEqual(v()?.startedAt ?? Infinity);
@@ -204,6 +211,14 @@ describe('from completion to merged, as a user drives it (built binary at 120x40
     await waitFor(() => v()?.status === 'passed', 'a passed validation', 20_000, () => d.screen());
     expect(v()).toMatchObject({ exitCode: 0, nudges: 0 });
     await d.waitForText('validate passed');
+    expect(nudges()).toBe(1);
+
+    // A shell worker whose validation fails is not nudged: its shell would run the text as a command.
+    f.cli(['spawn', '--name', 'valsh', '--agent', 'shell', '--', `workerdeck mail complete 'shell try'`]);
+    const vsh = () => (worker('valsh') as WithValidation | undefined)?.validation;
+    await waitFor(() => vsh()?.status === 'failed', 'the shell worker\'s failed validation', 20_000, () => d.screen());
+    await waitFor(() => f.cli(['events', '--json']).includes("valsh's validation failed; a shell worker is not nudged"), 'the warning', 10_000, () => d.screen());
+    expect(vsh()?.nudges).toBe(0);
     expect(nudges()).toBe(1);
   });
 
