@@ -21,10 +21,9 @@ if (process.env.FORCE_COLOR === undefined && process.env.NO_COLOR === undefined)
     process.env.WORKERDECK_FORCE_COLOR_SET = '1';
   }
 }
-// The server (as clients start it: `serve` first) keeps a small V8 young generation in its main
-// thread and its mirror thread, set before the heap grows. See src/heap-flags.ts.
-const { limitYoungGenerationFor } = await import('../dist/heap-flags.js');
-limitYoungGenerationFor(process.argv.slice(2));
+// A small V8 young generation in every thread, set before the heap grows. See src/heap-flags.ts.
+const { limitYoungGeneration } = await import('../dist/heap-flags.js');
+limitYoungGeneration();
 // Cache compiled code on disk: later starts skip most of the parsing and compiling.
 const { enableCompileCache } = await import('node:module');
 enableCompileCache?.();
