@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -30,4 +31,17 @@ export async function loadPatched<T>(file: string, transform: Transform | null):
   writeFileSync(copy, code);
   const module = (await import(pathToFileURL(copy).href)) as T;
   return { module, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** string-width's default export, as the bundle's patches of it see it. */
+export type StringWidth = (text: string, options?: { ambiguousIsNarrow?: boolean; countAnsiEscapeCodes?: boolean }) => number;
+
+/** string-width's entry (ESM-only with an `exports` map: its index.js in the package dir), found from Ink's, as Ink loads it. */
+export function stringWidthFile(): string {
+  const require = createRequire(import.meta.url);
+  for (let at = path.dirname(require.resolve('ink')); ; at = path.dirname(at)) {
+    const candidate = path.join(at, 'node_modules', 'string-width', 'index.js');
+    if (existsSync(candidate)) return candidate;
+    if (at === path.dirname(at)) throw new Error('string-width not found');
+  }
 }

@@ -1,25 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringWidthEmoji } from '../../scripts/string-width-emoji.mjs';
-import { loadPatched, type Transform } from '../helpers/bundle-patch.js';
+import { loadPatched, stringWidthFile, type StringWidth, type Transform } from '../helpers/bundle-patch.js';
 
-type StringWidth = (text: string, options?: { ambiguousIsNarrow?: boolean; countAnsiEscapeCodes?: boolean }) => number;
-
-const require = createRequire(import.meta.url);
-// string-width is ESM-only with an `exports` map: its entry is index.js in the package dir, found from Ink's.
-const inkDir = path.dirname(require.resolve('ink'));
 const cleanups: (() => void)[] = [];
 afterAll(() => cleanups.forEach((c) => c()));
-
-function stringWidthFile(): string {
-  for (let at = inkDir; ; at = path.dirname(at)) {
-    const candidate = path.join(at, 'node_modules', 'string-width', 'index.js');
-    if (existsSync(candidate)) return candidate;
-    if (at === path.dirname(at)) throw new Error('string-width not found');
-  }
-}
 
 async function load(patched: boolean): Promise<StringWidth> {
   const file = stringWidthFile();
