@@ -1,3 +1,5 @@
+import { afterMs, HeldWriter, type Schedule } from '../fd-write.js';
+
 /** The part of the real terminal the attach output needs (TerminalHost). */
 export interface OutputTerminal {
   /** Write what the terminal takes now; returns the bytes it did not take. */
@@ -16,57 +18,23 @@ const RETRY_MS = 2;
 /**
  * The worker's output to the real terminal while attached, at the terminal's pace.
  * When the terminal takes less than it is given (its buffer is full), the rest is
- * kept and the channel is paused, so the server's side of the socket backs up; past
- * its backlog the server stops sending raw output and repaints the screen from the
- * worker's mirror once reading resumes (server.ts `attach`), as tmux sends a slow
- * client only what changed. Nothing is dropped here and nothing blocks: keys (and
- * the detach key) are read while the terminal is behind.
+ * kept (HeldWriter) and the channel is paused, so the server's side of the socket
+ * backs up; past its backlog the server stops sending raw output and repaints the
+ * screen from the worker's mirror once reading resumes (server.ts `attach`), as tmux
+ * sends a slow client only what changed. Nothing is dropped here and nothing blocks:
+ * keys (and the detach key) are read while the terminal is behind.
  * @param retry schedules `fn` after `ms` (a seam for tests); returns a cancel function
  * @returns `write` for the output, in order; `close` drops what is held (on detach)
  */
 export function attachOutput(
   channel: PausableChannel,
   terminal: OutputTerminal,
-  retry: (ms: number, fn: () => void) => () => void = (ms, fn) => {
-    const timer = setTimeout(fn, ms);
-    return () => clearTimeout(timer);
-  },
+  retry: Schedule = afterMs,
 ): { write: (data: string) => void; close: () => void } {
-  let held: Buffer[] = [];
-  let cancel: (() => void) | null = null;
-  let closed = false;
-  const flush = (): void => {
-    cancel = null;
-    while (held.length > 0) {
-      const rest = terminal.writeSome(held[0]!);
-      if (rest.length > 0) {
-        held[0] = rest;
-        cancel = retry(RETRY_MS, flush);
-        return;
-      }
-      held.shift();
-    }
-    channel.resume();
-  };
-  return {
-    write: (data) => {
-      if (closed) return;
-      const bytes = Buffer.from(data, 'utf8');
-      if (held.length > 0) {
-        held.push(bytes);
-        return;
-      }
-      const rest = terminal.writeSome(bytes);
-      if (rest.length === 0) return;
-      held = [rest];
-      channel.pause();
-      cancel = retry(RETRY_MS, flush);
-    },
-    close: () => {
-      closed = true;
-      held = [];
-      cancel?.();
-      cancel = null;
-    },
-  };
+  // A terminal that hung up takes everything (writeSome gives nothing back): reading goes on.
+  const writer = new HeldWriter((data) => ({ rest: terminal.writeSome(data), gone: false }), RETRY_MS, retry, {
+    held: () => channel.pause(),
+    drained: () => channel.resume(),
+  });
+  return { write: (data) => writer.write(data), close: () => writer.close() };
 }
