@@ -5,15 +5,13 @@
  * `run_shell_command`; the deck must see the dialog as a permission prompt its gemini
  * rule can answer.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { geminiPreset } from '../../src/agents/gemini.js';
 import { FakeGemini } from '../helpers/fake-gemini.js';
 import { call, lastOutputs, pastCalls, text, toolNames, type Reply, type ResponsesRequest } from '../helpers/fake-openai.js';
 import { AgentDeckFixture } from '../helpers/agent-e2e.js';
-import { answerFromDeck } from '../helpers/e2e.js';
-import { waitFor } from '../helpers/term.js';
 
 /** Gemini's name for the workerdeck `complete` tool. */
 const completeTool = (request: ResponsesRequest): string => {
@@ -47,21 +45,8 @@ describe('a real Gemini CLI worker with permissions on (scripted Gemini API on 1
     const fake = new FakeGemini(script);
     world.fake = fake;
     world.agentEnv = { GEMINI_API_KEY: 'fake-key-for-tests', GOOGLE_GEMINI_BASE_URL: await fake.start() };
-    const d = await world.openDeck(['--agent', 'gemini']);
-    const screen = world.describe;
-
-    const { worker } = await world.spawnUntilAsked(geminiPreset(undefined), { tool: 'Shell', detail: 'touch approved.txt' }, 180_000);
-    expect(worker.command).not.toContain('yolo');
-    const worktree = worker.worktree ?? '';
-    expect(existsSync(path.join(worktree, 'approved.txt'))).toBe(false);
-
-    await answerFromDeck(d, 'y', screen);
-
-    await waitFor(() => existsSync(path.join(worktree, 'approved.txt')), 'the approved command to run', 60_000, screen);
-    await waitFor(() => /touch-file\s+gemini\s+completed/.test(d.screen()), 'the row to say completed', 120_000, screen);
-    expect(d.screen()).toContain('Ran touch after approval');
-
-    await world.quit();
+    await world.openDeck(['--agent', 'gemini']);
+    await world.allowOnceUntilCompleted(geminiPreset(undefined), { tool: 'Shell', detail: 'touch approved.txt' }, 'yolo');
     expect(fake.unknown).toEqual([]);
   });
 });

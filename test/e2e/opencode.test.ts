@@ -5,14 +5,12 @@
  * before `bash` only when its config says so; the user's config here does. The deck
  * must see the dialog as a permission prompt its opencode rule can answer.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { opencodePreset } from '../../src/agents/opencode.js';
 import { call, FakeOpenAI, lastOutputs, pastCalls, text, toolNames, type Reply, type ResponsesRequest } from '../helpers/fake-openai.js';
 import { AgentDeckFixture } from '../helpers/agent-e2e.js';
-import { answerFromDeck } from '../helpers/e2e.js';
-import { waitFor } from '../helpers/term.js';
 
 /** opencode's name for the workerdeck `complete` tool (it joins server and tool with `_`). */
 const completeTool = (request: ResponsesRequest): string => {
@@ -56,21 +54,8 @@ describe('a real opencode worker with permissions on (scripted chat completions 
       permission: { bash: 'ask' },
     };
     writeFileSync(path.join(world.home.dir, 'config', 'opencode', 'opencode.json'), JSON.stringify(config));
-    const d = await world.openDeck(['--agent', 'opencode']);
-    const screen = world.describe;
-
-    const { worker } = await world.spawnUntilAsked(opencodePreset(undefined), { tool: 'Shell command', detail: 'touch approved.txt' }, 180_000);
-    expect(worker.command).not.toContain('--auto');
-    const worktree = worker.worktree ?? '';
-    expect(existsSync(path.join(worktree, 'approved.txt'))).toBe(false);
-
-    await answerFromDeck(d, 'y', screen);
-
-    await waitFor(() => existsSync(path.join(worktree, 'approved.txt')), 'the approved command to run', 60_000, screen);
-    await waitFor(() => /touch-file\s+opencode\s+completed/.test(d.screen()), 'the row to say completed', 120_000, screen);
-    expect(d.screen()).toContain('Ran touch after approval');
-
-    await world.quit();
+    await world.openDeck(['--agent', 'opencode']);
+    await world.allowOnceUntilCompleted(opencodePreset(undefined), { tool: 'Shell command', detail: 'touch approved.txt' }, '--auto');
     expect(fake.unknown).toEqual([]);
   });
 });

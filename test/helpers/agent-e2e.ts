@@ -10,7 +10,7 @@ import path from 'node:path';
 import { expect } from 'vitest';
 import type { Preset } from '../../src/agents/preset.js';
 import type { PermissionAsk, ScreenRule } from '../../src/core/prompt-detect.js';
-import { cleanEnv, stopServer } from './e2e.js';
+import { answerFromDeck, cleanEnv, stopServer } from './e2e.js';
 import { tempDir, tempRepo } from './git-repo.js';
 import { BIN, DeckTerminal, processAlive, ROOT, waitFor } from './term.js';
 
@@ -133,6 +133,28 @@ export class AgentDeckFixture {
     if (!rule?.answers) throw new Error(`no ${preset.name} rule with answers matches the worker's screen:\n${rows}`);
     expect(rule.describe?.(rows)).toEqual(ask);
     return { worker, rule };
+  }
+
+  /**
+   * The allow-once path as a user takes it: spawn "Touch file" until the agent asks `ask`
+   * (spawnUntilAsked), check that the worker runs without `unsafeFlag` and nothing ran yet,
+   * press y in the deck, then wait for the command to run, the row to say completed and the
+   * model's reply to show; then quit (`quit`).
+   */
+  async allowOnceUntilCompleted(preset: Preset, ask: PermissionAsk, unsafeFlag: string): Promise<void> {
+    const d = this.deck!;
+    const { worker } = await this.spawnUntilAsked(preset, ask, 180_000);
+    expect(worker.command).not.toContain(unsafeFlag);
+    const worktree = worker.worktree ?? '';
+    expect(existsSync(path.join(worktree, 'approved.txt'))).toBe(false);
+
+    await answerFromDeck(d, 'y', this.describe);
+
+    await waitFor(() => existsSync(path.join(worktree, 'approved.txt')), 'the approved command to run', 60_000, this.describe);
+    const completed = new RegExp(`touch-file\\s+${preset.name}\\s+completed`);
+    await waitFor(() => completed.test(d.screen()), 'the row to say completed', 120_000, this.describe);
+    expect(d.screen()).toContain('Ran touch after approval');
+    await this.quit();
   }
 
   /** Quit with Q, y; every worker process must be gone. */
